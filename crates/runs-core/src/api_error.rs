@@ -1,0 +1,265 @@
+//! Errors the API answers with.
+//!
+//! The documented body is `{"status_code", "message", "details"}`, but what actually arrives on
+//! an error status can be anything a proxy in between produced: an HTML page, an empty body, a
+//! FastAPI-style `{"detail": ...}`. [`ApiError::from_response`] never fails: it keeps what it
+//! can read and, for bodies that are not the documented JSON, a short snippet of the text.
+
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use core::fmt;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// The error body as the API documents it. Every field is optional on the way in.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// The HTTP status the server meant, repeated in the body.
+    #[serde(default)]
+    pub status_code: Option<i64>,
+    /// A human-readable message.
+    #[serde(default)]
+    pub message: Option<String>,
+    /// Details, each kept as raw JSON since their shape is not published.
+    #[serde(default)]
+    pub details: Option<Vec<Value>>,
+}
+
+/// How many characters of a body that is not the documented JSON an error keeps.
+pub const SNIPPET_CHARS: usize = 200;
+
+/// The API answered with an error status.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiError {
+    status: u16,
+    message: Option<String>,
+    details: Vec<Value>,
+    request_id: Option<String>,
+    snippet: Option<String>,
+}
+
+impl ApiError {
+    /// Reads an error response; never fails, whatever the body.
+    pub fn from_response(status: u16, request_id: Option<&str>, body: &[u8]) -> Self {
+        let mut error = Self {
+            status,
+            message: None,
+            details: Vec::new(),
+            request_id: request_id.map(|s| truncate(s, 100)),
+            snippet: None,
+        };
+        match serde_json::from_slice::<Value>(body) {
+            Ok(Value::Object(map)) => {
+                let message = map.get("message").and_then(Value::as_str);
+                let detail = map.get("detail");
+                match (message, detail) {
+                    (Some(m), _) => error.message = Some(truncate(m, 1000)),
+                    // FastAPI writes `{"detail": "text"}` or `{"detail": [ ... ]}`.
+                    (None, Some(Value::String(m))) => error.message = Some(truncate(m, 1000)),
+                    _ => {}
+                }
+                match map.get("details").or(detail) {
+                    Some(Value::Array(items)) => error.details = items.clone(),
+                    Some(Value::Null) | None | Some(Value::String(_)) => {}
+                    Some(other) => error.details = alloc::vec![other.clone()],
+                }
+                if error.message.is_none() && error.details.is_empty() {
+                    error.snippet = Some(snippet(body));
+                }
+            }
+            _ => {
+                if !body.is_empty() {
+                    error.snippet = Some(snippet(body));
+                }
+            }
+        }
+        error
+    }
+
+    /// A synthetic error, for emulators and tests.
+    pub fn new(status: u16, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            message: Some(message.into()),
+            details: Vec::new(),
+            request_id: None,
+            snippet: None,
+        }
+    }
+
+    /// The HTTP status code.
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// The server's message, when it sent one.
+    pub fn message(&self) -> Option<&str> {
+        self.message.as_deref()
+    }
+
+    /// The details, raw; see [`ApiError::detail_lines`] for readable text.
+    pub fn details(&self) -> &[Value] {
+        &self.details
+    }
+
+    /// The request id the server gave in `x-request-id` (or a similar header), for support.
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+
+    /// The start of a body that was not the documented JSON (HTML from a proxy, say).
+    pub fn body_snippet(&self) -> Option<&str> {
+        self.snippet.as_deref()
+    }
+
+    /// Whether the same request could succeed later (rate limits and server-side failures).
+    pub fn is_retryable(&self) -> bool {
+        matches!(self.status, 408 | 429 | 500 | 502 | 503 | 504)
+    }
+
+    /// Each detail as one line: the common shapes (`{"loc", "msg"}`, `{"field", "message"}`)
+    /// as `field: message`, anything else as compact JSON.
+    pub fn detail_lines(&self) -> impl Iterator<Item = String> + '_ {
+        self.details.iter().map(detail_line)
+    }
+}
+
+fn detail_line(detail: &Value) -> String {
+    let text = |v: Option<&Value>| v.and_then(Value::as_str).map(ToString::to_string);
+    let location = match detail.get("loc") {
+        Some(Value::Array(parts)) => {
+            let parts: Vec<String> = parts
+                .iter()
+                .map(|p| match p {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                })
+                .collect();
+            Some(parts.join("."))
+        }
+        _ => text(detail.get("field")),
+    };
+    let message = text(detail.get("msg")).or_else(|| text(detail.get("message")));
+    let line = match (location, message) {
+        (Some(l), Some(m)) => alloc::format!("{l}: {m}"),
+        (None, Some(m)) => m,
+        _ => detail.to_string(),
+    };
+    truncate(&line, 300)
+}
+
+fn truncate(s: &str, max_chars: usize) -> String {
+    match s.char_indices().nth(max_chars) {
+        Some((cut, _)) => alloc::format!("{}…", &s[..cut]),
+        None => s.into(),
+    }
+}
+
+fn snippet(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    // One line, so the error prints on one line whatever the page looked like.
+    let flat: String = text
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    truncate(&flat, SNIPPET_CHARS)
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        408 => "Request Timeout",
+        409 => "Conflict",
+        413 => "Payload Too Large",
+        422 => "Unprocessable Entity",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        _ => "",
+    }
+}
+
+fn hint(status: u16) -> Option<&'static str> {
+    match status {
+        401 | 403 => Some("check the API key and the region it was issued for"),
+        404 => Some("check the ids and the region"),
+        429 => Some("rate limited: slow down or raise the retry deadline"),
+        _ => None,
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the API answered {}", self.status)?;
+        let reason = reason(self.status);
+        if !reason.is_empty() {
+            write!(f, " {reason}")?;
+        }
+        if let Some(m) = &self.message {
+            write!(f, ": {m}")?;
+        }
+        for (i, line) in self.detail_lines().enumerate() {
+            f.write_str(if i == 0 { " (" } else { "; " })?;
+            f.write_str(&line)?;
+        }
+        if !self.details.is_empty() {
+            f.write_str(")")?;
+        }
+        if let Some(s) = &self.snippet {
+            write!(f, ": body starts {s:?}")?;
+        }
+        if let Some(id) = &self.request_id {
+            write!(f, " [request id {id}]")?;
+        }
+        if let Some(h) = hint(self.status) {
+            write!(f, "; {h}")?;
+        }
+        Ok(())
+    }
+}
+
+impl core::error::Error for ApiError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documented_body_keeps_message_and_details() {
+        let body = br#"{"status_code":400,"message":"bad input","details":[{"loc":["query","limit"],"msg":"too big","type":"x"},{"field":"name","message":"empty"},7]}"#;
+        let e = ApiError::from_response(400, Some("req-1"), body);
+        assert_eq!(e.message(), Some("bad input"));
+        assert_eq!(e.details().len(), 3);
+        let lines: Vec<_> = e.detail_lines().collect();
+        assert_eq!(lines, ["query.limit: too big", "name: empty", "7"]);
+        assert!(e.body_snippet().is_none());
+    }
+
+    #[test]
+    fn html_body_becomes_a_one_line_snippet() {
+        let e = ApiError::from_response(502, None, b"<html>\n <body>Bad gateway</body>\n</html>");
+        assert_eq!(e.body_snippet(), Some("<html> <body>Bad gateway</body> </html>"));
+        assert!(e.is_retryable());
+    }
+
+    #[test]
+    fn fastapi_detail_is_read() {
+        let e = ApiError::from_response(422, None, br#"{"detail":[{"loc":["body","name"],"msg":"field required"}]}"#);
+        assert_eq!(e.detail_lines().next().as_deref(), Some("body.name: field required"));
+        let e = ApiError::from_response(404, None, br#"{"detail":"Not Found"}"#);
+        assert_eq!(e.message(), Some("Not Found"));
+    }
+
+    #[test]
+    fn long_bodies_are_cut() {
+        let body = "x".repeat(10_000);
+        let e = ApiError::from_response(500, None, body.as_bytes());
+        assert_eq!(e.body_snippet().unwrap().chars().count(), SNIPPET_CHARS + 1);
+    }
+}

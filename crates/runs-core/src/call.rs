@@ -1,0 +1,286 @@
+//! One API operation, retries included, as a state machine a transport drives.
+//!
+//! Every operation of the SDK (get, start, a page of a listing, a wait) is a [`Machine`]: the
+//! transport asks it what to do ([`Machine::poll`]), does it, and reports what happened
+//! ([`Machine::handle_response`] or [`Machine::handle_failure`]). The machine answers with an
+//! [`Action`]: send this request within this timeout, sleep this long, or done. A transport is
+//! therefore one loop ([`drive!`](crate::drive)) around its own `send` and `sleep`; everything
+//! else (status codes, retries, deadlines, decoding) is decided here, where tests can script it.
+//!
+//! ```
+//! use std::time::Duration;
+//! use runs_core::{Action, Call, Config, GetRun, Machine, Response};
+//!
+//! let config = Config::builder().api_key("k").base_url("http://127.0.0.1:1/v2").build()?;
+//! let mut call = Call::new(&config, GetRun("run-1".parse()?), 7);
+//! let now = Duration::ZERO;
+//! let Action::Send { request, .. } = call.poll(now) else { unreachable!() };
+//! assert_eq!(request.url(), "http://127.0.0.1:1/v2/runs/run-1");
+//! call.handle_response(now, Response { status: 503, headers: &[("retry-after", "1")], body: b"" });
+//! assert!(matches!(call.poll(now), Action::Sleep(d) if d == Duration::from_secs(1)));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use alloc::boxed::Box;
+use alloc::string::String;
+use core::time::Duration;
+
+use crate::api_error::ApiError;
+use crate::config::Config;
+use crate::error::{ConfigError, Delivery, Error, TransportError, TransportErrorKind};
+use crate::http::{Method, Request, Response};
+use crate::retry::{Retry, StopReason, Verdict};
+use crate::wire::{self, Operation};
+
+/// What a machine wants the transport to do next.
+#[derive(Debug, PartialEq)]
+pub enum Action<T> {
+    /// Send this request, and give up on it after `timeout` (connect to last body byte).
+    Send {
+        /// The request.
+        request: Request,
+        /// How long this attempt may take.
+        timeout: Duration,
+    },
+    /// Sleep this long, then poll again.
+    Sleep(Duration),
+    /// Finished, with this output.
+    Done(T),
+}
+
+/// A state machine that a transport drives; see the [module docs](self).
+///
+/// `now` is any monotonic time (the elapsed time since the client started, say); machines only
+/// compare and subtract it.
+pub trait Machine {
+    /// What the machine produces when done.
+    type Output;
+    /// What to do next.
+    fn poll(&mut self, now: Duration) -> Action<Self::Output>;
+    /// The whole response to the last request sent.
+    fn handle_response(&mut self, now: Duration, response: Response<'_>);
+    /// The last request failed below HTTP.
+    fn handle_failure(&mut self, now: Duration, error: TransportError);
+}
+
+/// Drives a [`Machine`] to completion with a transport's own `send` and `sleep`, blocking or
+/// async: the one loop every transport runs.
+///
+/// `send(request, timeout)` must evaluate to `Result<R, TransportError>` where `R` implements
+/// [`AsResponse`](crate::AsResponse); in an async function it may `.await`.
+///
+/// ```
+/// use std::time::Duration;
+/// use runs_core::{drive, Call, Config, GetRun, Response, TransportError};
+///
+/// let config = Config::builder().api_key("k").base_url("http://127.0.0.1:1/v2").build()?;
+/// let mut call = Call::new(&config, GetRun("run-1".parse()?), 0);
+/// let body = br#"{"id":"run-1","name":"n","agent_id":"a","process_id":"p","stage":"Draft",
+///     "status":"Running","created_at":"2021-01-01T12:00:00"}"#;
+/// let run = drive!(
+///     call,
+///     now = Duration::ZERO,
+///     send(_request, _timeout) => Ok::<_, TransportError>(Response { status: 200, headers: &[("a", "b")], body }),
+///     sleep(_d) => ()
+/// )?;
+/// assert_eq!(run.id.as_str(), "run-1");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[macro_export]
+macro_rules! drive {
+    ($machine:expr, now = $now:expr, send($req:pat_param, $timeout:pat_param) => $send:expr, sleep($delay:pat_param) => $sleep:expr $(,)?) => {{
+        let machine = &mut $machine;
+        loop {
+            match $crate::Machine::poll(machine, $now) {
+                $crate::Action::Send { request: $req, timeout: $timeout } => match $send {
+                    ::core::result::Result::Ok(response) => {
+                        $crate::Machine::handle_response(machine, $now, $crate::AsResponse::as_response(&response))
+                    }
+                    ::core::result::Result::Err(error) => $crate::Machine::handle_failure(machine, $now, error),
+                },
+                $crate::Action::Sleep($delay) => $sleep,
+                $crate::Action::Done(output) => break output,
+            }
+        }
+    }};
+}
+
+/// The most same-origin redirects a `GET` follows.
+const MAX_REDIRECTS: u8 = 5;
+
+#[derive(Debug)]
+enum State<T> {
+    Ready,
+    InFlight,
+    Sleeping { until: Duration },
+    Finished(Result<T, Error>),
+    Taken,
+}
+
+/// One operation with retries: a [`Machine`] whose output is the operation's result.
+#[derive(Debug)]
+pub struct Call<O: Operation> {
+    request: Request,
+    origin: String,
+    retry: Retry,
+    request_timeout: Duration,
+    redirects: u8,
+    last_error: Option<Error>,
+    state: State<O::Output>,
+}
+
+impl<O: Operation> Call<O> {
+    /// The operation `op` under `config`, its jitter seeded with `seed`.
+    pub fn new(config: &Config, op: O, seed: u64) -> Self {
+        Self::with_deadline(config, op, config.deadline, seed)
+    }
+
+    /// As [`Call::new`], with a deadline other than the config's (a wait's remaining time).
+    pub fn with_deadline(config: &Config, op: O, deadline: Duration, seed: u64) -> Self {
+        let request = op.request(config);
+        let retry = Retry::new(config.retry.clone(), request.method(), deadline, seed);
+        Self {
+            request,
+            origin: config.base_url.origin().into(),
+            retry,
+            request_timeout: config.request_timeout,
+            redirects: 0,
+            last_error: None,
+            state: State::Ready,
+        }
+    }
+
+    /// The request this call sends.
+    pub fn request(&self) -> &Request {
+        &self.request
+    }
+
+    fn finish(&mut self, result: Result<O::Output, Error>) {
+        self.state = State::Finished(result);
+    }
+
+    fn stop(&mut self, reason: StopReason, error: Error) {
+        let result = match reason {
+            StopReason::Deadline => Err(Error::DeadlineExceeded {
+                deadline: self.retry.deadline(),
+                attempts: self.retry.attempts(),
+                last: Some(Box::new(error)),
+            }),
+            _ => Err(error),
+        };
+        self.finish(result);
+    }
+
+    fn follow_redirect(&mut self, location: Option<&str>) -> Result<(), Error> {
+        let refuse = |why: &str| {
+            Error::Transport(TransportError::new(
+                TransportErrorKind::Redirect,
+                Delivery::MaybeSent,
+                alloc::format!("{} was redirected {why}", self.request.describe()),
+            ))
+        };
+        let location = location.ok_or_else(|| refuse("with no Location"))?;
+        if self.request.method() != Method::Get {
+            return Err(refuse("and a POST is never re-sent"));
+        }
+        let target = if location.starts_with('/') && !location.starts_with("//") {
+            alloc::format!("{}{location}", self.origin)
+        } else if location.starts_with(&self.origin) && location[self.origin.len()..].starts_with('/') {
+            location.into()
+        } else {
+            // The key would follow the request to whoever the Location names.
+            return Err(refuse(&alloc::format!(
+                "to another origin ({}); not followed so the API key stays with {}",
+                location.chars().take(100).collect::<String>(),
+                self.origin
+            )));
+        };
+        if self.redirects >= MAX_REDIRECTS {
+            return Err(refuse("too many times"));
+        }
+        self.redirects += 1;
+        self.request.set_url(target);
+        Ok(())
+    }
+}
+
+impl<O: Operation> Machine for Call<O> {
+    type Output = Result<O::Output, Error>;
+
+    fn poll(&mut self, now: Duration) -> Action<Self::Output> {
+        loop {
+            match &mut self.state {
+                State::Sleeping { until } if now < *until => return Action::Sleep(*until - now),
+                State::Sleeping { .. } | State::Ready | State::InFlight => {
+                    let Some(left) = self.retry.begin_attempt(now) else {
+                        let last = self.last_error.take().map(Box::new);
+                        self.finish(Err(Error::DeadlineExceeded {
+                            deadline: self.retry.deadline(),
+                            attempts: self.retry.attempts(),
+                            last,
+                        }));
+                        continue;
+                    };
+                    self.state = State::InFlight;
+                    return Action::Send {
+                        request: self.request.clone(),
+                        timeout: self.request_timeout.min(left),
+                    };
+                }
+                State::Finished(_) => {
+                    if let State::Finished(result) = core::mem::replace(&mut self.state, State::Taken) {
+                        return Action::Done(result);
+                    }
+                }
+                State::Taken => {
+                    return Action::Done(Err(Error::Config(ConfigError::new(
+                        "call",
+                        "was polled again after it finished; start a new call",
+                    ))));
+                }
+            }
+        }
+    }
+
+    fn handle_response(&mut self, now: Duration, response: Response<'_>) {
+        let status = response.status;
+        if (300..400).contains(&status) && status != 304 {
+            match self.follow_redirect(response.headers.header("location")) {
+                Ok(()) => self.state = State::Ready,
+                Err(e) => self.finish(Err(e)),
+            }
+            return;
+        }
+        if (200..300).contains(&status) {
+            let result = wire::decode(O::WHAT, response);
+            self.finish(result);
+            return;
+        }
+        let error = Error::Api(ApiError::from_response(status, wire::request_id(response.headers), response.body));
+        match self.retry.after_status(now, status, response.headers) {
+            Verdict::RetryAfter(d) => {
+                self.last_error = Some(error);
+                self.state = State::Sleeping { until: now + d };
+            }
+            Verdict::Stop(reason) => self.stop(reason, error),
+        }
+    }
+
+    fn handle_failure(&mut self, now: Duration, error: TransportError) {
+        match self.retry.after_failure(now, &error) {
+            Verdict::RetryAfter(d) => {
+                self.last_error = Some(Error::Transport(error));
+                self.state = State::Sleeping { until: now + d };
+            }
+            Verdict::Stop(reason) => {
+                // A timeout cut short by the deadline is the deadline's doing.
+                let reason = if error.kind() == TransportErrorKind::Timeout && self.retry.is_past_deadline(now) {
+                    StopReason::Deadline
+                } else {
+                    reason
+                };
+                self.stop(reason, Error::Transport(error));
+            }
+        }
+    }
+}

@@ -1,0 +1,630 @@
+//! Where to send requests and how: endpoint, key, timeouts, retries, TLS and proxy settings.
+//!
+//! Both transports are configured by this one [`Config`], through one typed-state
+//! [`ConfigBuilder`]: the key and the endpoint are required, and a builder missing either has no
+//! `build` method. A transport's `Client::builder()` is this builder with the client as its
+//! target (see [`FromConfig`]), so every setting exists once, with one default, for both.
+
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use core::fmt;
+use core::marker::PhantomData;
+use core::str::FromStr;
+use core::time::Duration;
+
+use crate::error::{ConfigError, Error};
+use crate::retry::RetryPolicy;
+use crate::secret::ApiKey;
+use crate::typestate::{Missing, Set};
+use crate::wait::WaitPolicy;
+
+/// A region of the hosted service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Region {
+    /// United States: `https://rest-api.app.kognitos.com/v2`.
+    #[default]
+    Us,
+    /// European Union: `https://rest-api.eu.kognitos.com/v2`.
+    Eu,
+    /// United Kingdom: `https://rest-api.uk.kognitos.com/v2`.
+    Uk,
+}
+
+impl Region {
+    /// The region's base URL, ending in `/v2`.
+    pub fn base_url(self) -> &'static str {
+        match self {
+            Region::Us => "https://rest-api.app.kognitos.com/v2",
+            Region::Eu => "https://rest-api.eu.kognitos.com/v2",
+            Region::Uk => "https://rest-api.uk.kognitos.com/v2",
+        }
+    }
+}
+
+impl FromStr for Region {
+    type Err = ConfigError;
+    /// `us`, `eu` or `uk`, in any case.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "us" => Ok(Region::Us),
+            "eu" => Ok(Region::Eu),
+            "uk" => Ok(Region::Uk),
+            _ => Err(ConfigError::new(
+                "region",
+                alloc::format!("{:?} is not one of us, eu, uk", s.chars().take(20).collect::<String>()),
+            )),
+        }
+    }
+}
+
+/// A base URL such as `https://rest-api.app.kognitos.com/v2`: scheme, host, optional port and
+/// path, with no query, fragment or credentials.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct BaseUrl {
+    url: String,
+    https: bool,
+    host_start: usize,
+    host_end: usize,
+}
+
+impl BaseUrl {
+    /// Parses and normalises a base URL (scheme and host lowercased, no trailing `/`).
+    pub fn parse(input: &str) -> Result<Self, ConfigError> {
+        let bad = |why: &str| ConfigError::new("base_url", alloc::format!("{input:?} {why}"));
+        let (scheme, rest) = input
+            .split_once("://")
+            .ok_or_else(|| bad("is not an absolute URL (expected https://host/path)"))?;
+        let https = match scheme.to_ascii_lowercase().as_str() {
+            "https" => true,
+            "http" => false,
+            _ => return Err(bad("must start with https:// or http://")),
+        };
+        if rest.contains(['?', '#']) {
+            return Err(bad("must not have a query or fragment"));
+        }
+        if rest.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(bad("must not contain spaces"));
+        }
+        let (authority, path) = match rest.find('/') {
+            Some(i) => rest.split_at(i),
+            None => (rest, ""),
+        };
+        if authority.contains('@') {
+            return Err(bad("must not carry credentials; give the API key separately"));
+        }
+        let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
+            let (h, after) = v6.split_once(']').ok_or_else(|| bad("has an unclosed [ in its host"))?;
+            (alloc::format!("[{h}]"), after.strip_prefix(':'))
+        } else {
+            match authority.rsplit_once(':') {
+                Some((h, p)) => (h.to_string(), Some(p)),
+                None => (authority.to_string(), None),
+            }
+        };
+        if host.is_empty() || host == "[]" {
+            return Err(bad("has no host"));
+        }
+        if let Some(p) = port {
+            if !matches!(p.parse::<u16>(), Ok(n) if n > 0) {
+                return Err(bad("has a port that is not 1 to 65535"));
+            }
+        }
+        let host = host.to_ascii_lowercase();
+        let prefix = if https { "https://" } else { "http://" };
+        let mut url = String::with_capacity(input.len());
+        url.push_str(prefix);
+        url.push_str(&host);
+        if let Some(p) = port {
+            url.push(':');
+            url.push_str(p);
+        }
+        url.push_str(path.trim_end_matches('/'));
+        Ok(Self {
+            url,
+            https,
+            host_start: prefix.len(),
+            host_end: prefix.len() + host.len(),
+        })
+    }
+
+    /// The URL as text, without a trailing `/`.
+    pub fn as_str(&self) -> &str {
+        &self.url
+    }
+
+    /// Whether the scheme is `https`.
+    pub fn is_https(&self) -> bool {
+        self.https
+    }
+
+    /// The host (IPv6 addresses keep their brackets).
+    pub fn host(&self) -> &str {
+        &self.url[self.host_start..self.host_end]
+    }
+
+    /// Whether the host is this machine (`localhost`, `127.0.0.0/8`, `[::1]`), where plain HTTP
+    /// cannot leak the key to the network.
+    pub fn is_loopback(&self) -> bool {
+        let host = self.host();
+        host == "localhost"
+            || host.ends_with(".localhost")
+            || host == "[::1]"
+            || host
+                .strip_prefix("127.")
+                .is_some_and(|rest| rest.split('.').count() == 3 && rest.split('.').all(|o| o.parse::<u8>().is_ok()))
+    }
+
+    /// `scheme://host[:port]`: what a redirect must keep for the key to follow it.
+    pub fn origin(&self) -> &str {
+        let after_host = &self.url[self.host_end..];
+        let port_len = after_host.find('/').unwrap_or(after_host.len());
+        &self.url[..self.host_end + port_len]
+    }
+}
+
+impl fmt::Debug for BaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "BaseUrl({:?})", self.url)
+    }
+}
+
+impl fmt::Display for BaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.url)
+    }
+}
+
+/// Which HTTP proxy to use.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Proxy {
+    /// `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY` (either case), as curl reads them.
+    #[default]
+    FromEnv,
+    /// Connect directly, whatever the environment says.
+    None,
+    /// This proxy (`http://proxy.internal:3128`).
+    Url(String),
+}
+
+/// Everything a transport needs to know to call the API. Build one with [`Config::builder`].
+#[derive(Clone)]
+pub struct Config {
+    pub(crate) base_url: BaseUrl,
+    pub(crate) api_key: ApiKey,
+    pub(crate) user_agent: String,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) request_timeout: Duration,
+    pub(crate) deadline: Duration,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) wait: WaitPolicy,
+    pub(crate) max_body_bytes: usize,
+    pub(crate) proxy: Proxy,
+    pub(crate) root_certificates: Vec<Vec<u8>>,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("base_url", &self.base_url)
+            .field("api_key", &self.api_key)
+            .field("user_agent", &self.user_agent)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("request_timeout", &self.request_timeout)
+            .field("deadline", &self.deadline)
+            .field("retry", &self.retry)
+            .field("wait", &self.wait)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("proxy", &self.proxy)
+            .field("root_certificates", &self.root_certificates.len())
+            .finish()
+    }
+}
+
+/// The default time allowed to open a connection (TCP and TLS).
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The default time allowed for one request, from sending to the end of the body.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// The default time allowed for one operation, all retries included.
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(120);
+/// The default cap on a response body: 16 MiB, far above a page of 100 runs.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+/// The default `User-Agent`, naming this SDK and its version.
+pub const DEFAULT_USER_AGENT: &str = concat!("runs-sdk-rust/", env!("CARGO_PKG_VERSION"));
+
+impl Config {
+    /// A builder whose target is a bare `Config`; transports offer the same builder with their
+    /// client as the target.
+    pub fn builder() -> ConfigBuilder<Missing, Missing, Config> {
+        ConfigBuilder::new()
+    }
+
+    /// The base URL every path is joined to.
+    pub fn base_url(&self) -> &BaseUrl {
+        &self.base_url
+    }
+    /// The API key.
+    pub fn api_key(&self) -> &ApiKey {
+        &self.api_key
+    }
+    /// The `User-Agent` header.
+    pub fn user_agent(&self) -> &str {
+        &self.user_agent
+    }
+    /// The time allowed to open a connection.
+    pub fn connect_timeout(&self) -> Duration {
+        self.connect_timeout
+    }
+    /// The time allowed for one request, from sending to the end of the body.
+    pub fn request_timeout(&self) -> Duration {
+        self.request_timeout
+    }
+    /// The time allowed for one operation, retries included.
+    pub fn deadline(&self) -> Duration {
+        self.deadline
+    }
+    /// How failed requests are retried.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.retry
+    }
+    /// How a run is polled while waiting for it.
+    pub fn wait_policy(&self) -> &WaitPolicy {
+        &self.wait
+    }
+    /// The largest response body accepted.
+    pub fn max_body_bytes(&self) -> usize {
+        self.max_body_bytes
+    }
+    /// The proxy setting.
+    pub fn proxy(&self) -> &Proxy {
+        &self.proxy
+    }
+    /// Extra trusted root certificates (PEM), beside the built-in Mozilla roots.
+    pub fn root_certificates(&self) -> &[Vec<u8>] {
+        &self.root_certificates
+    }
+}
+
+/// What a [`ConfigBuilder`] builds: a [`Config`], or a client made from one.
+pub trait FromConfig: Sized {
+    /// Makes the target from a checked configuration.
+    fn from_config(config: Config) -> Result<Self, Error>;
+}
+
+impl FromConfig for Config {
+    fn from_config(config: Config) -> Result<Self, Error> {
+        Ok(config)
+    }
+}
+
+#[derive(Clone)]
+enum Endpoint {
+    Region(Region),
+    Url(String),
+}
+
+/// Implemented by [`Set`] only: the API key has been given.
+#[diagnostic::on_unimplemented(
+    message = "missing API key: call `.api_key(..)` (or use `from_env()`) before `.build()`",
+    label = "no API key set"
+)]
+pub trait KeyIsSet {}
+/// Implemented by [`Set`] only: the endpoint has been given.
+#[diagnostic::on_unimplemented(
+    message = "missing endpoint: call `.region(..)` or `.base_url(..)` before `.build()`",
+    label = "no endpoint set"
+)]
+pub trait EndpointIsSet {}
+impl KeyIsSet for Set {}
+impl EndpointIsSet for Set {}
+
+/// Builds a [`Config`] (or a client: the `T` parameter). The API key and the endpoint are
+/// required; everything else has a documented default.
+///
+/// ```
+/// use std::time::Duration;
+/// use runs_core::{Config, Region};
+///
+/// let config = Config::builder()
+///     .api_key("sk-test")
+///     .region(Region::Eu)
+///     .deadline(Duration::from_secs(30))
+///     .build()?;
+/// assert_eq!(config.base_url().as_str(), "https://rest-api.eu.kognitos.com/v2");
+/// # Ok::<(), runs_core::Error>(())
+/// ```
+#[must_use = "a builder does nothing until .build() is called"]
+pub struct ConfigBuilder<K, E, T> {
+    api_key: Option<String>,
+    endpoint: Option<Endpoint>,
+    user_agent: String,
+    connect_timeout: Duration,
+    request_timeout: Duration,
+    deadline: Duration,
+    retry: RetryPolicy,
+    wait: WaitPolicy,
+    max_body_bytes: usize,
+    allow_insecure_http: bool,
+    proxy: Proxy,
+    root_certificates: Vec<Vec<u8>>,
+    state: PhantomData<BuilderState<K, E, T>>,
+}
+
+// `fn() -> _` keeps the builder Send and Sync whatever the markers and target are.
+type BuilderState<K, E, T> = fn() -> (K, E, T);
+
+impl<K, E, T> fmt::Debug for ConfigBuilder<K, E, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ConfigBuilder")
+            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .field("user_agent", &self.user_agent)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T> ConfigBuilder<Missing, Missing, T> {
+    /// A builder with nothing set and every default in place.
+    pub fn new() -> Self {
+        Self {
+            api_key: None,
+            endpoint: None,
+            user_agent: DEFAULT_USER_AGENT.into(),
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            deadline: DEFAULT_DEADLINE,
+            retry: RetryPolicy::default(),
+            wait: WaitPolicy::default(),
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            allow_insecure_http: false,
+            proxy: Proxy::default(),
+            root_certificates: Vec::new(),
+            state: PhantomData,
+        }
+    }
+
+    /// A builder with the key and endpoint read through `var` (normally the process
+    /// environment): `RUNS_API_KEY` (required), `RUNS_BASE_URL`, else `RUNS_REGION` (`us`,
+    /// `eu`, `uk`; default `us`).
+    pub fn from_env_vars(var: impl Fn(&str) -> Option<String>) -> Result<ConfigBuilder<Set, Set, T>, Error> {
+        let key = var("RUNS_API_KEY")
+            .filter(|k| !k.is_empty())
+            .ok_or_else(|| ConfigError::new("RUNS_API_KEY", "is not set; export your API key in it"))?;
+        let builder = Self::new().api_key(key);
+        match (var("RUNS_BASE_URL").filter(|u| !u.is_empty()), var("RUNS_REGION").filter(|r| !r.is_empty())) {
+            (Some(url), _) => Ok(builder.base_url(url)),
+            (None, Some(region)) => {
+                let region = region
+                    .parse::<Region>()
+                    .map_err(|_| ConfigError::new("RUNS_REGION", alloc::format!("{region:?} is not one of us, eu, uk")))?;
+                Ok(builder.region(region))
+            }
+            (None, None) => Ok(builder.region(Region::Us)),
+        }
+    }
+
+    /// [`from_env_vars`](Self::from_env_vars) over the process environment.
+    #[cfg(feature = "std")]
+    pub fn from_env() -> Result<ConfigBuilder<Set, Set, T>, Error> {
+        Self::from_env_vars(|name| std::env::var(name).ok())
+    }
+}
+
+impl<T> Default for ConfigBuilder<Missing, Missing, T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<K, E, T> ConfigBuilder<K, E, T> {
+    fn retype<K2, E2>(self) -> ConfigBuilder<K2, E2, T> {
+        ConfigBuilder {
+            api_key: self.api_key,
+            endpoint: self.endpoint,
+            user_agent: self.user_agent,
+            connect_timeout: self.connect_timeout,
+            request_timeout: self.request_timeout,
+            deadline: self.deadline,
+            retry: self.retry,
+            wait: self.wait,
+            max_body_bytes: self.max_body_bytes,
+            allow_insecure_http: self.allow_insecure_http,
+            proxy: self.proxy,
+            root_certificates: self.root_certificates,
+            state: PhantomData,
+        }
+    }
+
+    /// The API key (required).
+    pub fn api_key(mut self, key: impl Into<String>) -> ConfigBuilder<Set, E, T> {
+        self.api_key = Some(key.into());
+        self.retype()
+    }
+
+    /// Use a region of the hosted service.
+    pub fn region(mut self, region: Region) -> ConfigBuilder<K, Set, T> {
+        self.endpoint = Some(Endpoint::Region(region));
+        self.retype()
+    }
+
+    /// Use this base URL (ending in the API version, `/v2`), for an emulator or a gateway.
+    pub fn base_url(mut self, url: impl Into<String>) -> ConfigBuilder<K, Set, T> {
+        self.endpoint = Some(Endpoint::Url(url.into()));
+        self.retype()
+    }
+
+    /// Sets the `User-Agent` header; default [`DEFAULT_USER_AGENT`].
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = user_agent.into();
+        self
+    }
+
+    /// Time allowed to open a connection; default [`DEFAULT_CONNECT_TIMEOUT`].
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Time allowed for one request; default [`DEFAULT_REQUEST_TIMEOUT`].
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = timeout;
+        self
+    }
+
+    /// Time allowed for one operation, retries included; default [`DEFAULT_DEADLINE`].
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = deadline;
+        self
+    }
+
+    /// How failed requests are retried; default [`RetryPolicy::default`].
+    pub fn retry_policy(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// How runs are polled while waiting; default [`WaitPolicy::default`].
+    pub fn wait_policy(mut self, wait: WaitPolicy) -> Self {
+        self.wait = wait;
+        self
+    }
+
+    /// The largest response body accepted; default [`DEFAULT_MAX_BODY_BYTES`].
+    pub fn max_body_bytes(mut self, bytes: usize) -> Self {
+        self.max_body_bytes = bytes;
+        self
+    }
+
+    /// Allows `http://` to hosts other than this machine. Off by default: the API key would
+    /// cross the network in clear.
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_insecure_http = allow;
+        self
+    }
+
+    /// The HTTP proxy; default [`Proxy::FromEnv`].
+    pub fn proxy(mut self, proxy: Proxy) -> Self {
+        self.proxy = proxy;
+        self
+    }
+
+    /// Trusts the certificates in this PEM text as roots, beside the built-in ones (a test CA,
+    /// a corporate proxy's CA).
+    pub fn add_root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.root_certificates.push(pem.into());
+        self
+    }
+}
+
+impl<K: KeyIsSet, E: EndpointIsSet, T: FromConfig> ConfigBuilder<K, E, T> {
+    /// Checks the settings and builds the target.
+    pub fn build(self) -> Result<T, Error> {
+        let api_key = ApiKey::new(self.api_key.unwrap_or_default())?;
+        let base_url = match self.endpoint {
+            Some(Endpoint::Region(r)) => BaseUrl::parse(r.base_url())?,
+            Some(Endpoint::Url(u)) => BaseUrl::parse(&u)?,
+            None => return Err(ConfigError::new("base_url", "is not set").into()),
+        };
+        if !base_url.is_https() && !base_url.is_loopback() && !self.allow_insecure_http {
+            return Err(ConfigError::new(
+                "base_url",
+                alloc::format!(
+                    "{base_url} is plain http:// to another host, which would send the API key in clear; \
+                     use https:// or opt in with allow_insecure_http(true)"
+                ),
+            )
+            .into());
+        }
+        if let Proxy::Url(p) = &self.proxy {
+            BaseUrl::parse(p).map_err(|_| ConfigError::new("proxy", alloc::format!("{p:?} is not an http:// or https:// URL")))?;
+        }
+        if self.user_agent.bytes().any(|b| b.is_ascii_control()) {
+            return Err(ConfigError::new("user_agent", "must not contain control characters").into());
+        }
+        if self.request_timeout.is_zero() || self.deadline.is_zero() || self.connect_timeout.is_zero() {
+            return Err(ConfigError::new("timeout", "timeouts and the deadline must be more than zero").into());
+        }
+        T::from_config(Config {
+            base_url,
+            api_key,
+            user_agent: self.user_agent,
+            connect_timeout: self.connect_timeout,
+            request_timeout: self.request_timeout,
+            deadline: self.deadline,
+            retry: self.retry,
+            wait: self.wait,
+            max_body_bytes: self.max_body_bytes,
+            proxy: self.proxy,
+            root_certificates: self.root_certificates,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_urls_are_normalised() {
+        let u = BaseUrl::parse("HTTP://LocalHost:8080/v2/").unwrap();
+        assert_eq!(u.as_str(), "http://localhost:8080/v2");
+        assert_eq!(u.origin(), "http://localhost:8080");
+        assert!(u.is_loopback());
+        let v6 = BaseUrl::parse("http://[::1]:9/v2").unwrap();
+        assert_eq!(v6.host(), "[::1]");
+        assert!(v6.is_loopback());
+        assert!(!BaseUrl::parse("http://127.evil.com/v2").unwrap().is_loopback());
+    }
+
+    #[test]
+    fn bad_base_urls_say_why() {
+        for (bad, why) in [
+            ("ftp://x/v2", "https://"),
+            ("https://user:pw@x/v2", "credentials"),
+            ("https://x/v2?a=1", "query"),
+            ("https://x:0/v2", "port"),
+            ("x/v2", "absolute"),
+        ] {
+            let e = BaseUrl::parse(bad).unwrap_err();
+            assert!(e.to_string().contains(why), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn plain_http_to_a_remote_host_is_refused_unless_allowed() {
+        let refused = Config::builder().api_key("k").base_url("http://api.example.com/v2").build();
+        assert!(matches!(refused, Err(Error::Config(e)) if e.setting() == "base_url"));
+        let allowed = Config::builder()
+            .api_key("k")
+            .base_url("http://api.example.com/v2")
+            .allow_insecure_http(true)
+            .build();
+        assert!(allowed.is_ok());
+    }
+
+    #[test]
+    fn env_base_url_wins_over_region_and_key_is_required() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |k: &str| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
+        };
+        let c = ConfigBuilder::<_, _, Config>::from_env_vars(env(&[
+            ("RUNS_API_KEY", "k"),
+            ("RUNS_REGION", "eu"),
+            ("RUNS_BASE_URL", "http://127.0.0.1:1/v2"),
+        ]))
+        .unwrap()
+        .build()
+        .unwrap();
+        assert_eq!(c.base_url().as_str(), "http://127.0.0.1:1/v2");
+        let missing = ConfigBuilder::<_, _, Config>::from_env_vars(env(&[]));
+        assert!(missing.unwrap_err().to_string().contains("RUNS_API_KEY"));
+        let bad_region = ConfigBuilder::<_, _, Config>::from_env_vars(env(&[("RUNS_API_KEY", "k"), ("RUNS_REGION", "mars")]));
+        assert!(bad_region.unwrap_err().to_string().contains("RUNS_REGION"));
+    }
+
+    #[test]
+    fn debug_never_shows_the_key() {
+        let c = Config::builder().api_key("sk-secret-123").region(Region::Us).build().unwrap();
+        assert!(!format!("{c:?}").contains("sk-secret-123"));
+        let b = Config::builder().api_key("sk-secret-123");
+        assert!(!format!("{b:?}").contains("sk-secret-123"));
+    }
+}

@@ -1,0 +1,371 @@
+//! The one error type of the SDK, shared by every transport.
+//!
+//! Each variant answers three questions: what failed, with which input, and whether trying
+//! again could help ([`Error::is_retryable`]). No variant ever holds the API key: requests are
+//! only ever described by method and URL, and the key travels in a header.
+
+use alloc::boxed::Box;
+use alloc::string::String;
+use core::fmt;
+use core::time::Duration;
+
+use crate::api_error::ApiError;
+use crate::id::RunId;
+use crate::status::RunStatus;
+use crate::validation::ValidationError;
+
+/// A boxed error from below the SDK (an I/O or TLS error), kept as the `source`.
+pub type BoxError = Box<dyn core::error::Error + Send + Sync + 'static>;
+
+/// Anything that can go wrong calling the Runs API.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// Input was rejected before any request was sent.
+    Invalid(ValidationError),
+    /// The client's configuration is unusable (a bad base URL, plain HTTP to a remote host).
+    Config(ConfigError),
+    /// The API answered with an error status (after any retries).
+    Api(ApiError),
+    /// A success status came with a body that is not what the API documents.
+    Decode(DecodeError),
+    /// The connection failed, timed out or broke before a whole answer arrived.
+    Transport(TransportError),
+    /// The operation's overall deadline passed before it could finish.
+    DeadlineExceeded {
+        /// The deadline that passed.
+        deadline: Duration,
+        /// How many requests were sent.
+        attempts: u32,
+        /// What went wrong with the last attempt, if one failed.
+        last: Option<Box<Error>>,
+    },
+    /// The server sent back a continuation token it had already given for this listing, which
+    /// would page forever.
+    RepeatedToken {
+        /// The token seen twice.
+        token: String,
+    },
+    /// A run did not reach a terminal status before the wait's deadline.
+    WaitTimedOut {
+        /// The run waited for.
+        run_id: RunId,
+        /// Its status at the last successful poll, if any.
+        last_status: Option<RunStatus>,
+        /// How long the wait lasted.
+        waited: Duration,
+    },
+}
+
+impl Error {
+    /// Whether the same call might succeed if tried again later: rate limits, server-side
+    /// failures, broken connections and timeouts. Invalid input and decoding errors are not.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Api(e) => e.is_retryable(),
+            Error::Transport(e) => e.kind != TransportErrorKind::BodyTooLarge,
+            Error::DeadlineExceeded { .. } | Error::WaitTimedOut { .. } => true,
+            _ => false,
+        }
+    }
+
+    /// The HTTP status of an API error.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Api(e) => Some(e.status()),
+            Error::DeadlineExceeded { last: Some(last), .. } => last.status(),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Invalid(e) => fmt::Display::fmt(e, f),
+            Error::Config(e) => fmt::Display::fmt(e, f),
+            Error::Api(e) => fmt::Display::fmt(e, f),
+            Error::Decode(e) => fmt::Display::fmt(e, f),
+            Error::Transport(e) => fmt::Display::fmt(e, f),
+            Error::DeadlineExceeded {
+                deadline,
+                attempts,
+                last,
+            } => {
+                write!(
+                    f,
+                    "gave up after {} ({attempts} attempt{}): the deadline passed",
+                    Seconds(*deadline),
+                    if *attempts == 1 { "" } else { "s" }
+                )?;
+                if let Some(last) = last {
+                    write!(f, "; last error: {last}")?;
+                }
+                Ok(())
+            }
+            Error::RepeatedToken { token } => write!(
+                f,
+                "the server repeated continuation token {:?}; stopped the listing rather than loop forever",
+                short(token)
+            ),
+            Error::WaitTimedOut {
+                run_id,
+                last_status,
+                waited,
+            } => {
+                write!(f, "run {run_id} did not finish within {}", Seconds(*waited))?;
+                if let Some(s) = last_status {
+                    write!(f, " (last status {s})")?;
+                }
+                f.write_str("; wait longer or check the run later")
+            }
+        }
+    }
+}
+
+impl core::error::Error for Error {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            Error::Invalid(e) => Some(e),
+            Error::Config(e) => Some(e),
+            Error::Api(e) => Some(e),
+            Error::Decode(e) => Some(e),
+            Error::Transport(e) => Some(e),
+            Error::DeadlineExceeded { last: Some(e), .. } => Some(&**e),
+            _ => None,
+        }
+    }
+}
+
+impl From<ValidationError> for Error {
+    fn from(e: ValidationError) -> Self {
+        Error::Invalid(e)
+    }
+}
+
+impl From<crate::validation::FieldError> for Error {
+    fn from(e: crate::validation::FieldError) -> Self {
+        Error::Invalid(e.into())
+    }
+}
+
+impl From<ApiError> for Error {
+    fn from(e: ApiError) -> Self {
+        Error::Api(e)
+    }
+}
+
+impl From<TransportError> for Error {
+    fn from(e: TransportError) -> Self {
+        Error::Transport(e)
+    }
+}
+
+impl From<ConfigError> for Error {
+    fn from(e: ConfigError) -> Self {
+        Error::Config(e)
+    }
+}
+
+fn short(s: &str) -> String {
+    s.chars().take(60).collect()
+}
+
+/// Prints a duration as seconds (`1.5s`), the way users give them on the command line.
+pub(crate) struct Seconds(pub(crate) Duration);
+
+impl fmt::Display for Seconds {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ms = self.0.as_millis();
+        if ms % 1000 == 0 {
+            write!(f, "{}s", ms / 1000)
+        } else {
+            write!(f, "{}.{:03}s", ms / 1000, ms % 1000)
+        }
+    }
+}
+
+/// The configuration cannot work; the text says how to fix it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    setting: &'static str,
+    reason: String,
+}
+
+impl ConfigError {
+    /// A problem with `setting` (`base_url`, `api_key`, an environment variable name...).
+    pub fn new(setting: &'static str, reason: impl Into<String>) -> Self {
+        Self {
+            setting,
+            reason: reason.into(),
+        }
+    }
+
+    /// The setting at fault.
+    pub fn setting(&self) -> &str {
+        self.setting
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid {}: {}", self.setting, self.reason)
+    }
+}
+
+impl core::error::Error for ConfigError {}
+
+/// A success status came with a body that does not decode.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecodeError {
+    what: &'static str,
+    status: u16,
+    detail: String,
+    truncated: bool,
+}
+
+impl DecodeError {
+    pub(crate) fn new(what: &'static str, status: u16, error: &serde_json::Error) -> Self {
+        let mut detail = alloc::format!("{error}");
+        if detail.len() > 300 {
+            let cut = (0..=300).rev().find(|&i| detail.is_char_boundary(i)).unwrap_or(0);
+            detail.truncate(cut);
+            detail.push('…');
+        }
+        Self {
+            what,
+            status,
+            detail,
+            truncated: error.is_eof(),
+        }
+    }
+
+    /// What was being decoded (`run`, `run page`).
+    pub fn what(&self) -> &str {
+        self.what
+    }
+
+    /// Whether the body ended early, as a cut connection or a proxy limit would leave it.
+    pub fn is_truncated(&self) -> bool {
+        self.truncated
+    }
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let how = if self.truncated { "truncated" } else { "malformed" };
+        write!(
+            f,
+            "the API answered {} with a {how} {}: {}",
+            self.status, self.what, self.detail
+        )
+    }
+}
+
+impl core::error::Error for DecodeError {}
+
+/// What kind of transport failure happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TransportErrorKind {
+    /// The host name did not resolve.
+    Dns,
+    /// No connection could be made (refused, unreachable, connect timeout).
+    Connect,
+    /// The TLS handshake failed (untrusted certificate, wrong name).
+    Tls,
+    /// No whole answer arrived within the request timeout.
+    Timeout,
+    /// The connection broke or the peer spoke broken HTTP.
+    Io,
+    /// The body was larger than the configured cap.
+    BodyTooLarge,
+    /// The proxy refused or failed the connection.
+    Proxy,
+    /// The server redirected somewhere the SDK will not send the key.
+    Redirect,
+}
+
+impl TransportErrorKind {
+    fn describe(self) -> &'static str {
+        match self {
+            TransportErrorKind::Dns => "the host name did not resolve",
+            TransportErrorKind::Connect => "could not connect",
+            TransportErrorKind::Tls => "the TLS handshake failed",
+            TransportErrorKind::Timeout => "timed out",
+            TransportErrorKind::Io => "the connection failed",
+            TransportErrorKind::BodyTooLarge => "the response body is too large",
+            TransportErrorKind::Proxy => "the proxy failed",
+            TransportErrorKind::Redirect => "refused a redirect",
+        }
+    }
+}
+
+/// Whether a failed request could have reached the server, which decides if a POST may be
+/// sent again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Delivery {
+    /// Provably not: it failed before any byte of the request was written (DNS, connect, TLS).
+    NotSent,
+    /// Possibly: some or all of it was written before the failure.
+    MaybeSent,
+}
+
+/// A failure below HTTP: DNS, connect, TLS, timeout, a broken connection, a body over the cap.
+#[derive(Debug)]
+pub struct TransportError {
+    kind: TransportErrorKind,
+    delivery: Delivery,
+    context: String,
+    source: Option<BoxError>,
+}
+
+impl TransportError {
+    /// A failure of `kind`. `context` says where (`GET http://127.0.0.1:4000/v2/runs/abc`);
+    /// it must not hold secrets, and transports only ever put the method and URL there.
+    pub fn new(kind: TransportErrorKind, delivery: Delivery, context: impl Into<String>) -> Self {
+        Self {
+            kind,
+            delivery,
+            context: context.into(),
+            source: None,
+        }
+    }
+
+    /// Attaches the underlying error.
+    pub fn with_source(mut self, source: impl Into<BoxError>) -> Self {
+        self.source = Some(source.into());
+        self
+    }
+
+    /// What kind of failure it was.
+    pub fn kind(&self) -> TransportErrorKind {
+        self.kind
+    }
+
+    /// Whether the request could have reached the server.
+    pub fn delivery(&self) -> Delivery {
+        self.delivery
+    }
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.kind.describe())?;
+        if !self.context.is_empty() {
+            write!(f, " ({})", self.context)?;
+        }
+        if let Some(source) = &self.source {
+            write!(f, ": {source}")?;
+        }
+        Ok(())
+    }
+}
+
+impl core::error::Error for TransportError {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn core::error::Error + 'static))
+    }
+}

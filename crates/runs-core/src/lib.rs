@@ -1,0 +1,103 @@
+//! The sans-IO core of the Runs API SDK.
+//!
+//! This crate knows everything about the Runs API except how to move bytes: the models and
+//! their validation, the typed-state request builders, the wire format (requests out, typed
+//! results and errors in), and the state machines for retries, pagination and waiting on a run.
+//! It opens no socket, reads no clock and never sleeps. Transports (`runs-blocking` on ureq,
+//! `runs-async` on hyper, or your own on a microcontroller's HTTP stack) are loops that send
+//! what a [`Machine`] asks for, sleep when it says so, and report what came back.
+//!
+//! Keeping the logic here means it is written once for every transport, and that it is tested
+//! by scripting responses, with no server, no timing and no flakiness.
+//!
+//! ```
+//! use std::time::Duration;
+//! use runs_core::{drive, Action, Call, Config, ProcessStage, Response, StartRun, TransportError};
+//!
+//! let config = Config::builder().api_key("sk-test").base_url("http://127.0.0.1:8080/v2").build()?;
+//! let start = StartRun::builder()
+//!     .agent_id("agent-1")
+//!     .process_id("invoice-ocr")
+//!     .name("March invoices")
+//!     .stage(ProcessStage::Published)
+//!     .input("month", "2026-03")
+//!     .build()?;
+//!
+//! // A transport's whole job: send what the machine asks, report what came back.
+//! let mut call = Call::new(&config, start, 42);
+//! let run = drive!(
+//!     call,
+//!     now = Duration::ZERO,
+//!     send(request, _timeout) => {
+//!         assert_eq!(request.describe(), "POST http://127.0.0.1:8080/v2/runs");
+//!         Ok::<_, TransportError>(Response {
+//!             status: 201,
+//!             headers: &[("content-type", "application/json")],
+//!             body: br#"{"id":"r1","name":"March invoices","agent_id":"agent-1",
+//!                 "process_id":"invoice-ocr","stage":"Published","status":"Created",
+//!                 "created_at":"2026-03-01T09:00:00"}"#,
+//!         })
+//!     },
+//!     sleep(_delay) => unreachable!("nothing to retry"),
+//! )?;
+//! assert_eq!(run.status.as_str(), "Created");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Features
+//! - `std` (default): `std::error::Error`-based conveniences, reading the environment.
+//!   Without it the crate is `no_std` with `alloc`.
+//! - `http`: conversions to and from the `http` crate's request and response types.
+#![cfg_attr(not(feature = "std"), no_std)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+extern crate alloc;
+
+mod api_error;
+mod call;
+mod config;
+mod error;
+mod http;
+mod id;
+mod jitter;
+mod list;
+mod page;
+pub mod paginate;
+pub mod retry;
+mod run;
+mod secret;
+mod start;
+mod status;
+mod timestamp;
+mod typestate;
+mod validation;
+pub mod wait;
+pub mod wire;
+
+pub use api_error::{ApiError, ErrorBody};
+pub use call::{Action, Call, Machine};
+pub use config::{BaseUrl, Config, ConfigBuilder, FromConfig, Proxy, Region};
+pub use error::{BoxError, ConfigError, DecodeError, Delivery, Error, TransportError, TransportErrorKind};
+pub use http::{AsResponse, HeaderSource, Method, Request, Response, API_KEY_HEADER};
+pub use id::{check_id, AgentId, ProcessId, RunId, RunName, ID_MAX_LEN, RUN_NAME_MAX_LEN};
+pub use jitter::Jitter;
+pub use list::{check_limit, ListRuns, DEFAULT_LIMIT, MAX_LIMIT};
+pub use page::RunPage;
+pub use paginate::{Listing, Paginator};
+pub use retry::RetryPolicy;
+pub use run::{NameValue, Run};
+pub use secret::ApiKey;
+pub use start::{StartRun, StartRunBuilder};
+pub use status::{ProcessStage, RunStatus};
+pub use timestamp::Timestamp;
+pub use typestate::{Missing, Set};
+pub use validation::{FieldError, Rule, ValidationError};
+pub use wait::{Wait, WaitPolicy};
+pub use wire::{GetRun, ListPage, Operation};
+
+/// The API's defaults and limits, re-exported for servers and tools.
+pub mod config_defaults {
+    pub use crate::config::{
+        DEFAULT_CONNECT_TIMEOUT, DEFAULT_DEADLINE, DEFAULT_MAX_BODY_BYTES, DEFAULT_REQUEST_TIMEOUT, DEFAULT_USER_AGENT,
+    };
+}

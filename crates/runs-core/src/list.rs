@@ -1,0 +1,106 @@
+//! The list-runs query.
+
+use alloc::string::String;
+
+use crate::id::{AgentId, ProcessId};
+use crate::status::ProcessStage;
+use crate::validation::{FieldError, Rule};
+
+/// The most runs one page may hold.
+pub const MAX_LIMIT: u8 = 100;
+/// How many runs a page holds when no limit is given.
+pub const DEFAULT_LIMIT: u8 = 10;
+
+/// Which runs to list: those of one process of one agent, optionally of one stage.
+///
+/// ```
+/// use runs_core::{ListRuns, ProcessStage};
+/// let query = ListRuns::new("agent-1".parse()?, "invoice-ocr".parse()?)
+///     .limit(50)?
+///     .stage(ProcessStage::Published);
+/// assert_eq!(query.page_limit(), Some(50));
+/// # Ok::<(), runs_core::FieldError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ListRuns {
+    agent_id: AgentId,
+    process_id: ProcessId,
+    limit: Option<u8>,
+    stage: Option<ProcessStage>,
+    continuation_token: Option<String>,
+}
+
+/// Checks a page size: 1 to 100.
+pub fn check_limit(limit: u64) -> Result<u8, FieldError> {
+    match u8::try_from(limit) {
+        Ok(l) if (1..=MAX_LIMIT).contains(&l) => Ok(l),
+        _ => Err(FieldError::new(
+            "limit",
+            Rule::OutOfRange {
+                min: 1,
+                max: u64::from(MAX_LIMIT),
+                actual: limit,
+            },
+        )),
+    }
+}
+
+impl ListRuns {
+    /// All runs of `process_id` of `agent_id`, newest first, in pages of the server's default.
+    pub fn new(agent_id: AgentId, process_id: ProcessId) -> Self {
+        Self {
+            agent_id,
+            process_id,
+            limit: None,
+            stage: None,
+            continuation_token: None,
+        }
+    }
+
+    /// Runs per page, 1 to 100.
+    pub fn limit(mut self, limit: u64) -> Result<Self, FieldError> {
+        self.limit = Some(check_limit(limit)?);
+        Ok(self)
+    }
+
+    /// Only runs of this stage.
+    pub fn stage(mut self, stage: ProcessStage) -> Self {
+        self.stage = Some(stage);
+        self
+    }
+
+    /// Continues a listing from a token a previous page returned.
+    pub fn continuation_token(mut self, token: impl Into<String>) -> Self {
+        self.continuation_token = Some(token.into());
+        self
+    }
+
+    /// The agent.
+    pub fn agent_id(&self) -> &AgentId {
+        &self.agent_id
+    }
+    /// The process.
+    pub fn process_id(&self) -> &ProcessId {
+        &self.process_id
+    }
+    /// The page size asked for, if any.
+    pub fn page_limit(&self) -> Option<u8> {
+        self.limit
+    }
+    /// The stage filter, if any.
+    pub fn stage_filter(&self) -> Option<ProcessStage> {
+        self.stage
+    }
+    /// The token this query continues from, if any.
+    pub fn token(&self) -> Option<&str> {
+        self.continuation_token.as_deref()
+    }
+
+    pub(crate) fn with_page(&self, limit: Option<u8>, token: Option<&str>) -> Self {
+        Self {
+            limit,
+            continuation_token: token.map(String::from),
+            ..self.clone()
+        }
+    }
+}

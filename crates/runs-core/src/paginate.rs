@@ -1,0 +1,216 @@
+//! Walking a listing page by page.
+//!
+//! [`Paginator`] is the pure part: it says which page to fetch next, takes the page that came
+//! back, and hands out its runs one by one. It stops on a `null` token or once `max_items` runs
+//! have been handed out, asking the last page only for the runs still wanted. A token the
+//! server already gave is an error ([`Error::RepeatedToken`]), not an endless loop.
+//!
+//! [`Listing`] wraps it with a [`Call`] per page, so a transport drives a whole listing with the
+//! same loop as any other operation, fetching a page only when the previous one is used up.
+//!
+//! A listing can stop and resume later: [`Paginator::continuation_token`] is the token of the
+//! next page to fetch; a new `Paginator` over the query with that token carries on from there.
+
+use alloc::collections::{BTreeSet, VecDeque};
+use alloc::string::String;
+use core::time::Duration;
+
+use crate::call::{Action, Call, Machine};
+use crate::config::Config;
+use crate::error::{Error, TransportError};
+use crate::http::Response;
+use crate::list::{ListRuns, DEFAULT_LIMIT};
+use crate::page::RunPage;
+use crate::run::Run;
+use crate::wire::ListPage;
+
+/// What the paginator wants next.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Step {
+    /// The next run of the listing.
+    Item(Run),
+    /// Fetch this page, then call [`Paginator::handle_page`].
+    Fetch(ListRuns),
+    /// The listing is over.
+    Done,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Next {
+    /// Fetch the page this token names (`None`: the first page).
+    Fetch(Option<String>),
+    /// A page was asked for and has not come back.
+    Awaiting(Option<String>),
+    /// No more pages.
+    End,
+}
+
+/// The pure pagination state machine; see the [module docs](self).
+#[derive(Debug, Clone)]
+pub struct Paginator {
+    query: ListRuns,
+    max_items: Option<u64>,
+    handed_out: u64,
+    buffer: VecDeque<Run>,
+    seen: BTreeSet<String>,
+    next: Next,
+}
+
+impl Paginator {
+    /// A listing of `query`, from its continuation token if it has one, of at most `max_items`
+    /// runs (`None`: all of them).
+    pub fn new(query: ListRuns, max_items: Option<u64>) -> Self {
+        let start = query.token().map(String::from);
+        let mut seen = BTreeSet::new();
+        if let Some(t) = &start {
+            seen.insert(t.clone());
+        }
+        Self {
+            query,
+            max_items,
+            handed_out: 0,
+            buffer: VecDeque::new(),
+            seen,
+            next: if max_items == Some(0) { Next::End } else { Next::Fetch(start) },
+        }
+    }
+
+    /// What to do next: hand out a run, fetch a page, or stop.
+    pub fn poll(&mut self) -> Step {
+        if self.max_items.is_some_and(|max| self.handed_out >= max) {
+            self.buffer.clear();
+            self.next = Next::End;
+            return Step::Done;
+        }
+        if let Some(run) = self.buffer.pop_front() {
+            self.handed_out += 1;
+            return Step::Item(run);
+        }
+        match &self.next {
+            Next::Fetch(token) | Next::Awaiting(token) => {
+                let token = token.clone();
+                let page_size = u64::from(self.query.page_limit().unwrap_or(DEFAULT_LIMIT));
+                let limit = match self.max_items {
+                    // Ask the last page only for what is still wanted.
+                    Some(max) if max - self.handed_out < page_size => {
+                        u8::try_from(max - self.handed_out).ok()
+                    }
+                    _ => self.query.page_limit(),
+                };
+                let request = self.query.with_page(limit, token.as_deref());
+                self.next = Next::Awaiting(token);
+                Step::Fetch(request)
+            }
+            Next::End => Step::Done,
+        }
+    }
+
+    /// Takes the page fetched for the last [`Step::Fetch`].
+    pub fn handle_page(&mut self, page: RunPage) -> Result<(), Error> {
+        let token = page.continuation_token.filter(|t| !t.is_empty());
+        self.buffer.extend(page.items.unwrap_or_default());
+        match token {
+            None => self.next = Next::End,
+            Some(t) if self.seen.contains(&t) => {
+                self.next = Next::End;
+                return Err(Error::RepeatedToken { token: t });
+            }
+            Some(t) => {
+                self.seen.insert(t.clone());
+                self.next = Next::Fetch(Some(t));
+            }
+        }
+        Ok(())
+    }
+
+    /// Ends the listing early (after a failed fetch).
+    pub fn stop(&mut self) {
+        self.buffer.clear();
+        self.next = Next::End;
+    }
+
+    /// How many runs have been handed out.
+    pub fn handed_out(&self) -> u64 {
+        self.handed_out
+    }
+
+    /// The token of the next page to fetch, to resume the listing later from its query; `None`
+    /// once the last page has been fetched. Runs of the current page not yet handed out are not
+    /// covered by it.
+    pub fn continuation_token(&self) -> Option<&str> {
+        match &self.next {
+            Next::Fetch(t) | Next::Awaiting(t) => t.as_deref(),
+            Next::End => None,
+        }
+    }
+}
+
+/// A whole listing as a [`Machine`]: each `Done` is the next run (`Some(Ok)`), a failure
+/// (`Some(Err)`, after which the listing ends), or the end (`None`). Polling after `Done`
+/// carries on with the next run.
+#[derive(Debug)]
+pub struct Listing {
+    config: Config,
+    pages: Paginator,
+    call: Option<Call<ListPage>>,
+    seed: u64,
+}
+
+impl Listing {
+    /// A listing of `query` under `config`, of at most `max_items` runs.
+    pub fn new(config: &Config, query: ListRuns, max_items: Option<u64>, seed: u64) -> Self {
+        Self {
+            config: config.clone(),
+            pages: Paginator::new(query, max_items),
+            call: None,
+            seed,
+        }
+    }
+
+    /// The paginator, for its resume token and count.
+    pub fn paginator(&self) -> &Paginator {
+        &self.pages
+    }
+}
+
+impl Machine for Listing {
+    type Output = Option<Result<Run, Error>>;
+
+    fn poll(&mut self, now: Duration) -> Action<Self::Output> {
+        loop {
+            if let Some(call) = &mut self.call {
+                match call.poll(now) {
+                    Action::Send { request, timeout } => return Action::Send { request, timeout },
+                    Action::Sleep(d) => return Action::Sleep(d),
+                    Action::Done(result) => {
+                        self.call = None;
+                        if let Err(e) = result.and_then(|page| self.pages.handle_page(page)) {
+                            self.pages.stop();
+                            return Action::Done(Some(Err(e)));
+                        }
+                    }
+                }
+            }
+            match self.pages.poll() {
+                Step::Item(run) => return Action::Done(Some(Ok(run))),
+                Step::Done => return Action::Done(None),
+                Step::Fetch(query) => {
+                    self.seed = self.seed.wrapping_add(1);
+                    self.call = Some(Call::new(&self.config, ListPage(query), self.seed));
+                }
+            }
+        }
+    }
+
+    fn handle_response(&mut self, now: Duration, response: Response<'_>) {
+        if let Some(call) = &mut self.call {
+            call.handle_response(now, response);
+        }
+    }
+
+    fn handle_failure(&mut self, now: Duration, error: TransportError) {
+        if let Some(call) = &mut self.call {
+            call.handle_failure(now, error);
+        }
+    }
+}

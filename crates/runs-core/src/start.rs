@@ -1,0 +1,326 @@
+//! Starting a run: the request body and its typed-state builder.
+//!
+//! The four required fields (`agent_id`, `process_id`, `name`, `stage`) are tracked in the
+//! builder's type, so leaving one out does not compile, and the compiler names the missing
+//! field. The values themselves are checked when [`StartRunBuilder::build`] runs, and every
+//! broken rule is reported at once, each with its field.
+//!
+//! ```
+//! use runs_core::{ProcessStage, StartRun};
+//!
+//! let start = StartRun::builder()
+//!     .agent_id("agent-1")
+//!     .process_id("invoice-ocr")
+//!     .name("March invoices")
+//!     .stage(ProcessStage::Published)
+//!     .input("month", "2026-03")
+//!     .file_id("s3://bucket/invoices.zip")
+//!     .build()?;
+//! assert_eq!(start.name().as_str(), "March invoices");
+//! # Ok::<(), runs_core::ValidationError>(())
+//! ```
+//!
+//! Leaving out a required field is a compile error:
+//!
+//! ```compile_fail
+//! use runs_core::StartRun;
+//! let start = StartRun::builder().agent_id("a").process_id("p").name("n").build();
+//! ```
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::marker::PhantomData;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::id::{check_name, AgentId, ProcessId, RunName};
+use crate::run::NameValue;
+use crate::status::ProcessStage;
+use crate::typestate::{Missing, Set};
+use crate::validation::{Collector, FieldError, Rule, ValidationError};
+
+/// A validated start-run request, ready to encode.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StartRun {
+    agent_id: AgentId,
+    process_id: ProcessId,
+    name: RunName,
+    stage: ProcessStage,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    file_ids: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    inputs: Option<Vec<NameValue>>,
+}
+
+impl StartRun {
+    /// A builder with no field set.
+    pub fn builder() -> StartRunBuilder<Missing, Missing, Missing, Missing> {
+        StartRunBuilder {
+            agent_id: None,
+            process_id: None,
+            name: None,
+            stage: None,
+            file_ids: Vec::new(),
+            inputs: Vec::new(),
+            state: PhantomData,
+        }
+    }
+
+    /// Reads a start-run body as a server would, checking every rule; for the emulator.
+    pub fn from_json(body: &[u8]) -> Result<Self, ValidationError> {
+        let raw: RawStartRun = serde_json::from_slice(body).map_err(|e| {
+            ValidationError::from(FieldError::new(
+                "body",
+                Rule::Malformed(if e.is_data() {
+                    "a JSON object with agent_id, process_id, name and stage, and nothing unknown"
+                } else {
+                    "valid JSON"
+                }),
+            ))
+        })?;
+        let mut c = Collector::default();
+        let agent_id = c.check(required(raw.agent_id, "agent_id").and_then(AgentId::new));
+        let process_id = c.check(required(raw.process_id, "process_id").and_then(ProcessId::new));
+        let name = c.check(required(raw.name, "name").and_then(RunName::new));
+        let stage = c.check(
+            required(raw.stage, "stage").and_then(|s| ProcessStage::parse_field("stage", &s)),
+        );
+        check_file_ids(&mut c, raw.file_ids.as_deref().unwrap_or_default());
+        check_inputs(&mut c, raw.inputs.as_deref().unwrap_or_default());
+        c.finish(|| {
+            Some(StartRun {
+                agent_id: agent_id?,
+                process_id: process_id?,
+                name: name?,
+                stage: stage?,
+                file_ids: raw.file_ids,
+                inputs: raw.inputs,
+            })
+        })
+    }
+
+    /// The agent.
+    pub fn agent_id(&self) -> &AgentId {
+        &self.agent_id
+    }
+    /// The process.
+    pub fn process_id(&self) -> &ProcessId {
+        &self.process_id
+    }
+    /// The run's name.
+    pub fn name(&self) -> &RunName {
+        &self.name
+    }
+    /// The process stage to run.
+    pub fn stage(&self) -> ProcessStage {
+        self.stage
+    }
+    /// The file ids, empty when none were given.
+    pub fn file_ids(&self) -> &[String] {
+        self.file_ids.as_deref().unwrap_or_default()
+    }
+    /// The inputs in the order given, empty when none were given.
+    pub fn inputs(&self) -> &[NameValue] {
+        self.inputs.as_deref().unwrap_or_default()
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStartRun {
+    agent_id: Option<String>,
+    process_id: Option<String>,
+    name: Option<String>,
+    stage: Option<String>,
+    file_ids: Option<Vec<String>>,
+    inputs: Option<Vec<NameValue>>,
+}
+
+fn required(value: Option<String>, field: &'static str) -> Result<String, FieldError> {
+    value.ok_or_else(|| FieldError::new(field, Rule::Malformed("present and not null")))
+}
+
+fn check_file_ids(c: &mut Collector, file_ids: &[String]) {
+    for (i, f) in file_ids.iter().enumerate() {
+        if f.is_empty() {
+            c.push(FieldError::new(alloc::format!("file_ids[{i}]"), Rule::Empty));
+        }
+    }
+}
+
+fn check_inputs(c: &mut Collector, inputs: &[NameValue]) {
+    for (i, input) in inputs.iter().enumerate() {
+        if input.name.is_empty() {
+            c.push(FieldError::new(alloc::format!("inputs[{i}].name"), Rule::Empty));
+        }
+    }
+}
+
+/// Implemented by [`Set`] only: `agent_id` has been given.
+#[diagnostic::on_unimplemented(
+    message = "missing required field `agent_id`: call `.agent_id(..)` before `.build()`",
+    label = "`agent_id` is not set"
+)]
+pub trait AgentIdIsSet {}
+/// Implemented by [`Set`] only: `process_id` has been given.
+#[diagnostic::on_unimplemented(
+    message = "missing required field `process_id`: call `.process_id(..)` before `.build()`",
+    label = "`process_id` is not set"
+)]
+pub trait ProcessIdIsSet {}
+/// Implemented by [`Set`] only: `name` has been given.
+#[diagnostic::on_unimplemented(
+    message = "missing required field `name`: call `.name(..)` before `.build()`",
+    label = "`name` is not set"
+)]
+pub trait NameIsSet {}
+/// Implemented by [`Set`] only: `stage` has been given.
+#[diagnostic::on_unimplemented(
+    message = "missing required field `stage`: call `.stage(..)` before `.build()`",
+    label = "`stage` is not set"
+)]
+pub trait StageIsSet {}
+
+impl AgentIdIsSet for Set {}
+impl ProcessIdIsSet for Set {}
+impl NameIsSet for Set {}
+impl StageIsSet for Set {}
+
+/// Builds a [`StartRun`]; the type parameters track which required fields are set.
+///
+/// Setters take plain strings (or already-validated ids); the values are checked together in
+/// [`build`](Self::build).
+#[derive(Debug)]
+#[must_use = "a builder does nothing until .build() is called"]
+pub struct StartRunBuilder<A, P, N, S> {
+    agent_id: Option<String>,
+    process_id: Option<String>,
+    name: Option<String>,
+    stage: Option<ProcessStage>,
+    file_ids: Vec<String>,
+    inputs: Vec<NameValue>,
+    state: PhantomData<(A, P, N, S)>,
+}
+
+impl<A, P, N, S> StartRunBuilder<A, P, N, S> {
+    fn retype<A2, P2, N2, S2>(self) -> StartRunBuilder<A2, P2, N2, S2> {
+        StartRunBuilder {
+            agent_id: self.agent_id,
+            process_id: self.process_id,
+            name: self.name,
+            stage: self.stage,
+            file_ids: self.file_ids,
+            inputs: self.inputs,
+            state: PhantomData,
+        }
+    }
+
+    /// The agent that owns the process (required).
+    pub fn agent_id(mut self, id: impl AsRef<str>) -> StartRunBuilder<Set, P, N, S> {
+        self.agent_id = Some(id.as_ref().into());
+        self.retype()
+    }
+
+    /// The process to run (required).
+    pub fn process_id(mut self, id: impl AsRef<str>) -> StartRunBuilder<A, Set, N, S> {
+        self.process_id = Some(id.as_ref().into());
+        self.retype()
+    }
+
+    /// The run's name, 1 to 100 characters (required).
+    pub fn name(mut self, name: impl AsRef<str>) -> StartRunBuilder<A, P, Set, S> {
+        self.name = Some(name.as_ref().into());
+        self.retype()
+    }
+
+    /// Which version of the process to run (required).
+    pub fn stage(mut self, stage: ProcessStage) -> StartRunBuilder<A, P, N, Set> {
+        self.stage = Some(stage);
+        self.retype()
+    }
+
+    /// Adds a file id from the files API; ids keep their order.
+    pub fn file_id(mut self, id: impl Into<String>) -> Self {
+        self.file_ids.push(id.into());
+        self
+    }
+
+    /// Adds an input; inputs keep their order. The value is any JSON (`"text"`, `42`,
+    /// `serde_json::json!({..})`).
+    pub fn input(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.inputs.push(NameValue::new(name, value));
+        self
+    }
+}
+
+impl<A: AgentIdIsSet, P: ProcessIdIsSet, N: NameIsSet, S: StageIsSet> StartRunBuilder<A, P, N, S> {
+    /// Checks every field and returns the request, or all the rules broken.
+    pub fn build(self) -> Result<StartRun, ValidationError> {
+        let mut c = Collector::default();
+        let agent_id = c.check(AgentId::new(self.agent_id.unwrap_or_default()));
+        let process_id = c.check(ProcessId::new(self.process_id.unwrap_or_default()));
+        let name = self.name.unwrap_or_default();
+        let name_ok = c.check(check_name(RunName::FIELD, &name)).is_some();
+        check_file_ids(&mut c, &self.file_ids);
+        check_inputs(&mut c, &self.inputs);
+        c.finish(|| {
+            Some(StartRun {
+                agent_id: agent_id?,
+                process_id: process_id?,
+                name: name_ok.then(|| RunName::new(name).ok()).flatten()?,
+                stage: self.stage?,
+                file_ids: (!self.file_ids.is_empty()).then_some(self.file_ids),
+                inputs: (!self.inputs.is_empty()).then_some(self.inputs),
+            })
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_broken_rule_is_reported_at_once() {
+        let err = StartRun::builder()
+            .agent_id("bad id!")
+            .process_id("")
+            .name("x".repeat(101))
+            .stage(ProcessStage::Draft)
+            .file_id("")
+            .input("", 1)
+            .build()
+            .unwrap_err();
+        let fields: Vec<_> = err.errors().iter().map(|e| e.field()).collect();
+        assert_eq!(
+            fields,
+            ["agent_id", "process_id", "name", "file_ids[0]", "inputs[0].name"]
+        );
+    }
+
+    #[test]
+    fn unset_optional_fields_are_left_out_of_the_body() {
+        let start = StartRun::builder()
+            .agent_id("a")
+            .process_id("p")
+            .name("n")
+            .stage(ProcessStage::Draft)
+            .build()
+            .unwrap();
+        assert_eq!(
+            serde_json::to_string(&start).unwrap(),
+            r#"{"agent_id":"a","process_id":"p","name":"n","stage":"Draft"}"#
+        );
+    }
+
+    #[test]
+    fn server_side_reading_rejects_unknown_fields_and_names_bad_ones() {
+        let err = StartRun::from_json(br#"{"agent_id":"a","process_id":"p","name":"","stage":"draft"}"#)
+            .unwrap_err();
+        assert!(err.has_field("name") && err.has_field("stage"));
+        assert!(StartRun::from_json(br#"{"agent_id":"a","process_id":"p","name":"n","stage":"Draft","x":1}"#).is_err());
+        assert!(StartRun::from_json(b"not json").unwrap_err().has_field("body"));
+    }
+}

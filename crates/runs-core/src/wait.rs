@@ -1,0 +1,179 @@
+//! Waiting for a run to finish.
+//!
+//! [`Wait`] polls get-run on a schedule that starts quick and backs off (a run that takes an
+//! hour should not be asked about every second), until the run reaches a terminal status or the
+//! wait's own timeout passes. A poll that fails for a reason worth retrying (a 503 that outlived
+//! its retries, a dropped connection) is not the end of the wait: the next poll may succeed.
+//! Anything else (a 404, a bad key) ends it at once.
+
+use core::time::Duration;
+
+use crate::call::{Action, Call, Machine};
+use crate::config::Config;
+use crate::error::{Error, TransportError};
+use crate::http::Response;
+use crate::id::RunId;
+use crate::run::Run;
+use crate::status::RunStatus;
+use crate::wire::GetRun;
+
+/// How a run is polled while waiting.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WaitPolicy {
+    initial_interval: Duration,
+    max_interval: Duration,
+    factor: f64,
+    timeout: Duration,
+}
+
+impl Default for WaitPolicy {
+    /// First poll at once, then after 1 s, growing by half each time to at most 10 s; give up
+    /// after 10 minutes.
+    fn default() -> Self {
+        Self {
+            initial_interval: Duration::from_secs(1),
+            max_interval: Duration::from_secs(10),
+            factor: 1.5,
+            timeout: Duration::from_secs(600),
+        }
+    }
+}
+
+impl WaitPolicy {
+    /// The delay after the first poll.
+    pub fn initial_interval(mut self, interval: Duration) -> Self {
+        self.initial_interval = interval;
+        self
+    }
+
+    /// The longest delay between polls.
+    pub fn max_interval(mut self, interval: Duration) -> Self {
+        self.max_interval = interval;
+        self
+    }
+
+    /// How much the delay grows after each poll (1.0: a fixed interval; below 1.0 reads as 1.0).
+    pub fn factor(mut self, factor: f64) -> Self {
+        self.factor = if factor.is_finite() && factor >= 1.0 { factor } else { 1.0 };
+        self
+    }
+
+    /// How long to wait in all before giving up with [`Error::WaitTimedOut`].
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The overall timeout.
+    pub fn get_timeout(&self) -> Duration {
+        self.timeout
+    }
+}
+
+/// Polls a run until it is terminal; a [`Machine`] whose output is the final run.
+#[derive(Debug)]
+pub struct Wait {
+    config: Config,
+    run_id: RunId,
+    policy: WaitPolicy,
+    start: Option<Duration>,
+    interval: Duration,
+    wake_at: Option<Duration>,
+    call: Option<Call<GetRun>>,
+    last_status: Option<RunStatus>,
+    seed: u64,
+}
+
+impl Wait {
+    /// A wait for `run_id` under `config`, on `policy`'s schedule.
+    pub fn new(config: &Config, run_id: RunId, policy: WaitPolicy, seed: u64) -> Self {
+        Self {
+            config: config.clone(),
+            run_id,
+            interval: policy.initial_interval,
+            policy,
+            start: None,
+            wake_at: None,
+            call: None,
+            last_status: None,
+            seed,
+        }
+    }
+
+    /// The status seen at the last successful poll.
+    pub fn last_status(&self) -> Option<&RunStatus> {
+        self.last_status.as_ref()
+    }
+
+    fn timed_out(&self, waited: Duration) -> Error {
+        Error::WaitTimedOut {
+            run_id: self.run_id.clone(),
+            last_status: self.last_status.clone(),
+            waited,
+        }
+    }
+
+    fn schedule_next(&mut self, now: Duration) {
+        self.wake_at = Some(now + self.interval);
+        self.interval = self.interval.mul_f64(self.policy.factor).min(self.policy.max_interval);
+    }
+}
+
+impl Machine for Wait {
+    type Output = Result<Run, Error>;
+
+    fn poll(&mut self, now: Duration) -> Action<Self::Output> {
+        let start = *self.start.get_or_insert(now);
+        let end = start + self.policy.timeout;
+        loop {
+            if let Some(call) = &mut self.call {
+                match call.poll(now) {
+                    Action::Send { request, timeout } => return Action::Send { request, timeout },
+                    Action::Sleep(d) => return Action::Sleep(d),
+                    Action::Done(Ok(run)) => {
+                        self.call = None;
+                        if run.status.is_terminal() {
+                            return Action::Done(Ok(run));
+                        }
+                        self.last_status = Some(run.status);
+                        self.schedule_next(now);
+                    }
+                    Action::Done(Err(e)) => {
+                        self.call = None;
+                        if now >= end {
+                            return Action::Done(Err(self.timed_out(now - start)));
+                        }
+                        if !e.is_retryable() {
+                            return Action::Done(Err(e));
+                        }
+                        self.schedule_next(now);
+                    }
+                }
+            }
+            if now >= end {
+                return Action::Done(Err(self.timed_out(now - start)));
+            }
+            if let Some(wake) = self.wake_at {
+                if now < wake {
+                    return Action::Sleep(wake.min(end) - now);
+                }
+                self.wake_at = None;
+            }
+            self.seed = self.seed.wrapping_add(1);
+            let deadline = self.config.deadline.min(end - now);
+            self.call = Some(Call::with_deadline(&self.config, GetRun(self.run_id.clone()), deadline, self.seed));
+        }
+    }
+
+    fn handle_response(&mut self, now: Duration, response: Response<'_>) {
+        if let Some(call) = &mut self.call {
+            call.handle_response(now, response);
+        }
+    }
+
+    fn handle_failure(&mut self, now: Duration, error: TransportError) {
+        if let Some(call) = &mut self.call {
+            call.handle_failure(now, error);
+        }
+    }
+}

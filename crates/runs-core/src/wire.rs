@@ -1,0 +1,189 @@
+//! Encoding operations into [`Request`]s and decoding [`Response`]s into typed results.
+//!
+//! This is the whole of the API's wire format, in one place and free of I/O: paths, query
+//! strings, headers, bodies, status handling. Every decoder takes arbitrary bytes and returns a
+//! typed value or a typed error; none panics, which `fuzz/` checks continuously.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
+use serde::de::DeserializeOwned;
+
+use crate::api_error::ApiError;
+use crate::config::Config;
+use crate::error::{DecodeError, Error};
+use crate::http::{HeaderSource, Method, Request, Response, API_KEY_HEADER};
+use crate::id::RunId;
+use crate::list::ListRuns;
+use crate::page::RunPage;
+use crate::run::Run;
+use crate::start::StartRun;
+
+/// Everything but RFC 3986's unreserved characters is escaped in query values, so a token
+/// holding `+`, `&`, `=` or `%` arrives as it was sent.
+const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
+/// Headers that carry a request id, in the order they are looked for.
+const REQUEST_ID_HEADERS: [&str; 3] = ["x-request-id", "x-amzn-requestid", "x-correlation-id"];
+
+/// One API operation: how to ask, and what a success decodes into.
+pub trait Operation {
+    /// What a success decodes into.
+    type Output: DeserializeOwned;
+    /// What the output is called in errors (`run`, `run page`).
+    const WHAT: &'static str;
+    /// The request for this operation under `config`.
+    fn request(&self, config: &Config) -> Request;
+}
+
+/// `GET /runs/{run_id}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GetRun(pub RunId);
+
+/// `GET /runs?…`: one page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListPage(pub ListRuns);
+
+impl Operation for GetRun {
+    type Output = Run;
+    const WHAT: &'static str = "run";
+    fn request(&self, config: &Config) -> Request {
+        // A RunId holds only unreserved characters, so it needs no escaping in a path.
+        let url = alloc::format!("{}/runs/{}", config.base_url.as_str(), self.0.as_str());
+        Request::new(Method::Get, url, headers(config, false), Vec::new())
+    }
+}
+
+impl Operation for ListPage {
+    type Output = RunPage;
+    const WHAT: &'static str = "run page";
+    fn request(&self, config: &Config) -> Request {
+        let q = &self.0;
+        let mut url = String::with_capacity(config.base_url.as_str().len() + 96);
+        url.push_str(config.base_url.as_str());
+        url.push_str("/runs?agent_id=");
+        url.push_str(q.agent_id().as_str());
+        url.push_str("&process_id=");
+        url.push_str(q.process_id().as_str());
+        if let Some(limit) = q.page_limit() {
+            url.push_str("&limit=");
+            push_u8(&mut url, limit);
+        }
+        if let Some(stage) = q.stage_filter() {
+            url.push_str("&stage=");
+            url.push_str(stage.as_str());
+        }
+        if let Some(token) = q.token() {
+            url.push_str("&continuation_token=");
+            url.extend(percent_encoding::utf8_percent_encode(token, QUERY_VALUE));
+        }
+        Request::new(Method::Get, url, headers(config, false), Vec::new())
+    }
+}
+
+impl Operation for StartRun {
+    type Output = Run;
+    const WHAT: &'static str = "run";
+    fn request(&self, config: &Config) -> Request {
+        let url = alloc::format!("{}/runs", config.base_url.as_str());
+        // Serialising plain strings and JSON values to a Vec cannot fail.
+        let body = serde_json::to_vec(self).unwrap_or_default();
+        Request::new(Method::Post, url, headers(config, true), body)
+    }
+}
+
+fn push_u8(s: &mut String, n: u8) {
+    if n >= 100 {
+        s.push(char::from(b'0' + n / 100));
+    }
+    if n >= 10 {
+        s.push(char::from(b'0' + n / 10 % 10));
+    }
+    s.push(char::from(b'0' + n % 10));
+}
+
+fn headers(config: &Config, json_body: bool) -> Vec<(&'static str, String)> {
+    let mut h = Vec::with_capacity(4);
+    h.push((API_KEY_HEADER, String::from(config.api_key.expose())));
+    h.push(("accept", String::from("application/json")));
+    h.push(("user-agent", config.user_agent.clone()));
+    if json_body {
+        h.push(("content-type", String::from("application/json")));
+    }
+    h
+}
+
+/// The request id a response carries, if any.
+pub fn request_id(headers: &dyn HeaderSource) -> Option<&str> {
+    REQUEST_ID_HEADERS.iter().find_map(|n| headers.header(n))
+}
+
+/// Decodes a whole response into `T` (any 2xx) or the API's error (anything else).
+///
+/// Never panics, whatever the status, headers or bytes.
+pub fn decode<T: DeserializeOwned>(what: &'static str, response: Response<'_>) -> Result<T, Error> {
+    if (200..300).contains(&response.status) {
+        serde_json::from_slice(response.body).map_err(|e| Error::Decode(DecodeError::new(what, response.status, &e)))
+    } else {
+        Err(Error::Api(ApiError::from_response(
+            response.status,
+            request_id(response.headers),
+            response.body,
+        )))
+    }
+}
+
+/// Decodes a run (a success of get-run or start-run).
+pub fn decode_run(response: Response<'_>) -> Result<Run, Error> {
+    decode("run", response)
+}
+
+/// Decodes a list page.
+pub fn decode_page(response: Response<'_>) -> Result<RunPage, Error> {
+    decode("run page", response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    fn config() -> Config {
+        Config::builder().api_key("sk-test").base_url("http://127.0.0.1:4000/v2").build().unwrap()
+    }
+
+    #[test]
+    fn tokens_are_percent_encoded() {
+        let q = ListRuns::new("a".parse().unwrap(), "p".parse().unwrap()).continuation_token("a+b/c=d&e%f g~");
+        let r = ListPage(q).request(&config());
+        assert_eq!(
+            r.url(),
+            "http://127.0.0.1:4000/v2/runs?agent_id=a&process_id=p&continuation_token=a%2Bb%2Fc%3Dd%26e%25f%20g~"
+        );
+    }
+
+    #[test]
+    fn limits_are_written_in_decimal() {
+        for n in [1u64, 9, 10, 99, 100] {
+            let q = ListRuns::new("a".parse().unwrap(), "p".parse().unwrap()).limit(n).unwrap();
+            let url = String::from(ListPage(q).request(&config()).url());
+            assert!(url.ends_with(&alloc::format!("limit={n}")), "{url}");
+        }
+    }
+
+    #[test]
+    fn a_2xx_that_is_not_json_is_a_decode_error_and_a_4xx_is_an_api_error() {
+        let headers: [(&str, &str); 1] = [("X-Request-Id", "r-1")];
+        let r = Response { status: 200, headers: &headers, body: b"{\"id\":" };
+        match decode_run(r) {
+            Err(Error::Decode(e)) => assert!(e.is_truncated()),
+            other => panic!("{other:?}"),
+        }
+        let r = Response { status: 404, headers: &headers, body: b"{\"message\":\"no such run\"}" };
+        match decode_run(r) {
+            Err(Error::Api(e)) => assert_eq!((e.status(), e.request_id()), (404, Some("r-1"))),
+            other => panic!("{other:?}"),
+        }
+    }
+}
