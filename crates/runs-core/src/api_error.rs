@@ -159,10 +159,7 @@ fn truncate(s: &str, max_chars: usize) -> String {
 fn snippet(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
     // One line, so the error prints on one line whatever the page looked like.
-    let flat: String = text
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
     truncate(&flat, SNIPPET_CHARS)
 }
 
@@ -250,8 +247,15 @@ mod tests {
 
     #[test]
     fn fastapi_detail_is_read() {
-        let e = ApiError::from_response(422, None, br#"{"detail":[{"loc":["body","name"],"msg":"field required"}]}"#);
-        assert_eq!(e.detail_lines().next().as_deref(), Some("body.name: field required"));
+        let e = ApiError::from_response(
+            422,
+            None,
+            br#"{"detail":[{"loc":["body","name"],"msg":"field required"}]}"#,
+        );
+        assert_eq!(
+            e.detail_lines().next().as_deref(),
+            Some("body.name: field required")
+        );
         let e = ApiError::from_response(404, None, br#"{"detail":"Not Found"}"#);
         assert_eq!(e.message(), Some("Not Found"));
     }

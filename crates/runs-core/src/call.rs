@@ -92,11 +92,18 @@ macro_rules! drive {
         let machine = &mut $machine;
         loop {
             match $crate::Machine::poll(machine, $now) {
-                $crate::Action::Send { request: $req, timeout: $timeout } => match $send {
-                    ::core::result::Result::Ok(response) => {
-                        $crate::Machine::handle_response(machine, $now, $crate::AsResponse::as_response(&response))
+                $crate::Action::Send {
+                    request: $req,
+                    timeout: $timeout,
+                } => match $send {
+                    ::core::result::Result::Ok(response) => $crate::Machine::handle_response(
+                        machine,
+                        $now,
+                        $crate::AsResponse::as_response(&response),
+                    ),
+                    ::core::result::Result::Err(error) => {
+                        $crate::Machine::handle_failure(machine, $now, error)
                     }
-                    ::core::result::Result::Err(error) => $crate::Machine::handle_failure(machine, $now, error),
                 },
                 $crate::Action::Sleep($delay) => $sleep,
                 $crate::Action::Done(output) => break output,
@@ -256,7 +263,11 @@ impl<O: Operation> Machine for Call<O> {
             self.finish(result);
             return;
         }
-        let error = Error::Api(ApiError::from_response(status, wire::request_id(response.headers), response.body));
+        let error = Error::Api(ApiError::from_response(
+            status,
+            wire::request_id(response.headers),
+            response.body,
+        ));
         match self.retry.after_status(now, status, response.headers) {
             Verdict::RetryAfter(d) => {
                 self.last_error = Some(error);
@@ -274,11 +285,12 @@ impl<O: Operation> Machine for Call<O> {
             }
             Verdict::Stop(reason) => {
                 // A timeout cut short by the deadline is the deadline's doing.
-                let reason = if error.kind() == TransportErrorKind::Timeout && self.retry.is_past_deadline(now) {
-                    StopReason::Deadline
-                } else {
-                    reason
-                };
+                let reason =
+                    if error.kind() == TransportErrorKind::Timeout && self.retry.is_past_deadline(now) {
+                        StopReason::Deadline
+                    } else {
+                        reason
+                    };
                 self.stop(reason, Error::Transport(error));
             }
         }

@@ -51,7 +51,10 @@ impl FromStr for Region {
             "uk" => Ok(Region::Uk),
             _ => Err(ConfigError::new(
                 "region",
-                alloc::format!("{:?} is not one of us, eu, uk", s.chars().take(20).collect::<String>()),
+                alloc::format!(
+                    "{:?} is not one of us, eu, uk",
+                    s.chars().take(20).collect::<String>()
+                ),
             )),
         }
     }
@@ -93,7 +96,9 @@ impl BaseUrl {
             return Err(bad("must not carry credentials; give the API key separately"));
         }
         let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
-            let (h, after) = v6.split_once(']').ok_or_else(|| bad("has an unclosed [ in its host"))?;
+            let (h, after) = v6
+                .split_once(']')
+                .ok_or_else(|| bad("has an unclosed [ in its host"))?;
             (alloc::format!("[{h}]"), after.strip_prefix(':'))
         } else {
             match authority.rsplit_once(':') {
@@ -149,9 +154,9 @@ impl BaseUrl {
         host == "localhost"
             || host.ends_with(".localhost")
             || host == "[::1]"
-            || host
-                .strip_prefix("127.")
-                .is_some_and(|rest| rest.split('.').count() == 3 && rest.split('.').all(|o| o.parse::<u8>().is_ok()))
+            || host.strip_prefix("127.").is_some_and(|rest| {
+                rest.split('.').count() == 3 && rest.split('.').all(|o| o.parse::<u8>().is_ok())
+            })
     }
 
     /// `scheme://host[:port]`: what a redirect must keep for the key to follow it.
@@ -389,12 +394,18 @@ impl<T> ConfigBuilder<Missing, Missing, T> {
             .filter(|k| !k.is_empty())
             .ok_or_else(|| ConfigError::new("RUNS_API_KEY", "is not set; export your API key in it"))?;
         let builder = Self::new().api_key(key);
-        match (var("RUNS_BASE_URL").filter(|u| !u.is_empty()), var("RUNS_REGION").filter(|r| !r.is_empty())) {
+        match (
+            var("RUNS_BASE_URL").filter(|u| !u.is_empty()),
+            var("RUNS_REGION").filter(|r| !r.is_empty()),
+        ) {
             (Some(url), _) => Ok(builder.base_url(url)),
             (None, Some(region)) => {
-                let region = region
-                    .parse::<Region>()
-                    .map_err(|_| ConfigError::new("RUNS_REGION", alloc::format!("{region:?} is not one of us, eu, uk")))?;
+                let region = region.parse::<Region>().map_err(|_| {
+                    ConfigError::new(
+                        "RUNS_REGION",
+                        alloc::format!("{region:?} is not one of us, eu, uk"),
+                    )
+                })?;
                 Ok(builder.region(region))
             }
             (None, None) => Ok(builder.region(Region::Us)),
@@ -534,13 +545,17 @@ impl<K: KeyIsSet, E: EndpointIsSet, T: FromConfig> ConfigBuilder<K, E, T> {
             .into());
         }
         if let Proxy::Url(p) = &self.proxy {
-            BaseUrl::parse(p).map_err(|_| ConfigError::new("proxy", alloc::format!("{p:?} is not an http:// or https:// URL")))?;
+            BaseUrl::parse(p).map_err(|_| {
+                ConfigError::new("proxy", alloc::format!("{p:?} is not an http:// or https:// URL"))
+            })?;
         }
         if self.user_agent.bytes().any(|b| b.is_ascii_control()) {
             return Err(ConfigError::new("user_agent", "must not contain control characters").into());
         }
         if self.request_timeout.is_zero() || self.deadline.is_zero() || self.connect_timeout.is_zero() {
-            return Err(ConfigError::new("timeout", "timeouts and the deadline must be more than zero").into());
+            return Err(
+                ConfigError::new("timeout", "timeouts and the deadline must be more than zero").into(),
+            );
         }
         T::from_config(Config {
             base_url,
@@ -590,7 +605,10 @@ mod tests {
 
     #[test]
     fn plain_http_to_a_remote_host_is_refused_unless_allowed() {
-        let refused = Config::builder().api_key("k").base_url("http://api.example.com/v2").build();
+        let refused = Config::builder()
+            .api_key("k")
+            .base_url("http://api.example.com/v2")
+            .build();
         assert!(matches!(refused, Err(Error::Config(e)) if e.setting() == "base_url"));
         let allowed = Config::builder()
             .api_key("k")
@@ -616,13 +634,20 @@ mod tests {
         assert_eq!(c.base_url().as_str(), "http://127.0.0.1:1/v2");
         let missing = ConfigBuilder::<_, _, Config>::from_env_vars(env(&[]));
         assert!(missing.unwrap_err().to_string().contains("RUNS_API_KEY"));
-        let bad_region = ConfigBuilder::<_, _, Config>::from_env_vars(env(&[("RUNS_API_KEY", "k"), ("RUNS_REGION", "mars")]));
+        let bad_region = ConfigBuilder::<_, _, Config>::from_env_vars(env(&[
+            ("RUNS_API_KEY", "k"),
+            ("RUNS_REGION", "mars"),
+        ]));
         assert!(bad_region.unwrap_err().to_string().contains("RUNS_REGION"));
     }
 
     #[test]
     fn debug_never_shows_the_key() {
-        let c = Config::builder().api_key("sk-secret-123").region(Region::Us).build().unwrap();
+        let c = Config::builder()
+            .api_key("sk-secret-123")
+            .region(Region::Us)
+            .build()
+            .unwrap();
         assert!(!format!("{c:?}").contains("sk-secret-123"));
         let b = Config::builder().api_key("sk-secret-123");
         assert!(!format!("{b:?}").contains("sk-secret-123"));

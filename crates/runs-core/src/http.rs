@@ -48,7 +48,12 @@ pub struct Request {
 }
 
 impl Request {
-    pub(crate) fn new(method: Method, url: String, headers: Vec<(&'static str, String)>, body: Vec<u8>) -> Self {
+    pub(crate) fn new(
+        method: Method,
+        url: String,
+        headers: Vec<(&'static str, String)>,
+        body: Vec<u8>,
+    ) -> Self {
         Self {
             method,
             url,
@@ -78,7 +83,10 @@ impl Request {
 
     /// The value of header `name` (lowercase).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// The body (empty for `GET`).
@@ -104,7 +112,14 @@ impl fmt::Debug for Request {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.debug_map()
                     .entries(self.0.iter().map(|(n, v)| {
-                        (n, if *n == API_KEY_HEADER { "<redacted>" } else { v.as_str() })
+                        (
+                            n,
+                            if *n == API_KEY_HEADER {
+                                "<redacted>"
+                            } else {
+                                v.as_str()
+                            },
+                        )
                     }))
                     .finish()
             }
@@ -126,7 +141,9 @@ pub trait HeaderSource {
 
 impl HeaderSource for [(&str, &str)] {
     fn header(&self, name: &str) -> Option<&str> {
-        self.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| *v)
+        self.iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| *v)
     }
 }
 
@@ -138,7 +155,9 @@ impl<const N: usize> HeaderSource for [(&str, &str); N] {
 
 impl HeaderSource for Vec<(String, String)> {
     fn header(&self, name: &str) -> Option<&str> {
-        self.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -197,13 +216,18 @@ mod http_crate {
     impl Request {
         /// The request as an `http::Request`, its body mapped by `body` (to `Bytes`, say).
         pub fn into_http<B>(self, body: impl FnOnce(Vec<u8>) -> B) -> Result<http::Request<B>, http::Error> {
-            let mut builder = http::Request::builder()
+            let mut request = http::Request::builder()
                 .method(self.method.as_str())
-                .uri(self.url);
+                .uri(self.url)
+                .body(body(self.body))?;
+            let headers = request.headers_mut();
             for (name, value) in self.headers {
-                builder = builder.header(name, value);
+                let mut value = http::HeaderValue::try_from(value)?;
+                // Marked sensitive, the key stays out of HPACK tables and `Debug` output.
+                value.set_sensitive(name == API_KEY_HEADER);
+                headers.append(name, value);
             }
-            builder.body(body(self.body))
+            Ok(request)
         }
     }
 }

@@ -31,3 +31,15 @@ impl Jitter {
         }
     }
 }
+
+/// A fresh seed for one operation's jitter, from the standard library's randomly keyed hasher,
+/// so that clients in different processes do not retry in lockstep.
+#[cfg(feature = "std")]
+pub fn random_seed() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    h.finish()
+}

@@ -78,10 +78,12 @@ pub use api_error::{ApiError, ErrorBody};
 pub use call::{Action, Call, Machine};
 pub use config::{BaseUrl, Config, ConfigBuilder, FromConfig, Proxy, Region};
 pub use error::{BoxError, ConfigError, DecodeError, Delivery, Error, TransportError, TransportErrorKind};
-pub use http::{AsResponse, HeaderSource, Method, Request, Response, API_KEY_HEADER};
-pub use id::{check_id, AgentId, ProcessId, RunId, RunName, ID_MAX_LEN, RUN_NAME_MAX_LEN};
+pub use http::{API_KEY_HEADER, AsResponse, HeaderSource, Method, Request, Response};
+pub use id::{AgentId, ID_MAX_LEN, ProcessId, RUN_NAME_MAX_LEN, RunId, RunName, check_id};
 pub use jitter::Jitter;
-pub use list::{check_limit, ListRuns, DEFAULT_LIMIT, MAX_LIMIT};
+#[cfg(feature = "std")]
+pub use jitter::random_seed;
+pub use list::{DEFAULT_LIMIT, ListRuns, MAX_LIMIT, check_limit};
 pub use page::RunPage;
 pub use paginate::{Listing, Paginator};
 pub use retry::RetryPolicy;
@@ -98,6 +100,7 @@ pub use wire::{GetRun, ListPage, Operation};
 /// The API's defaults and limits, re-exported for servers and tools.
 pub mod config_defaults {
     pub use crate::config::{
-        DEFAULT_CONNECT_TIMEOUT, DEFAULT_DEADLINE, DEFAULT_MAX_BODY_BYTES, DEFAULT_REQUEST_TIMEOUT, DEFAULT_USER_AGENT,
+        DEFAULT_CONNECT_TIMEOUT, DEFAULT_DEADLINE, DEFAULT_MAX_BODY_BYTES, DEFAULT_REQUEST_TIMEOUT,
+        DEFAULT_USER_AGENT,
     };
 }

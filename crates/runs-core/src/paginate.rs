@@ -19,7 +19,7 @@ use crate::call::{Action, Call, Machine};
 use crate::config::Config;
 use crate::error::{Error, TransportError};
 use crate::http::Response;
-use crate::list::{ListRuns, DEFAULT_LIMIT};
+use crate::list::{DEFAULT_LIMIT, ListRuns};
 use crate::page::RunPage;
 use crate::run::Run;
 use crate::wire::ListPage;
@@ -71,7 +71,11 @@ impl Paginator {
             handed_out: 0,
             buffer: VecDeque::new(),
             seen,
-            next: if max_items == Some(0) { Next::End } else { Next::Fetch(start) },
+            next: if max_items == Some(0) {
+                Next::End
+            } else {
+                Next::Fetch(start)
+            },
         }
     }
 

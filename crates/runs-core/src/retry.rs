@@ -130,7 +130,9 @@ impl Retry {
     /// or `None` when it has passed and nothing should be sent.
     pub fn begin_attempt(&mut self, now: Duration) -> Option<Duration> {
         let start = *self.start.get_or_insert(now);
-        let left = (start + self.deadline).checked_sub(now).filter(|d| !d.is_zero())?;
+        let left = (start + self.deadline)
+            .checked_sub(now)
+            .filter(|d| !d.is_zero())?;
         self.attempts += 1;
         Some(left)
     }
@@ -224,7 +226,9 @@ pub fn parse_http_date(s: &str) -> Option<i64> {
     let mut parts = s.split_ascii_whitespace();
     let _weekday = parts.next()?.strip_suffix(',')?;
     let day: u8 = parts.next()?.parse().ok()?;
-    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
     let month_name = parts.next()?;
     let month = MONTHS.iter().position(|m| *m == month_name)? + 1;
     let year: u16 = parts.next()?.parse().ok()?;
@@ -233,7 +237,9 @@ pub fn parse_http_date(s: &str) -> Option<i64> {
         return None;
     }
     let text = alloc::format!("{year:04}-{month:02}-{day:02}T{time}Z");
-    crate::timestamp::Timestamp::parse(&text).ok().map(|t| t.unix_seconds())
+    crate::timestamp::Timestamp::parse(&text)
+        .ok()
+        .map(|t| t.unix_seconds())
 }
 
 #[cfg(test)]
@@ -242,16 +248,25 @@ mod tests {
 
     #[test]
     fn http_dates_are_read() {
-        assert_eq!(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), Some(784_111_777));
+        assert_eq!(
+            parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"),
+            Some(784_111_777)
+        );
         assert_eq!(parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT"), None);
         assert_eq!(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT extra"), None);
     }
 
     #[test]
     fn retry_after_date_is_measured_against_the_date_header() {
-        let h = [("Retry-After", "Sun, 06 Nov 1994 08:49:40 GMT"), ("Date", "Sun, 06 Nov 1994 08:49:37 GMT")];
+        let h = [
+            ("Retry-After", "Sun, 06 Nov 1994 08:49:40 GMT"),
+            ("Date", "Sun, 06 Nov 1994 08:49:37 GMT"),
+        ];
         assert_eq!(retry_after(&h), Some(Duration::from_secs(3)));
-        let past = [("Retry-After", "Sun, 06 Nov 1994 08:49:30 GMT"), ("Date", "Sun, 06 Nov 1994 08:49:37 GMT")];
+        let past = [
+            ("Retry-After", "Sun, 06 Nov 1994 08:49:30 GMT"),
+            ("Date", "Sun, 06 Nov 1994 08:49:37 GMT"),
+        ];
         assert_eq!(retry_after(&past), Some(Duration::ZERO));
         assert_eq!(retry_after(&[("Retry-After", "soon")]), None);
     }

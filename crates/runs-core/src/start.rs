@@ -34,7 +34,7 @@ use core::marker::PhantomData;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::id::{check_name, AgentId, ProcessId, RunName};
+use crate::id::{AgentId, ProcessId, RunName, check_name};
 use crate::run::NameValue;
 use crate::status::ProcessStage;
 use crate::typestate::{Missing, Set};
@@ -84,9 +84,8 @@ impl StartRun {
         let agent_id = c.check(required(raw.agent_id, "agent_id").and_then(AgentId::new));
         let process_id = c.check(required(raw.process_id, "process_id").and_then(ProcessId::new));
         let name = c.check(required(raw.name, "name").and_then(RunName::new));
-        let stage = c.check(
-            required(raw.stage, "stage").and_then(|s| ProcessStage::parse_field("stage", &s)),
-        );
+        let stage =
+            c.check(required(raw.stage, "stage").and_then(|s| ProcessStage::parse_field("stage", &s)));
         check_file_ids(&mut c, raw.file_ids.as_deref().unwrap_or_default());
         check_inputs(&mut c, raw.inputs.as_deref().unwrap_or_default());
         c.finish(|| {
@@ -320,7 +319,10 @@ mod tests {
         let err = StartRun::from_json(br#"{"agent_id":"a","process_id":"p","name":"","stage":"draft"}"#)
             .unwrap_err();
         assert!(err.has_field("name") && err.has_field("stage"));
-        assert!(StartRun::from_json(br#"{"agent_id":"a","process_id":"p","name":"n","stage":"Draft","x":1}"#).is_err());
+        assert!(
+            StartRun::from_json(br#"{"agent_id":"a","process_id":"p","name":"n","stage":"Draft","x":1}"#)
+                .is_err()
+        );
         assert!(StartRun::from_json(b"not json").unwrap_err().has_field("body"));
     }
 }

@@ -172,12 +172,23 @@ mod tests {
 
     #[test]
     fn a_status_with_a_known_name_in_other_case_is_unknown() {
-        assert_eq!(RunStatus::from("succeeded"), RunStatus::Unknown("succeeded".into()));
+        assert_eq!(
+            RunStatus::from("succeeded"),
+            RunStatus::Unknown("succeeded".into())
+        );
     }
 
     #[test]
     fn only_succeeded_is_success() {
-        for s in ["Created", "Pending", "Running", "Failed", "Cancelled", "TimedOut", "x"] {
+        for s in [
+            "Created",
+            "Pending",
+            "Running",
+            "Failed",
+            "Cancelled",
+            "TimedOut",
+            "x",
+        ] {
             assert!(!RunStatus::from(s).is_success());
         }
         assert!(RunStatus::Succeeded.is_success());

@@ -217,7 +217,10 @@ impl<'de> Deserialize<'de> for Timestamp {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = <alloc::borrow::Cow<'de, str>>::deserialize(d)?;
         parse(s.as_bytes()).ok_or_else(|| {
-            serde::de::Error::custom(alloc::format!("invalid timestamp {:?}: expected {FORM}", truncate(&s)))
+            serde::de::Error::custom(alloc::format!(
+                "invalid timestamp {:?}: expected {FORM}",
+                truncate(&s)
+            ))
         })
     }
 }

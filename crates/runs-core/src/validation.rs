@@ -190,8 +190,6 @@ impl Collector {
                 return Ok(v);
             }
         }
-        Err(ValidationError {
-            errors: self.errors,
-        })
+        Err(ValidationError { errors: self.errors })
     }
 }

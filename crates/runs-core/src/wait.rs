@@ -54,7 +54,11 @@ impl WaitPolicy {
 
     /// How much the delay grows after each poll (1.0: a fixed interval; below 1.0 reads as 1.0).
     pub fn factor(mut self, factor: f64) -> Self {
-        self.factor = if factor.is_finite() && factor >= 1.0 { factor } else { 1.0 };
+        self.factor = if factor.is_finite() && factor >= 1.0 {
+            factor
+        } else {
+            1.0
+        };
         self
     }
 
@@ -115,7 +119,10 @@ impl Wait {
 
     fn schedule_next(&mut self, now: Duration) {
         self.wake_at = Some(now + self.interval);
-        self.interval = self.interval.mul_f64(self.policy.factor).min(self.policy.max_interval);
+        self.interval = self
+            .interval
+            .mul_f64(self.policy.factor)
+            .min(self.policy.max_interval);
     }
 }
 
@@ -161,7 +168,12 @@ impl Machine for Wait {
             }
             self.seed = self.seed.wrapping_add(1);
             let deadline = self.config.deadline.min(end - now);
-            self.call = Some(Call::with_deadline(&self.config, GetRun(self.run_id.clone()), deadline, self.seed));
+            self.call = Some(Call::with_deadline(
+                &self.config,
+                GetRun(self.run_id.clone()),
+                deadline,
+                self.seed,
+            ));
         }
     }
 

@@ -13,7 +13,7 @@ use serde::de::DeserializeOwned;
 use crate::api_error::ApiError;
 use crate::config::Config;
 use crate::error::{DecodeError, Error};
-use crate::http::{HeaderSource, Method, Request, Response, API_KEY_HEADER};
+use crate::http::{API_KEY_HEADER, HeaderSource, Method, Request, Response};
 use crate::id::RunId;
 use crate::list::ListRuns;
 use crate::page::RunPage;
@@ -22,7 +22,11 @@ use crate::start::StartRun;
 
 /// Everything but RFC 3986's unreserved characters is escaped in query values, so a token
 /// holding `+`, `&`, `=` or `%` arrives as it was sent.
-const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 /// Headers that carry a request id, in the order they are looked for.
 const REQUEST_ID_HEADERS: [&str; 3] = ["x-request-id", "x-amzn-requestid", "x-correlation-id"];
@@ -124,7 +128,8 @@ pub fn request_id(headers: &dyn HeaderSource) -> Option<&str> {
 /// Never panics, whatever the status, headers or bytes.
 pub fn decode<T: DeserializeOwned>(what: &'static str, response: Response<'_>) -> Result<T, Error> {
     if (200..300).contains(&response.status) {
-        serde_json::from_slice(response.body).map_err(|e| Error::Decode(DecodeError::new(what, response.status, &e)))
+        serde_json::from_slice(response.body)
+            .map_err(|e| Error::Decode(DecodeError::new(what, response.status, &e)))
     } else {
         Err(Error::Api(ApiError::from_response(
             response.status,
@@ -150,12 +155,17 @@ mod tests {
     use crate::config::Config;
 
     fn config() -> Config {
-        Config::builder().api_key("sk-test").base_url("http://127.0.0.1:4000/v2").build().unwrap()
+        Config::builder()
+            .api_key("sk-test")
+            .base_url("http://127.0.0.1:4000/v2")
+            .build()
+            .unwrap()
     }
 
     #[test]
     fn tokens_are_percent_encoded() {
-        let q = ListRuns::new("a".parse().unwrap(), "p".parse().unwrap()).continuation_token("a+b/c=d&e%f g~");
+        let q =
+            ListRuns::new("a".parse().unwrap(), "p".parse().unwrap()).continuation_token("a+b/c=d&e%f g~");
         let r = ListPage(q).request(&config());
         assert_eq!(
             r.url(),
@@ -166,7 +176,9 @@ mod tests {
     #[test]
     fn limits_are_written_in_decimal() {
         for n in [1u64, 9, 10, 99, 100] {
-            let q = ListRuns::new("a".parse().unwrap(), "p".parse().unwrap()).limit(n).unwrap();
+            let q = ListRuns::new("a".parse().unwrap(), "p".parse().unwrap())
+                .limit(n)
+                .unwrap();
             let url = String::from(ListPage(q).request(&config()).url());
             assert!(url.ends_with(&alloc::format!("limit={n}")), "{url}");
         }
@@ -175,12 +187,20 @@ mod tests {
     #[test]
     fn a_2xx_that_is_not_json_is_a_decode_error_and_a_4xx_is_an_api_error() {
         let headers: [(&str, &str); 1] = [("X-Request-Id", "r-1")];
-        let r = Response { status: 200, headers: &headers, body: b"{\"id\":" };
+        let r = Response {
+            status: 200,
+            headers: &headers,
+            body: b"{\"id\":",
+        };
         match decode_run(r) {
             Err(Error::Decode(e)) => assert!(e.is_truncated()),
             other => panic!("{other:?}"),
         }
-        let r = Response { status: 404, headers: &headers, body: b"{\"message\":\"no such run\"}" };
+        let r = Response {
+            status: 404,
+            headers: &headers,
+            body: b"{\"message\":\"no such run\"}",
+        };
         match decode_run(r) {
             Err(Error::Api(e)) => assert_eq!((e.status(), e.request_id()), (404, Some("r-1"))),
             other => panic!("{other:?}"),
