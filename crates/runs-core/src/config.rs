@@ -525,9 +525,14 @@ impl<K, E, T> ConfigBuilder<K, E, T> {
     }
 }
 
-impl<K: KeyIsSet, E: EndpointIsSet, T: FromConfig> ConfigBuilder<K, E, T> {
+// As with StartRunBuilder: a where-clause on the method names the missing setting.
+impl<K, E, T: FromConfig> ConfigBuilder<K, E, T> {
     /// Checks the settings and builds the target.
-    pub fn build(self) -> Result<T, Error> {
+    pub fn build(self) -> Result<T, Error>
+    where
+        K: KeyIsSet,
+        E: EndpointIsSet,
+    {
         let api_key = ApiKey::new(self.api_key.unwrap_or_default())?;
         let base_url = match self.endpoint {
             Some(Endpoint::Region(r)) => BaseUrl::parse(r.base_url())?,

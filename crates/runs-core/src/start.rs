@@ -254,9 +254,17 @@ impl<A, P, N, S> StartRunBuilder<A, P, N, S> {
     }
 }
 
-impl<A: AgentIdIsSet, P: ProcessIdIsSet, N: NameIsSet, S: StageIsSet> StartRunBuilder<A, P, N, S> {
+// `build` exists in every state and its where-clause fails instead, so a missing field is
+// reported with the marker trait's own message (E0277) rather than "method not found" (E0599).
+impl<A, P, N, S> StartRunBuilder<A, P, N, S> {
     /// Checks every field and returns the request, or all the rules broken.
-    pub fn build(self) -> Result<StartRun, ValidationError> {
+    pub fn build(self) -> Result<StartRun, ValidationError>
+    where
+        A: AgentIdIsSet,
+        P: ProcessIdIsSet,
+        N: NameIsSet,
+        S: StageIsSet,
+    {
         let mut c = Collector::default();
         let agent_id = c.check(AgentId::new(self.agent_id.unwrap_or_default()));
         let process_id = c.check(ProcessId::new(self.process_id.unwrap_or_default()));

@@ -1,0 +1,6 @@
+use runs_core::{ProcessStage, StartRun};
+
+fn main() {
+    let _ = ProcessStage::Draft;
+    let _ = StartRun::builder().agent_id("a").process_id("p").stage(ProcessStage::Draft).build();
+}

@@ -1,0 +1,105 @@
+//! Snapshots of what goes on the wire, and of every error's text.
+
+use std::time::Duration;
+
+use runs_core::{
+    ApiError, Config, ConfigError, Delivery, Error, GetRun, ListPage, ListRuns, Operation, ProcessStage,
+    RunStatus, StartRun, TransportError, TransportErrorKind,
+};
+
+fn config() -> Config {
+    Config::builder()
+        .api_key("sk-live-SECRET")
+        .base_url("https://api.test/v2")
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn get_run_request() {
+    let request = GetRun("b4fznghynbdemslfd5k044fgd".parse().unwrap()).request(&config());
+    insta::assert_debug_snapshot!(request);
+}
+
+#[test]
+fn list_runs_request_with_every_parameter() {
+    let query = ListRuns::new("agent-1".parse().unwrap(), "proc_2".parse().unwrap())
+        .limit(100)
+        .unwrap()
+        .stage(ProcessStage::Published)
+        .continuation_token("eyJvIjoxMH0=/+&");
+    insta::assert_debug_snapshot!(ListPage(query).request(&config()));
+}
+
+#[test]
+fn start_run_request_keeps_input_order_and_leaves_out_unset_fields() {
+    let start = StartRun::builder()
+        .agent_id("agent-1")
+        .process_id("proc-1")
+        .name("Ünïcödé run")
+        .stage(ProcessStage::Draft)
+        .input("zeta", "last letter")
+        .input("alpha", 1)
+        .input("nested", serde_json::json!({"a": [1, null]}))
+        .build()
+        .unwrap();
+    insta::assert_debug_snapshot!(start.request(&config()));
+}
+
+#[test]
+fn the_key_appears_only_in_its_header() {
+    let request = GetRun("r".parse().unwrap()).request(&config());
+    assert_eq!(request.header("x-api-key"), Some("sk-live-SECRET"));
+    assert!(!format!("{request:?}").contains("SECRET"));
+    assert!(!request.describe().contains("SECRET"));
+    assert!(!format!("{:?}", config()).contains("SECRET"));
+}
+
+#[test]
+fn display_of_every_error_kind() {
+    let invalid = StartRun::builder()
+        .agent_id("bad id")
+        .process_id("p".repeat(27))
+        .name("")
+        .stage(ProcessStage::Draft)
+        .input("", 1)
+        .build()
+        .unwrap_err();
+    let errors: Vec<Error> = vec![
+        invalid.into(),
+        ConfigError::new("base_url", "is not set").into(),
+        ApiError::from_response(
+            400,
+            Some("req-1"),
+            br#"{"status_code":400,"message":"Invalid input","details":[{"loc":["query","limit"],"msg":"must be <= 100","type":"value_error"}]}"#,
+        )
+        .into(),
+        ApiError::from_response(401, None, br#"{"status_code":401,"message":"Unauthorized","details":null}"#).into(),
+        ApiError::from_response(502, None, b"<html><body><h1>502 Bad Gateway</h1></body></html>").into(),
+        ApiError::from_response(500, None, b"").into(),
+        runs_core::wire::decode_run(runs_core::Response { status: 200, headers: &[("a", "b")], body: br#"{"id":"r1","#})
+            .unwrap_err(),
+        runs_core::wire::decode_run(runs_core::Response { status: 200, headers: &[("a", "b")], body: br#"{"id":"not valid!"}"# })
+            .unwrap_err(),
+        TransportError::new(TransportErrorKind::Connect, Delivery::NotSent, "GET http://127.0.0.1:9/v2/runs/r1")
+            .with_source(std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "connection refused"))
+            .into(),
+        TransportError::new(TransportErrorKind::BodyTooLarge, Delivery::MaybeSent, "GET https://api.test/v2/runs/r1").into(),
+        Error::DeadlineExceeded {
+            deadline: Duration::from_millis(1500),
+            attempts: 3,
+            last: Some(Box::new(ApiError::new(503, "busy").into())),
+        },
+        Error::RepeatedToken { token: "abc".into() },
+        Error::WaitTimedOut {
+            run_id: "r1".parse().unwrap(),
+            last_status: Some(RunStatus::Running),
+            waited: Duration::from_secs(600),
+        },
+    ];
+    let text: Vec<String> = errors
+        .iter()
+        .map(|e| format!("{e}\n  retryable: {}", e.is_retryable()))
+        .collect();
+    insta::assert_snapshot!(text.join("\n"));
+}
