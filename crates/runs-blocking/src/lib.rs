@@ -1,0 +1,58 @@
+//! A blocking client for the Runs API, on [`ureq`].
+//!
+//! For programs that have no async runtime, or do not want one: command-line tools, scripts,
+//! embedded services. Every call blocks the calling thread until it has an answer, retrying and
+//! sleeping as runs-core's state machines decide. Nothing here starts a runtime or a thread, so
+//! the client works the same in a plain `main` and inside a tokio task (where, being blocking,
+//! it belongs in `spawn_blocking` if the task shares its thread with others).
+//!
+//! ```no_run
+//! use runs_blocking::{Client, ListRuns, ProcessStage, StartRun};
+//!
+//! // RUNS_API_KEY, and RUNS_REGION or RUNS_BASE_URL, from the environment.
+//! let client = Client::from_env()?.build()?;
+//!
+//! let start = StartRun::builder()
+//!     .agent_id("agent-1")
+//!     .process_id("invoice-ocr")
+//!     .name("March invoices")
+//!     .stage(ProcessStage::Published)
+//!     .build()?;
+//! let run = client.start_and_wait(&start)?;
+//! println!("{} finished: {}", run.id, run.status);
+//!
+//! let query = ListRuns::new("agent-1".parse()?, "invoice-ocr".parse()?);
+//! for run in client.runs(&query, Some(50)) {
+//!     let run = run?;
+//!     println!("{} {}", run.id, run.status);
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # How it is built
+//! runs-core holds all the logic: requests, decoding, status codes, retries, redirects,
+//! pagination, waiting. This crate only moves bytes: [`Client`] turns each operation into a
+//! runs-core [`Machine`](runs_core::Machine) and drives it with `runs_core::drive!`, sending
+//! requests with one `ureq::Agent` (rustls with Mozilla's roots plus any configured ones,
+//! the configured proxy, no redirects of its own, 4xx/5xx bodies kept) and sleeping with
+//! `std::thread::sleep`.
+//!
+//! # Configuration
+//! [`Client::builder`] is runs-core's [`ConfigBuilder`] with the client as its target: the API
+//! key and an endpoint are required, and every other setting (timeouts, the overall deadline,
+//! retry and wait policies, the body cap, proxy, extra root certificates, plain-HTTP opt-in)
+//! has a documented default there.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+mod agent;
+mod client;
+mod listing;
+mod send;
+
+pub use client::Client;
+pub use listing::Runs;
+
+pub use runs_core::{
+    ApiError, Config, ConfigBuilder, Error, ListRuns, Missing, ProcessStage, Proxy, Region, RetryPolicy, Run,
+    RunId, RunPage, RunStatus, Set, StartRun, WaitPolicy,
+};

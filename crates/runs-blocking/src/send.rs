@@ -1,0 +1,166 @@
+//! Sending one request with ureq, and naming its failures in runs-core's terms.
+//!
+//! What matters most here is [`Delivery`]: runs-core re-sends a `POST` only after a failure
+//! that is [`Delivery::NotSent`], so that is claimed only for failures ureq reports while
+//! connecting (DNS, TCP connect, proxy, TLS handshake), before any byte of the request is
+//! written. Everything else is [`Delivery::MaybeSent`].
+
+use std::io;
+use std::time::Duration;
+
+use runs_core::{Delivery, Request, TransportError, TransportErrorKind};
+use ureq::AsSendBody;
+
+/// Sends `request` within `timeout` and reads the whole response, its body capped at
+/// `max_body` bytes (one more byte is an error, and nothing past it is read).
+pub(crate) fn send(
+    agent: &ureq::Agent,
+    request: Request,
+    timeout: Duration,
+    max_body: usize,
+) -> Result<http::Response<Vec<u8>>, TransportError> {
+    let context = request.describe();
+    let fail = |error: ureq::Error| transport_error(error, &context);
+    let (parts, body) = request
+        .into_http(|body| body)
+        .map_err(|e| {
+            TransportError::new(TransportErrorKind::Io, Delivery::NotSent, context.as_str()).with_source(e)
+        })?
+        .into_parts();
+    // An empty body is no body: a GET carries no `content-length: 0`.
+    let response = if body.is_empty() {
+        run(agent, http::Request::from_parts(parts, ()), timeout)
+    } else {
+        run(agent, http::Request::from_parts(parts, body), timeout)
+    }
+    .map_err(fail)?;
+    let (parts, body) = response.into_parts();
+    let body = body
+        .into_with_config()
+        .limit(u64::try_from(max_body).unwrap_or(u64::MAX))
+        .read_to_vec()
+        .map_err(fail)?;
+    Ok(http::Response::from_parts(parts, body))
+}
+
+fn run(
+    agent: &ureq::Agent,
+    request: http::Request<impl AsSendBody>,
+    timeout: Duration,
+) -> Result<http::Response<ureq::Body>, ureq::Error> {
+    let request = agent
+        .configure_request(request)
+        .timeout_global(Some(timeout))
+        .build();
+    agent.run(request)
+}
+
+/// Names a ureq failure. `context` is the request's method and URL, never its headers.
+fn transport_error(error: ureq::Error, context: &str) -> TransportError {
+    use Delivery::{MaybeSent, NotSent};
+    use TransportErrorKind as Kind;
+    use ureq::Timeout;
+
+    let (kind, delivery) = match &error {
+        ureq::Error::HostNotFound | ureq::Error::Timeout(Timeout::Resolve) => (Kind::Dns, NotSent),
+        ureq::Error::Timeout(Timeout::Connect) | ureq::Error::ConnectionFailed => (Kind::Connect, NotSent),
+        ureq::Error::ConnectProxyFailed(_) | ureq::Error::InvalidProxyUrl => (Kind::Proxy, NotSent),
+        ureq::Error::Tls(_) | ureq::Error::Pem(_) => (Kind::Tls, NotSent),
+        ureq::Error::Rustls(e) => (Kind::Tls, tls_delivery(e)),
+        ureq::Error::Timeout(_) => (Kind::Timeout, MaybeSent),
+        ureq::Error::BodyExceedsLimit(_) => (Kind::BodyTooLarge, MaybeSent),
+        ureq::Error::TooManyRedirects | ureq::Error::RedirectFailed => (Kind::Redirect, MaybeSent),
+        ureq::Error::Io(e) => io_error(e),
+        _ => (Kind::Io, MaybeSent),
+    };
+    TransportError::new(kind, delivery, context).with_source(error)
+}
+
+fn io_error(error: &io::Error) -> (TransportErrorKind, Delivery) {
+    use io::ErrorKind;
+    // rustls reports a failed handshake as an io::Error wrapping its own.
+    if let Some(tls) = error.get_ref().and_then(|e| e.downcast_ref::<rustls::Error>()) {
+        return (TransportErrorKind::Tls, tls_delivery(tls));
+    }
+    match error.kind() {
+        // Only `connect` fails these ways.
+        ErrorKind::ConnectionRefused
+        | ErrorKind::HostUnreachable
+        | ErrorKind::NetworkUnreachable
+        | ErrorKind::NetworkDown
+        | ErrorKind::AddrNotAvailable
+        | ErrorKind::AddrInUse => (TransportErrorKind::Connect, Delivery::NotSent),
+        ErrorKind::TimedOut => (TransportErrorKind::Timeout, Delivery::MaybeSent),
+        _ => (TransportErrorKind::Io, Delivery::MaybeSent),
+    }
+}
+
+/// Errors only a handshake produces mean the request was never written; any other TLS error
+/// may have come later, on a connection that carried it.
+fn tls_delivery(error: &rustls::Error) -> Delivery {
+    match error {
+        rustls::Error::InvalidCertificate(_)
+        | rustls::Error::NoCertificatesPresented
+        | rustls::Error::UnsupportedNameType
+        | rustls::Error::PeerIncompatible(_)
+        | rustls::Error::HandshakeNotComplete
+        | rustls::Error::InappropriateHandshakeMessage { .. }
+        | rustls::Error::NoApplicationProtocol => Delivery::NotSent,
+        _ => Delivery::MaybeSent,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connect_failures_are_not_sent_and_broken_connections_may_be() {
+        let refused = io::Error::from(io::ErrorKind::ConnectionRefused);
+        let e = transport_error(ureq::Error::Io(refused), "POST http://127.0.0.1:1/v2/runs");
+        assert_eq!(
+            (e.kind(), e.delivery()),
+            (TransportErrorKind::Connect, Delivery::NotSent)
+        );
+
+        let reset = io::Error::from(io::ErrorKind::ConnectionReset);
+        let e = transport_error(ureq::Error::Io(reset), "POST http://127.0.0.1:1/v2/runs");
+        assert_eq!(
+            (e.kind(), e.delivery()),
+            (TransportErrorKind::Io, Delivery::MaybeSent)
+        );
+
+        let e = transport_error(ureq::Error::HostNotFound, "GET http://nowhere.invalid/v2/runs");
+        assert_eq!(
+            (e.kind(), e.delivery()),
+            (TransportErrorKind::Dns, Delivery::NotSent)
+        );
+
+        let e = transport_error(ureq::Error::Timeout(ureq::Timeout::Global), "GET x");
+        assert_eq!(
+            (e.kind(), e.delivery()),
+            (TransportErrorKind::Timeout, Delivery::MaybeSent)
+        );
+
+        let e = transport_error(ureq::Error::BodyExceedsLimit(10), "GET x");
+        assert_eq!(e.kind(), TransportErrorKind::BodyTooLarge);
+    }
+
+    #[test]
+    fn a_handshake_failure_is_tls_and_not_sent() {
+        let bad_cert = rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer);
+        let wrapped = io::Error::new(io::ErrorKind::InvalidData, bad_cert);
+        let e = transport_error(ureq::Error::Io(wrapped), "POST https://127.0.0.1:1/v2/runs");
+        assert_eq!(
+            (e.kind(), e.delivery()),
+            (TransportErrorKind::Tls, Delivery::NotSent)
+        );
+
+        let late = io::Error::new(io::ErrorKind::InvalidData, rustls::Error::DecryptError);
+        let e = transport_error(ureq::Error::Io(late), "POST https://127.0.0.1:1/v2/runs");
+        assert_eq!(
+            (e.kind(), e.delivery()),
+            (TransportErrorKind::Tls, Delivery::MaybeSent)
+        );
+    }
+}
