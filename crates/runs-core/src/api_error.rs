@@ -149,11 +149,18 @@ fn detail_line(detail: &Value) -> String {
     truncate(&line, 300)
 }
 
+/// Cuts `s` to `max_chars` and turns control characters into spaces, so that whatever the
+/// server sent, an error prints as one line and cannot forge terminal output.
 fn truncate(s: &str, max_chars: usize) -> String {
-    match s.char_indices().nth(max_chars) {
-        Some((cut, _)) => alloc::format!("{}…", &s[..cut]),
-        None => s.into(),
+    let mut out: String = s
+        .chars()
+        .take(max_chars)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if s.chars().nth(max_chars).is_some() {
+        out.push('…');
     }
+    out
 }
 
 fn snippet(body: &[u8]) -> String {
@@ -258,6 +265,16 @@ mod tests {
         );
         let e = ApiError::from_response(404, None, br#"{"detail":"Not Found"}"#);
         assert_eq!(e.message(), Some("Not Found"));
+    }
+
+    #[test]
+    fn server_text_cannot_break_the_line() {
+        let e = ApiError::from_response(
+            400,
+            Some("a\nb"),
+            br#"{"message":"one\ntwo\u001b[31m","details":[{"msg":"x\ny"}]}"#,
+        );
+        assert!(!e.to_string().contains(['\n', '\u{1b}']), "{e}");
     }
 
     #[test]
