@@ -1,0 +1,135 @@
+//! One request and its whole response over the shared connection pool: the transport's only
+//! I/O, with no opinion on what the response means.
+//!
+//! The attempt's timeout covers everything (waiting for a connection slot, connecting, sending,
+//! the headers and the last byte of the body); the body is read into memory up to the
+//! configured cap and no further.
+
+use std::error::Error as StdError;
+use std::fmt;
+use std::io;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use hyper_util::client::legacy;
+use runs_core::{Delivery, Request, TransportError, TransportErrorKind};
+use tokio::sync::Semaphore;
+
+use crate::connect::{ConnectFailure, Connector};
+
+/// The most requests one client has in flight at once, and so the most connections it opens to
+/// the API; further requests wait for a slot (within their own timeout).
+///
+/// HTTP/1.1 carries one request at a time per connection, so without a bound a burst of calls
+/// would open a connection each. Exposed for documentation; it is not a setting.
+pub const MAX_IN_FLIGHT: usize = 64;
+
+/// How long an unused pooled connection is kept. Below the idle timeouts of common servers and
+/// load balancers (60 s), so the client closes first and does not reuse a connection the server
+/// is closing.
+pub const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Sends requests over a pooled hyper client.
+#[derive(Debug)]
+pub(crate) struct Exchange {
+    http: legacy::Client<Connector, Full<Bytes>>,
+    slots: Semaphore,
+    max_body_bytes: usize,
+}
+
+impl Exchange {
+    pub(crate) fn new(http: legacy::Client<Connector, Full<Bytes>>, max_body_bytes: usize) -> Self {
+        Self {
+            http,
+            slots: Semaphore::new(MAX_IN_FLIGHT),
+            max_body_bytes,
+        }
+    }
+
+    /// Sends `request` and reads the whole response, all within `timeout`.
+    pub(crate) async fn send(
+        &self,
+        request: Request,
+        timeout: Duration,
+    ) -> Result<http::Response<Bytes>, TransportError> {
+        let context = request.describe();
+        match tokio::time::timeout(timeout, self.attempt(request, &context)).await {
+            Ok(result) => result,
+            Err(_) => Err(
+                TransportError::new(TransportErrorKind::Timeout, Delivery::MaybeSent, context).with_source(
+                    io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        format!("no whole response within {timeout:?}"),
+                    ),
+                ),
+            ),
+        }
+    }
+
+    async fn attempt(
+        &self,
+        request: Request,
+        context: &str,
+    ) -> Result<http::Response<Bytes>, TransportError> {
+        let fail = |kind, delivery| TransportError::new(kind, delivery, context);
+        let request = request
+            .into_http(|body| Full::new(Bytes::from(body)))
+            .map_err(|e| fail(TransportErrorKind::Io, Delivery::NotSent).with_source(e))?;
+        // The semaphore is never closed, so acquiring only ever waits.
+        let _slot = self
+            .slots
+            .acquire()
+            .await
+            .map_err(|e| fail(TransportErrorKind::Io, Delivery::NotSent).with_source(e))?;
+        let response = self.http.request(request).await.map_err(|e| {
+            let (kind, delivery) = if e.is_connect() {
+                let kind = ConnectFailure::find_kind(&e).unwrap_or(TransportErrorKind::Connect);
+                (kind, Delivery::NotSent)
+            } else {
+                (TransportErrorKind::Io, Delivery::MaybeSent)
+            };
+            fail(kind, delivery).with_source(Below(e))
+        })?;
+        let (parts, body) = response.into_parts();
+        let body = Limited::new(body, self.max_body_bytes)
+            .collect()
+            .await
+            .map_err(|e| {
+                if e.is::<LengthLimitError>() {
+                    fail(TransportErrorKind::BodyTooLarge, Delivery::MaybeSent).with_source(io::Error::other(
+                        format!("over the cap of {} bytes (max_body_bytes)", self.max_body_bytes),
+                    ))
+                } else {
+                    fail(TransportErrorKind::Io, Delivery::MaybeSent).with_source(e)
+                }
+            })?
+            .to_bytes();
+        Ok(http::Response::from_parts(parts, body))
+    }
+}
+
+/// hyper-util's error, shown by its cause: its own text (`client error (Connect)`) says less
+/// than what is below it.
+struct Below(legacy::Error);
+
+impl fmt::Debug for Below {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+impl fmt::Display for Below {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0.source() {
+            Some(cause) => fmt::Display::fmt(cause, f),
+            None => fmt::Display::fmt(&self.0, f),
+        }
+    }
+}
+
+impl StdError for Below {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.0.source().and_then(StdError::source)
+    }
+}

@@ -1,0 +1,65 @@
+//! The async client of the Runs API, on hyper 1 and tokio.
+//!
+//! ```no_run
+//! use futures_util::StreamExt;
+//! use runs_async::{Client, ListRuns, ProcessStage, StartRun};
+//!
+//! # async fn demo() -> Result<(), runs_async::Error> {
+//! // RUNS_API_KEY, and RUNS_BASE_URL or RUNS_REGION, from the environment.
+//! let client = Client::from_env()?.build()?;
+//!
+//! let start = StartRun::builder()
+//!     .agent_id("agent-1")
+//!     .process_id("invoice-ocr")
+//!     .name("March invoices")
+//!     .stage(ProcessStage::Published)
+//!     .input("month", "2026-03")
+//!     .build()?;
+//! let run = client.start_and_wait(&start).await?;
+//! println!("{} finished: {}", run.id, run.status);
+//!
+//! let query = ListRuns::new("agent-1".parse()?, "invoice-ocr".parse()?);
+//! let mut runs = client.runs(&query, Some(25));
+//! while let Some(run) = runs.next().await {
+//!     println!("{}", run?.name);
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # How it works
+//! Everything the API means (URLs, headers, status codes, retries, backoff, `Retry-After`,
+//! deadlines, redirects, pagination, waiting) is decided by [`runs_core`]'s sans-IO state
+//! machines. This crate is the loop that drives them: it sends what a machine asks for over a
+//! pooled [hyper-util] client (TLS by rustls), sleeps with `tokio::time` when told to, and hands
+//! back what came in. The blocking client in `runs-blocking` is the same loop on ureq, so the two
+//! behave alike by construction.
+//!
+//! # Configuration
+//! One [`Config`], built with [`Client::builder`] (runs-core's typed-state [`ConfigBuilder`]):
+//! the key and an endpoint are required; timeouts, the overall deadline, the retry and wait
+//! policies, the body cap, the proxy and extra root certificates have defaults. Plain `http://`
+//! is refused for hosts other than this machine unless allowed explicitly.
+//!
+//! # Cancellation
+//! Every method returns a future (or a [`Runs`] stream) that does all its work when polled and
+//! spawns nothing: dropping it stops the operation, retries and polling included.
+//!
+//! [hyper-util]: hyper_util
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+mod client;
+mod connect;
+mod exchange;
+mod listing;
+mod proxy;
+mod tls;
+
+pub use client::Client;
+pub use exchange::{MAX_IN_FLIGHT, POOL_IDLE_TIMEOUT};
+pub use listing::Runs;
+pub use runs_core::{
+    AgentId, ApiError, Config, ConfigBuilder, ConfigError, DecodeError, Delivery, Error, ListRuns, NameValue,
+    ProcessId, ProcessStage, Proxy, Region, RetryPolicy, Run, RunId, RunPage, RunStatus, StartRun,
+    TransportError, TransportErrorKind, ValidationError, WaitPolicy,
+};

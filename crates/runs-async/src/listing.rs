@@ -1,0 +1,95 @@
+//! Walking every run of a query, one page at a time, as a [`Stream`].
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+
+use futures_core::Stream;
+use runs_core::{Error, ListRuns, Listing, Run, random_seed};
+use tokio::time::Instant;
+
+use crate::client::Client;
+
+/// The future that drives a listing to its next item, handing the listing back with it.
+type Next = Pin<Box<dyn Future<Output = (Option<Result<Run, Error>>, Listing)> + Send>>;
+
+/// The runs of a query, fetched a page at a time: a page is requested only when the stream is
+/// polled after the runs of the previous one have all been handed out. Made by
+/// [`Client::runs`].
+///
+/// Each item is a run or an error; after an error (a page that failed after its retries, or a
+/// server that repeated a continuation token) the stream ends. It also ends after `max_items`
+/// runs, the last page asking only for the runs still wanted. Dropping the stream, even while a
+/// page is being fetched, stops the listing.
+///
+/// `Unpin`, so `while let Some(run) = runs.next().await` works as it is. To stop and carry on
+/// later, keep [`continuation_token`](Runs::continuation_token) at a page boundary and resume
+/// with `query.continuation_token(token)`.
+#[must_use = "streams do nothing unless polled"]
+pub struct Runs {
+    client: Client,
+    epoch: Instant,
+    /// `None` while `fetching` holds it.
+    listing: Option<Listing>,
+    fetching: Option<Next>,
+}
+
+impl Runs {
+    pub(crate) fn new(client: Client, query: ListRuns, max_items: Option<u64>) -> Self {
+        let listing = Listing::new(client.config(), query, max_items, random_seed());
+        Self {
+            client,
+            epoch: Instant::now(),
+            listing: Some(listing),
+            fetching: None,
+        }
+    }
+
+    /// The token of the next page to fetch; `None` once the last page has been fetched (or the
+    /// listing ended), and while a fetch is under way (a `next()` dropped before it finished).
+    /// Runs of the current page not yet handed out come before it.
+    pub fn continuation_token(&self) -> Option<&str> {
+        let listing = self.listing.as_ref()?;
+        listing.paginator().continuation_token()
+    }
+
+    /// How many runs have been handed out so far (`None` while a fetch is under way).
+    pub fn handed_out(&self) -> Option<u64> {
+        let listing = self.listing.as_ref()?;
+        Some(listing.paginator().handed_out())
+    }
+}
+
+impl std::fmt::Debug for Runs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Runs")
+            .field("listing", &self.listing)
+            .field("fetching", &self.fetching.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Stream for Runs {
+    type Item = Result<Run, Error>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        if this.fetching.is_none() {
+            let Some(mut listing) = this.listing.take() else {
+                return Poll::Ready(None);
+            };
+            let (client, epoch) = (this.client.clone(), this.epoch);
+            this.fetching = Some(Box::pin(async move {
+                let item = client.drive(&mut listing, epoch).await;
+                (item, listing)
+            }));
+        }
+        let Some(fetching) = this.fetching.as_mut() else {
+            return Poll::Ready(None);
+        };
+        let (item, listing) = ready!(fetching.as_mut().poll(cx));
+        this.fetching = None;
+        this.listing = Some(listing);
+        Poll::Ready(item)
+    }
+}
