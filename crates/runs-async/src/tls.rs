@@ -1,5 +1,5 @@
-//! The TLS configuration: Mozilla's roots (webpki-roots) plus the configuration's extra PEM
-//! roots, on rustls with the *ring* provider.
+//! The TLS configuration: Mozilla's roots (webpki-root-certs, as runs-blocking uses) plus the
+//! configuration's extra PEM roots, on rustls with the *ring* provider.
 
 use std::sync::Arc;
 
@@ -12,19 +12,27 @@ use rustls::{ClientConfig, RootCertStore};
 /// [`ConfigError`] on `root_certificates`.
 pub(crate) fn client_config(config: &Config) -> Result<ClientConfig, Error> {
     let mut roots = RootCertStore::empty();
-    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    // A bundled root that does not parse is skipped, as a browser would.
+    roots.add_parsable_certificates(webpki_root_certs::TLS_SERVER_ROOT_CERTS.iter().cloned());
     for (i, pem) in config.root_certificates().iter().enumerate() {
+        let number = i + 1;
         let mut added = 0;
         for cert in CertificateDer::pem_slice_iter(pem) {
-            let cert = cert.map_err(|e| bad_root(format!("entry {i} is not valid PEM: {e}")))?;
-            roots
-                .add(cert)
-                .map_err(|e| bad_root(format!("entry {i} holds an unusable certificate: {e}")))?;
+            let cert = cert.map_err(|e| {
+                bad_root(format!(
+                    "root certificate PEM number {number} does not parse: {e}"
+                ))
+            })?;
+            roots.add(cert).map_err(|e| {
+                bad_root(format!(
+                    "root certificate PEM number {number} is not a usable root: {e}"
+                ))
+            })?;
             added += 1;
         }
         if added == 0 {
             return Err(bad_root(format!(
-                "entry {i} holds no `-----BEGIN CERTIFICATE-----` block"
+                "root certificate PEM number {number} holds no certificate"
             )));
         }
     }
@@ -61,7 +69,7 @@ mod tests {
             matches!(&err, Error::Config(e) if e.setting() == "root_certificates"),
             "{err}"
         );
-        assert!(err.to_string().contains("entry 0"), "{err}");
+        assert!(err.to_string().contains("number 1 holds no certificate"), "{err}");
     }
 
     #[test]
