@@ -76,7 +76,7 @@ pub mod wire;
 
 pub use api_error::{ApiError, ErrorBody};
 pub use call::{Action, Call, Machine};
-pub use config::{BaseUrl, Config, ConfigBuilder, FromConfig, Proxy, Region};
+pub use config::{BaseUrl, Config, ConfigBuilder, EndpointIsSet, FromConfig, KeyIsSet, Proxy, Region};
 pub use error::{BoxError, ConfigError, DecodeError, Delivery, Error, TransportError, TransportErrorKind};
 pub use http::{API_KEY_HEADER, AsResponse, HeaderSource, Method, Request, Response};
 pub use id::{AgentId, ID_MAX_LEN, ProcessId, RUN_NAME_MAX_LEN, RunId, RunName, check_id};
@@ -89,7 +89,7 @@ pub use paginate::{Listing, Paginator};
 pub use retry::RetryPolicy;
 pub use run::{NameValue, Run};
 pub use secret::ApiKey;
-pub use start::{StartRun, StartRunBuilder};
+pub use start::{AgentIdIsSet, NameIsSet, ProcessIdIsSet, StageIsSet, StartRun, StartRunBuilder};
 pub use status::{ProcessStage, RunStatus};
 pub use timestamp::Timestamp;
 pub use typestate::{Missing, Set};

@@ -218,3 +218,43 @@ impl Machine for Listing {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::id::{AgentId, ProcessId};
+
+    fn query() -> ListRuns {
+        ListRuns::new(AgentId::new("a").unwrap(), ProcessId::new("p").unwrap())
+    }
+
+    fn page(token: Option<&str>) -> RunPage {
+        RunPage {
+            items: None,
+            continuation_token: token.map(String::from),
+        }
+    }
+
+    #[test]
+    fn a_listing_resumes_from_its_query_and_last_token() {
+        let mut first = Paginator::new(query(), None);
+        assert!(matches!(first.poll(), Step::Fetch(q) if q.token().is_none()));
+        first.handle_page(page(Some("t1"))).unwrap();
+        let token = first.continuation_token().unwrap().to_string();
+        assert_eq!(token, "t1");
+
+        // Later, perhaps in another process: the same query plus the token carries on.
+        let mut resumed = Paginator::new(query().continuation_token(token), None);
+        assert!(matches!(resumed.poll(), Step::Fetch(q) if q.token() == Some("t1")));
+        // The token it resumed from counts as seen: a server handing it back is caught.
+        assert!(matches!(
+            resumed.handle_page(page(Some("t1"))),
+            Err(Error::RepeatedToken { .. })
+        ));
+    }
+
+    #[test]
+    fn max_items_zero_fetches_nothing() {
+        assert_eq!(Paginator::new(query(), Some(0)).poll(), Step::Done);
+    }
+}
