@@ -1,0 +1,595 @@
+//! The Runs API itself: routing, authentication, validation and the three operations.
+//!
+//! Everything here works on a request whose body has already been read, and produces a
+//! [`Reply`]; sockets, faults and timing live in [`crate::server`].
+
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use bytes::Bytes;
+use http::{HeaderValue, Method, StatusCode};
+use percent_encoding::percent_decode_str;
+use runs_core::{
+    AgentId, ErrorBody, FieldError, ProcessId, ProcessStage, Rule, RunId, RunName, RunPage, StartRun,
+    check_id, check_limit,
+};
+use serde_json::{Map, Value, json};
+
+use crate::catalog::{Catalog, Lookup};
+use crate::counters::Cells;
+use crate::fault::{Fault, FaultQueues, Route};
+use crate::schedule::Schedule;
+use crate::store::Store;
+use crate::token::{self, TokenError};
+
+/// The base path every route lives under.
+pub const BASE_PATH: &str = "/v2";
+
+/// Where a request goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Target<'a> {
+    /// One of the three operations; for [`Route::GetRun`], the raw path segment.
+    Route(Route, Option<&'a str>),
+    /// A known path with a method it does not have; the value is the `Allow` header.
+    MethodNotAllowed(&'static str),
+    /// Any other path.
+    NotFound,
+}
+
+pub(crate) fn route<'a>(method: &Method, path: &'a str) -> Target<'a> {
+    let Some(rest) = path.strip_prefix(BASE_PATH).and_then(|p| p.strip_prefix("/runs")) else {
+        return Target::NotFound;
+    };
+    if rest.is_empty() {
+        return match *method {
+            Method::GET => Target::Route(Route::ListRuns, None),
+            Method::POST => Target::Route(Route::StartRun, None),
+            _ => Target::MethodNotAllowed("GET, POST"),
+        };
+    }
+    match rest.strip_prefix('/') {
+        Some(segment) if !segment.is_empty() && !segment.contains('/') => match *method {
+            Method::GET => Target::Route(Route::GetRun, Some(segment)),
+            _ => Target::MethodNotAllowed("GET"),
+        },
+        _ => Target::NotFound,
+    }
+}
+
+/// A response with a fully known body.
+#[derive(Debug, Clone)]
+pub(crate) struct Reply {
+    pub(crate) status: StatusCode,
+    pub(crate) body: Bytes,
+    pub(crate) content_type: &'static str,
+    pub(crate) allow: Option<&'static str>,
+}
+
+impl Reply {
+    fn json(status: StatusCode, value: &impl serde::Serialize) -> Reply {
+        match serde_json::to_vec(value) {
+            Ok(body) => Reply {
+                status,
+                body: body.into(),
+                content_type: "application/json",
+                allow: None,
+            },
+            Err(_) => Reply::error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "cannot encode the response",
+                None,
+            ),
+        }
+    }
+
+    /// The documented error body; `details` is `null` when there are none.
+    pub(crate) fn error(
+        status: StatusCode,
+        message: impl Into<String>,
+        details: Option<Vec<Value>>,
+    ) -> Reply {
+        let body = ErrorBody {
+            status_code: Some(i64::from(status.as_u16())),
+            message: Some(message.into()),
+            details,
+        };
+        // ErrorBody is three plain fields: encoding cannot fail, but never panic on a maybe.
+        let body = serde_json::to_vec(&body)
+            .unwrap_or_else(|_| br#"{"status_code":500,"message":"internal error","details":null}"#.to_vec());
+        Reply {
+            status,
+            body: body.into(),
+            content_type: "application/json",
+            allow: None,
+        }
+    }
+
+    fn invalid(location: &str, errors: &[FieldError]) -> Reply {
+        let mut message = String::from("invalid input: ");
+        for (i, e) in errors.iter().enumerate() {
+            if i > 0 {
+                message.push_str("; ");
+            }
+            message.push_str(&e.to_string());
+        }
+        let details = errors.iter().map(|e| detail(location, e)).collect();
+        Reply::error(StatusCode::BAD_REQUEST, message, Some(details))
+    }
+
+    /// The header value for `Content-Type`.
+    pub(crate) fn content_type(&self) -> HeaderValue {
+        HeaderValue::from_static(self.content_type)
+    }
+}
+
+/// A validation detail: `{"field", "in", "message", "rule"}`.
+fn detail(location: &str, e: &FieldError) -> Value {
+    let rule = match e.rule() {
+        Rule::Empty => "empty",
+        Rule::TooLong { .. } => "too_long",
+        Rule::InvalidChar { .. } => "invalid_char",
+        Rule::OutOfRange { .. } => "out_of_range",
+        Rule::NotOneOf { .. } => "not_one_of",
+        Rule::Malformed(_) => "malformed",
+        _ => "invalid",
+    };
+    json!({"field": e.field(), "in": location, "message": e.rule().to_string(), "rule": rule})
+}
+
+fn not_found(field: &str, location: &str, what: &str, value: &str) -> Reply {
+    let detail = json!({"field": field, "in": location, "message": format!("no {what} has this id"), "rule": "not_found"});
+    Reply::error(
+        StatusCode::NOT_FOUND,
+        format!("{what} {value:?} not found"),
+        Some(vec![detail]),
+    )
+}
+
+/// The emulator's state and configuration, shared by every connection.
+pub(crate) struct Api {
+    pub(crate) catalog: Catalog,
+    pub(crate) keys: Vec<String>,
+    pub(crate) schedule: Schedule,
+    pub(crate) token_secret: u64,
+    pub(crate) max_body_bytes: usize,
+    pub(crate) store: Mutex<Store>,
+    pub(crate) faults: Mutex<FaultQueues>,
+    pub(crate) counters: Cells,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Nothing here panics while holding a lock; if something ever did, keep serving.
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Api {
+    pub(crate) fn store(&self) -> MutexGuard<'_, Store> {
+        lock(&self.store)
+    }
+
+    pub(crate) fn faults(&self) -> MutexGuard<'_, FaultQueues> {
+        lock(&self.faults)
+    }
+
+    pub(crate) fn take_fault(&self, route: Route) -> Option<Fault> {
+        self.faults().take(route)
+    }
+
+    /// `Some(reply)` when the request must be refused for its key.
+    pub(crate) fn authenticate(&self, key: Option<&HeaderValue>) -> Option<Reply> {
+        match key {
+            None => Some(Reply::error(
+                StatusCode::UNAUTHORIZED,
+                "missing API key: send it in the x-api-key header",
+                None,
+            )),
+            Some(k) if self.keys.iter().any(|known| known.as_bytes() == k.as_bytes()) => None,
+            Some(_) => Some(Reply::error(StatusCode::UNAUTHORIZED, "invalid API key", None)),
+        }
+    }
+
+    /// Answers an authenticated request to a known route.
+    pub(crate) fn handle(
+        &self,
+        route: Route,
+        segment: Option<&str>,
+        query: Option<&str>,
+        body: &[u8],
+    ) -> Reply {
+        match route {
+            Route::ListRuns => self.list_runs(query),
+            Route::StartRun => self.start_run(body),
+            Route::GetRun | Route::Any => self.get_run(segment.unwrap_or_default()),
+        }
+    }
+
+    fn get_run(&self, segment: &str) -> Reply {
+        let id = match percent_decode_str(segment).decode_utf8() {
+            Ok(text) => RunId::new(text.as_ref()),
+            Err(_) => Err(FieldError::new("run_id", Rule::Malformed("UTF-8 text"))),
+        };
+        let id = match id {
+            Ok(id) => id,
+            Err(e) => return Reply::invalid("path", &[e]),
+        };
+        match self.store().get(&id, self.schedule) {
+            Some(run) => Reply::json(StatusCode::OK, &run),
+            None => not_found("run_id", "path", "run", id.as_str()),
+        }
+    }
+
+    fn start_run(&self, body: &[u8]) -> Reply {
+        let start = match check_start_body(body) {
+            Err(errors) => return Reply::invalid("body", &errors),
+            Ok(()) => match StartRun::from_json(body) {
+                Ok(start) => start,
+                Err(e) => return Reply::invalid("body", e.errors()),
+            },
+        };
+        let ends_in = match self.catalog.lookup(start.agent_id(), start.process_id()) {
+            Lookup::Found(status) => status,
+            Lookup::NoAgent => return not_found("agent_id", "body", "agent", start.agent_id().as_str()),
+            Lookup::NoProcess => {
+                return not_found("process_id", "body", "process", start.process_id().as_str());
+            }
+        };
+        match self.store().create(&start, ends_in) {
+            Some(run) => {
+                Cells::bump(&self.counters.runs_created);
+                Reply::json(StatusCode::CREATED, &run)
+            }
+            None => Reply::error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the clock is out of range",
+                None,
+            ),
+        }
+    }
+
+    fn list_runs(&self, query: Option<&str>) -> Reply {
+        let q = match ListQuery::parse(query.unwrap_or_default()) {
+            Ok(q) => q,
+            Err(errors) => return Reply::invalid("query", &errors),
+        };
+        match self.catalog.lookup(&q.agent_id, &q.process_id) {
+            Lookup::Found(_) => {}
+            Lookup::NoAgent => return not_found("agent_id", "query", "agent", q.agent_id.as_str()),
+            Lookup::NoProcess => return not_found("process_id", "query", "process", q.process_id.as_str()),
+        }
+        let fingerprint = token::query_fingerprint(&q.agent_id, &q.process_id, q.stage);
+        let before = match q
+            .token
+            .as_deref()
+            .map(|t| token::decode(self.token_secret, fingerprint, t))
+        {
+            None => None,
+            Some(Ok(position)) => Some(position),
+            Some(Err(e)) => {
+                let why = match e {
+                    TokenError::Malformed => "a token returned by a previous page",
+                    TokenError::OtherQuery => {
+                        "a token returned by a previous page of the same query (agent_id, process_id, stage)"
+                    }
+                };
+                let error = FieldError::new("continuation_token", Rule::Malformed(why));
+                return Reply::invalid("query", &[error]);
+            }
+        };
+        let page = self.store().list(
+            &q.agent_id,
+            &q.process_id,
+            q.stage,
+            usize::from(q.limit),
+            before,
+            self.schedule,
+        );
+        let page = RunPage {
+            items: Some(page.items),
+            continuation_token: page
+                .more_after
+                .map(|position| token::encode(self.token_secret, fingerprint, position)),
+        };
+        Reply::json(StatusCode::OK, &page)
+    }
+}
+
+/// A validated list query.
+struct ListQuery {
+    agent_id: AgentId,
+    process_id: ProcessId,
+    limit: u8,
+    stage: Option<ProcessStage>,
+    token: Option<String>,
+}
+
+/// Keeps at most this many characters of a client-chosen name in an error.
+const NAME_IN_ERROR: usize = 40;
+
+fn short(s: &str) -> String {
+    s.chars().take(NAME_IN_ERROR).collect()
+}
+
+fn decode_component(s: &str) -> Option<String> {
+    let s = s.replace('+', " ");
+    percent_decode_str(&s).decode_utf8().ok().map(|c| c.into_owned())
+}
+
+impl ListQuery {
+    fn parse(query: &str) -> Result<Self, Vec<FieldError>> {
+        const FIELDS: [&str; 5] = ["agent_id", "process_id", "limit", "stage", "continuation_token"];
+        let mut values: [Vec<Option<String>>; 5] = Default::default();
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let Some(key) = decode_component(key) else {
+                continue;
+            };
+            // Unknown parameters are ignored, as the service does.
+            if let Some(i) = FIELDS.iter().position(|f| *f == key) {
+                values[i].push(decode_component(value));
+            }
+        }
+        let mut errors = Vec::new();
+        let mut once = |i: usize| -> Result<Option<String>, FieldError> {
+            let field = FIELDS[i];
+            match values[i].as_mut_slice() {
+                [] => Ok(None),
+                [Some(v)] => Ok(Some(std::mem::take(v))),
+                [None] => Err(FieldError::new(
+                    field,
+                    Rule::Malformed("percent-encoded UTF-8 text"),
+                )),
+                _ => Err(FieldError::new(field, Rule::Malformed("given at most once"))),
+            }
+        };
+        let mut given = |i: usize, errors: &mut Vec<FieldError>| once(i).map_err(|e| errors.push(e));
+        let agent_id = given(0, &mut errors).and_then(|v| id_param::<AgentId>("agent_id", v, &mut errors));
+        let process_id =
+            given(1, &mut errors).and_then(|v| id_param::<ProcessId>("process_id", v, &mut errors));
+        let limit = given(2, &mut errors);
+        let stage = given(3, &mut errors);
+        let token = given(4, &mut errors);
+        let limit = match limit {
+            Err(()) => None,
+            Ok(limit) => match limit {
+                None => Some(runs_core::DEFAULT_LIMIT),
+                Some(text) => match text.parse::<u64>() {
+                    Ok(n) => check_limit(n).map_err(|e| errors.push(e)).ok(),
+                    Err(_) => {
+                        errors.push(FieldError::new(
+                            "limit",
+                            Rule::Malformed("an integer from 1 to 100"),
+                        ));
+                        None
+                    }
+                },
+            },
+        };
+        let stage = match stage {
+            Err(()) => None,
+            Ok(None) => Some(None),
+            Ok(Some(s)) => ProcessStage::parse_field("stage", &s)
+                .map(Some)
+                .map_err(|e| errors.push(e))
+                .ok(),
+        };
+        let token = token.unwrap_or_default();
+        match (agent_id, process_id, limit, stage) {
+            (Ok(agent_id), Ok(process_id), Some(limit), Some(stage)) if errors.is_empty() => Ok(Self {
+                agent_id,
+                process_id,
+                limit,
+                stage,
+                token,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+fn id_param<T: std::str::FromStr<Err = FieldError>>(
+    field: &'static str,
+    value: Option<String>,
+    errors: &mut Vec<FieldError>,
+) -> Result<T, ()> {
+    match value {
+        None => {
+            errors.push(FieldError::new(field, Rule::Malformed("present")));
+            Err(())
+        }
+        Some(v) => v.parse::<T>().map_err(|e| errors.push(e.in_field(field))),
+    }
+}
+
+/// Checks the start-run body's JSON shape and every field's rule, naming each bad field;
+/// [`StartRun::from_json`] then reads a body that passed.
+fn check_start_body(body: &[u8]) -> Result<(), Vec<FieldError>> {
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|_| vec![FieldError::new("body", Rule::Malformed("valid JSON"))])?;
+    let Value::Object(map) = value else {
+        return Err(vec![FieldError::new("body", Rule::Malformed("a JSON object"))]);
+    };
+    let mut errors = Vec::new();
+    let string = |field: &str, errors: &mut Vec<FieldError>| -> Option<String> {
+        match map.get(field) {
+            None | Some(Value::Null) => {
+                errors.push(FieldError::new(field, Rule::Malformed("present and not null")));
+                None
+            }
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(_) => {
+                errors.push(FieldError::new(field, Rule::Malformed("a string")));
+                None
+            }
+        }
+    };
+    for field in ["agent_id", "process_id"] {
+        if let Some(v) = string(field, &mut errors) {
+            if let Err(e) = check_id(field, &v) {
+                errors.push(e);
+            }
+        }
+    }
+    if let Some(v) = string("name", &mut errors) {
+        if let Err(e) = RunName::new(v) {
+            errors.push(e);
+        }
+    }
+    if let Some(v) = string("stage", &mut errors) {
+        if let Err(e) = ProcessStage::parse_field("stage", &v) {
+            errors.push(e);
+        }
+    }
+    check_file_ids(map.get("file_ids"), &mut errors);
+    check_inputs(map.get("inputs"), &mut errors);
+    const KNOWN: [&str; 6] = ["agent_id", "process_id", "name", "stage", "file_ids", "inputs"];
+    for key in map.keys().filter(|k| !KNOWN.contains(&k.as_str())) {
+        errors.push(FieldError::new(
+            short(key),
+            Rule::Malformed("absent: it is not a known field"),
+        ));
+    }
+    if errors.is_empty() { Ok(()) } else { Err(errors) }
+}
+
+fn check_file_ids(value: Option<&Value>, errors: &mut Vec<FieldError>) {
+    match value {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(items)) => {
+            for (i, item) in items.iter().enumerate() {
+                match item {
+                    Value::String(s) if s.is_empty() => {
+                        errors.push(FieldError::new(format!("file_ids[{i}]"), Rule::Empty));
+                    }
+                    Value::String(_) => {}
+                    _ => errors.push(FieldError::new(
+                        format!("file_ids[{i}]"),
+                        Rule::Malformed("a string"),
+                    )),
+                }
+            }
+        }
+        Some(_) => errors.push(FieldError::new(
+            "file_ids",
+            Rule::Malformed("an array of strings, or null"),
+        )),
+    }
+}
+
+fn check_inputs(value: Option<&Value>, errors: &mut Vec<FieldError>) {
+    match value {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(items)) => {
+            for (i, item) in items.iter().enumerate() {
+                match item {
+                    Value::Object(input) => check_input(i, input, errors),
+                    _ => errors.push(FieldError::new(
+                        format!("inputs[{i}]"),
+                        Rule::Malformed("an object with a name and a value"),
+                    )),
+                }
+            }
+        }
+        Some(_) => errors.push(FieldError::new(
+            "inputs",
+            Rule::Malformed("an array of {name, value} objects, or null"),
+        )),
+    }
+}
+
+fn check_input(i: usize, input: &Map<String, Value>, errors: &mut Vec<FieldError>) {
+    match input.get("name") {
+        Some(Value::String(s)) if s.is_empty() => {
+            errors.push(FieldError::new(format!("inputs[{i}].name"), Rule::Empty));
+        }
+        Some(Value::String(_)) => {}
+        None => errors.push(FieldError::new(
+            format!("inputs[{i}].name"),
+            Rule::Malformed("present"),
+        )),
+        Some(_) => errors.push(FieldError::new(
+            format!("inputs[{i}].name"),
+            Rule::Malformed("a string"),
+        )),
+    }
+    if !input.contains_key("value") {
+        errors.push(FieldError::new(
+            format!("inputs[{i}].value"),
+            Rule::Malformed("present (any JSON value, null included)"),
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_are_matched_on_exact_segments() {
+        assert_eq!(
+            route(&Method::GET, "/v2/runs"),
+            Target::Route(Route::ListRuns, None)
+        );
+        assert_eq!(
+            route(&Method::POST, "/v2/runs"),
+            Target::Route(Route::StartRun, None)
+        );
+        assert_eq!(
+            route(&Method::GET, "/v2/runs/abc"),
+            Target::Route(Route::GetRun, Some("abc"))
+        );
+        assert_eq!(
+            route(&Method::DELETE, "/v2/runs/abc"),
+            Target::MethodNotAllowed("GET")
+        );
+        assert_eq!(
+            route(&Method::PUT, "/v2/runs"),
+            Target::MethodNotAllowed("GET, POST")
+        );
+        for path in [
+            "/",
+            "/v2",
+            "/v2/runs/",
+            "/v2/runs/a/b",
+            "/v2/runsx",
+            "/v3/runs",
+            "/v2/runs//",
+        ] {
+            assert_eq!(route(&Method::GET, path), Target::NotFound, "{path}");
+        }
+    }
+
+    #[test]
+    fn body_shape_errors_name_each_field() {
+        let errors = check_start_body(
+            br#"{"agent_id":1,"name":"","stage":"draft","file_ids":[""],"inputs":[{"name":2},3],"extra":0}"#,
+        )
+        .unwrap_err();
+        let fields: Vec<_> = errors.iter().map(FieldError::field).collect();
+        assert_eq!(
+            fields,
+            [
+                "agent_id",
+                "process_id",
+                "name",
+                "stage",
+                "file_ids[0]",
+                "inputs[0].name",
+                "inputs[0].value",
+                "inputs[1]",
+                "extra"
+            ]
+        );
+    }
+
+    #[test]
+    fn query_errors_name_each_field() {
+        let errors = ListQuery::parse("agent_id=a%20b&limit=0&stage=draft&limit=3")
+            .err()
+            .unwrap();
+        let fields: Vec<_> = errors.iter().map(FieldError::field).collect();
+        assert_eq!(fields, ["agent_id", "process_id", "limit", "stage"]);
+        let q = ListQuery::parse("agent_id=a&process_id=p&unknown=1")
+            .ok()
+            .unwrap();
+        assert_eq!((q.limit, q.stage, q.token), (10, None, None));
+    }
+}

@@ -1,0 +1,69 @@
+//! A local Runs API server, for tests, examples, benchmarks, and for trying programs offline.
+//!
+//! The emulator speaks the Runs API (`GET /v2/runs`, `POST /v2/runs`, `GET /v2/runs/{run_id}`)
+//! over real sockets on loopback, with the validation, error bodies and pagination of the
+//! spec, built on `runs-core`'s own models and rules, so the SDK and the emulator agree on
+//! the spec by construction. On top of the API it gives tests what a real service cannot:
+//! seeded agents and processes that end in a chosen status ([`catalog`]), a run lifecycle on
+//! a schedule you pick ([`Schedule`]), scripted faults ([`Fault`]) and counters ([`Counters`]).
+//!
+//! Starting one in your own test suite:
+//!
+//! ```
+//! use runs_emulator::{Emulator, Schedule};
+//!
+//! let emu = Emulator::builder().api_key("test-key").schedule(Schedule::Instant).start()?;
+//! let base_url = emu.base_url(); // "http://127.0.0.1:PORT/v2": give it to your client
+//! // ... run the code under test against base_url with `x-api-key: test-key` ...
+//! assert_eq!(emu.counters().runs_created, 0);
+//! # let mut conn = std::net::TcpStream::connect(emu.addr())?;
+//! # use std::io::{Read, Write};
+//! # conn.write_all(b"GET /v2/runs?agent_id=demo-agent&process_id=hello-world HTTP/1.1\r\n\
+//! #     host: x\r\nx-api-key: test-key\r\nconnection: close\r\n\r\n")?;
+//! # let mut answer = String::new();
+//! # conn.read_to_string(&mut answer)?;
+//! # assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+//! # assert!(base_url.starts_with("http://127.0.0.1:"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! The emulator runs on its own thread with its own tokio runtime, so it starts and stops
+//! the same way from a plain `#[test]` and from a `#[tokio::test]`; dropping it shuts it down.
+//!
+//! | module | what it holds |
+//! |---|---|
+//! | [`catalog`] | the seeded agents and processes |
+//! | [`outputs`] | the outputs of a succeeded run |
+//! | [`fault`] | fault injection |
+//! | [`Schedule`] | how runs advance |
+//! | [`ServeArgs`] | the command line, serving until Ctrl-C |
+//!
+//! `docs/emulator.md` in the repository describes the behaviour in full.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+mod api;
+mod body;
+pub mod catalog;
+mod counters;
+mod emulator;
+mod error;
+pub mod fault;
+pub mod outputs;
+mod schedule;
+mod serve;
+mod server;
+mod store;
+mod tls;
+mod token;
+
+pub use api::BASE_PATH;
+pub use catalog::{ALWAYS_FAILS, DEMO_AGENT, GETS_CANCELLED, HELLO_WORLD, TIMES_OUT};
+pub use counters::Counters;
+pub use emulator::{
+    DEFAULT_API_KEY, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_HEADER_BYTES, Emulator,
+    EmulatorBuilder,
+};
+pub use error::Error;
+pub use fault::{Fault, FaultKind, RetryAfter, Route};
+pub use schedule::Schedule;
+pub use serve::ServeArgs;

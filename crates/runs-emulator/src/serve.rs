@@ -1,0 +1,95 @@
+//! Serving from the command line until Ctrl-C: the `runs-emulator` binary, and later
+//! `runs emulator`, are this module's [`ServeArgs`] and [`ServeArgs::run`].
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::emulator::{DEFAULT_API_KEY, Emulator};
+use crate::error::Error;
+use crate::schedule::Schedule;
+
+/// Command-line options for serving an emulator; `#[command(flatten)]` them into a CLI.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on; port 0 picks a free port (the banner says which).
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
+    pub listen: SocketAddr,
+    /// An API key to accept in `x-api-key`; repeat for several. Default: `emulator-key`.
+    #[arg(long = "api-key", value_name = "KEY")]
+    pub api_keys: Vec<String>,
+    /// Serve https with a certificate made at start; its CA is written to --ca-out.
+    #[arg(long)]
+    pub tls: bool,
+    /// Where to write the CA certificate (PEM) with --tls. Default: a file in the temp dir.
+    #[arg(long, value_name = "PATH", requires = "tls")]
+    pub ca_out: Option<PathBuf>,
+    /// Seconds each run spends in Created, Pending and Running; 0 finishes runs at once.
+    #[arg(long, default_value_t = 2.0, value_name = "SECONDS")]
+    pub step_seconds: f64,
+}
+
+impl ServeArgs {
+    /// The emulator these options describe, not yet started.
+    pub fn builder(&self) -> crate::EmulatorBuilder {
+        let step = Duration::try_from_secs_f64(self.step_seconds).unwrap_or(Schedule::DEFAULT_STEP);
+        let schedule = if step.is_zero() {
+            Schedule::Instant
+        } else {
+            Schedule::real_time(step)
+        };
+        let mut builder = Emulator::builder()
+            .listen(self.listen)
+            .tls(self.tls)
+            .schedule(schedule);
+        for key in &self.api_keys {
+            builder = builder.api_key(key);
+        }
+        builder
+    }
+
+    /// Starts the emulator, writes a banner (base URL, key, CA file) to `out`, and serves
+    /// until Ctrl-C (or SIGTERM), then shuts down gracefully.
+    pub fn run(&self, out: &mut dyn Write) -> Result<(), Error> {
+        let emulator = self.builder().start()?;
+        writeln!(out, "runs-emulator listening on {}", emulator.base_url()).map_err(Error::Io)?;
+        let key = self.api_keys.first().map_or(DEFAULT_API_KEY, String::as_str);
+        writeln!(out, "api key: {key}").map_err(Error::Io)?;
+        if let Some(pem) = emulator.ca_pem() {
+            let path = self.ca_out.clone().unwrap_or_else(|| {
+                std::env::temp_dir().join(format!("runs-emulator-ca-{}.pem", emulator.addr().port()))
+            });
+            std::fs::write(&path, pem).map_err(Error::Io)?;
+            writeln!(out, "CA certificate: {}", path.display()).map_err(Error::Io)?;
+        }
+        writeln!(out, "press Ctrl-C to stop").map_err(Error::Io)?;
+        out.flush().map_err(Error::Io)?;
+        wait_for_stop_signal()?;
+        emulator.shutdown();
+        Ok(())
+    }
+}
+
+/// Blocks until Ctrl-C, or SIGTERM on Unix.
+fn wait_for_stop_signal() -> Result<(), Error> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(Error::Runtime)?;
+    runtime.block_on(async {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let mut term = signal(SignalKind::terminate()).map_err(Error::Runtime)?;
+            tokio::select! {
+                r = tokio::signal::ctrl_c() => r.map_err(Error::Runtime),
+                _ = term.recv() => Ok(()),
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            tokio::signal::ctrl_c().await.map_err(Error::Runtime)
+        }
+    })
+}
