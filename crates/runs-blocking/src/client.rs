@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use runs_core::{
     Call, Config, ConfigBuilder, Error, FromConfig, GetRun, ListPage, ListRuns, Machine, Missing, Run, RunId,
-    RunPage, Set, StartRun, Wait, WaitPolicy, drive, random_seed,
+    RunPage, RunStatus, Set, StartRun, Wait, WaitPolicy, drive, random_seed,
 };
 
 use crate::listing::Runs;
@@ -129,6 +129,22 @@ impl Client {
             policy,
             random_seed(),
         ))
+    }
+
+    /// As [`Client::wait_for_run_with`], calling `on_status` with each status a poll sees
+    /// before the run is terminal, once per change (for a progress display). The terminal run
+    /// is the result, as there.
+    pub fn wait_for_run_observed(
+        &self,
+        run_id: &RunId,
+        policy: WaitPolicy,
+        on_status: impl FnMut(&RunStatus),
+    ) -> Result<Run, Error> {
+        self.execute(&mut crate::observe::Observed {
+            wait: Wait::new(&self.config, run_id.clone(), policy, random_seed()),
+            seen: None,
+            on_status,
+        })
     }
 
     /// Starts a run and waits for it to finish, on the configured wait policy.

@@ -47,6 +47,7 @@
 mod agent;
 mod client;
 mod listing;
+mod observe;
 mod send;
 
 pub use client::Client;
