@@ -1,0 +1,442 @@
+//! The SDK side by side with the raw transports and with what users write by hand.
+//!
+//! `cargo build --release -p runs-benches --bins && target/release/compare` (or `cargo run
+//! --release -p runs-benches --bin compare`). A fixed-bytes server runs in a child process;
+//! every client talks to it over keep-alive HTTP/1.1 on loopback. Measurements of different
+//! clients are interleaved round by round so drift on a noisy machine hits them alike, and
+//! the table shows medians and ratios against the raw baseline measured in the same run.
+
+use std::alloc::System;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use futures_util::StreamExt;
+use http_body_util::{BodyExt, Empty};
+use runs_benches::measure::{latencies, median, median_f64, peak_rss_kib, percentile};
+use runs_benches::plain::PlainRun;
+use runs_core::{ListRuns, Proxy, RunId};
+use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
+
+#[global_allocator]
+static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
+
+const KEY: &str = "sk-bench-key";
+const RUN_ID: &str = "b4fznghynbdemslfd5k000001";
+const PAGED_RUNS: usize = 100_000;
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("--serve") {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        if let Err(e) = rt.block_on(runs_benches::fixed_server::serve(PAGED_RUNS)) {
+            eprintln!("server failed: {e}");
+        }
+        return;
+    }
+    let quick = args.iter().any(|a| a == "--quick");
+    let (mut child, addr) = spawn_server();
+    let base = format!("http://{addr}/v2");
+    println!("# Runs SDK comparison\n");
+    println!(
+        "server: fixed bytes in a child process at {addr}; {}\n",
+        machine()
+    );
+    let scale = if quick { 10 } else { 1 };
+    async_section(&base, scale);
+    blocking_section(&base, scale);
+    memory_section(&base, if quick { PAGED_RUNS / 10 } else { PAGED_RUNS });
+    size_section();
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| {
+            c.lines()
+                .find_map(|l| l.strip_prefix("model name\t: ").map(String::from))
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    format!("{cores} cores, {cpu}")
+}
+
+fn spawn_server() -> (Child, String) {
+    let exe = std::env::current_exe().expect("own path");
+    let mut child = Command::new(exe)
+        .arg("--serve")
+        .stdout(Stdio::piped())
+        .stdin(Stdio::null())
+        .spawn()
+        .expect("start the server process");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("piped stdout"))
+        .read_line(&mut line)
+        .expect("server address");
+    let addr = line
+        .trim()
+        .strip_prefix("listening on ")
+        .expect("server announces its address")
+        .to_string();
+    (child, addr)
+}
+
+// ---------------------------------------------------------------------------------------------
+// async
+
+#[derive(Clone)]
+enum AsyncClient {
+    Sdk(runs_async::Client, RunId),
+    Hyper(
+        hyper_util::client::legacy::Client<hyper_util::client::legacy::connect::HttpConnector, Empty<Bytes>>,
+        hyper::Uri,
+    ),
+    Reqwest(reqwest::Client, String),
+}
+
+impl AsyncClient {
+    fn name(&self) -> &'static str {
+        match self {
+            AsyncClient::Sdk(..) => "runs-async get_run",
+            AsyncClient::Hyper(..) => "raw hyper-util + serde_json",
+            AsyncClient::Reqwest(..) => "reqwest + serde_json",
+        }
+    }
+
+    async fn get(&self) {
+        match self {
+            AsyncClient::Sdk(c, id) => {
+                c.get_run(id).await.expect("runs-async get_run");
+            }
+            AsyncClient::Hyper(c, uri) => {
+                let req = hyper::Request::get(uri.clone())
+                    .header("x-api-key", KEY)
+                    .header("accept", "application/json")
+                    .body(Empty::new())
+                    .expect("request");
+                let resp = c.request(req).await.expect("hyper request");
+                assert!(resp.status().is_success());
+                let body = resp.into_body().collect().await.expect("body").to_bytes();
+                serde_json::from_slice::<PlainRun>(&body).expect("run");
+            }
+            AsyncClient::Reqwest(c, url) => {
+                let body = c
+                    .get(url)
+                    .header("x-api-key", KEY)
+                    .header("accept", "application/json")
+                    .send()
+                    .await
+                    .and_then(reqwest::Response::error_for_status)
+                    .expect("reqwest request")
+                    .bytes()
+                    .await
+                    .expect("body");
+                serde_json::from_slice::<PlainRun>(&body).expect("run");
+            }
+        }
+    }
+}
+
+fn async_clients(base: &str) -> Vec<AsyncClient> {
+    let sdk = runs_async::Client::builder()
+        .api_key(KEY)
+        .base_url(base)
+        .proxy(Proxy::None)
+        .build()
+        .expect("runs-async client");
+    let hyper = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build(hyper_util::client::legacy::connect::HttpConnector::new());
+    let reqwest = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .expect("reqwest client");
+    let url = format!("{base}/runs/{RUN_ID}");
+    vec![
+        AsyncClient::Hyper(hyper, url.parse().expect("uri")),
+        AsyncClient::Sdk(sdk, RUN_ID.parse().expect("id")),
+        AsyncClient::Reqwest(reqwest, url),
+    ]
+}
+
+fn async_section(base: &str, scale: usize) {
+    let rounds = 5;
+    let seq_per_round = 600 / scale;
+    let concurrent_total = 20_000 / scale;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let clients = async_clients(base);
+    let mut seq: Vec<Vec<Duration>> = vec![Vec::new(); clients.len()];
+    let mut tput: Vec<Vec<f64>> = vec![Vec::new(); clients.len()];
+    rt.block_on(async {
+        for c in &clients {
+            for _ in 0..200 {
+                c.get().await;
+            }
+        }
+        for _ in 0..rounds {
+            for (i, c) in clients.iter().enumerate() {
+                for _ in 0..seq_per_round {
+                    let start = Instant::now();
+                    c.get().await;
+                    seq[i].push(start.elapsed());
+                }
+                tput[i].push(throughput(c, 64, concurrent_total).await);
+            }
+        }
+    });
+    let allocs: Vec<f64> = clients.iter().map(|c| async_allocs(c, 1000 / scale)).collect();
+    println!("## async: get_run over keep-alive HTTP/1.1 (tokio, 2 worker threads)\n");
+    println!(
+        "| client | median latency | p99 latency | throughput at 64 concurrent (median of {rounds}) | vs raw | allocations per request |"
+    );
+    println!("|---|---|---|---|---|---|");
+    let base_tput = median_f64(&mut tput[0].clone());
+    for (i, c) in clients.iter().enumerate() {
+        let t = median_f64(&mut tput[i]);
+        println!(
+            "| {} | {:.1} µs | {:.1} µs | {:.0} req/s | {:.3} | {:.1} |",
+            c.name(),
+            micros(median(&mut seq[i])),
+            micros(percentile(&mut seq[i], 99.0)),
+            t,
+            t / base_tput,
+            allocs[i]
+        );
+    }
+    println!();
+}
+
+async fn throughput(c: &AsyncClient, concurrency: usize, total: usize) -> f64 {
+    let per_task = total / concurrency;
+    let start = Instant::now();
+    let tasks: Vec<_> = (0..concurrency)
+        .map(|_| {
+            let c = c.clone();
+            tokio::spawn(async move {
+                for _ in 0..per_task {
+                    c.get().await;
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.expect("task");
+    }
+    (per_task * concurrency) as f64 / start.elapsed().as_secs_f64()
+}
+
+fn async_allocs(c: &AsyncClient, n: usize) -> f64 {
+    // One thread, so the count is this client's work and nothing else's.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        for _ in 0..50 {
+            c.get().await;
+        }
+        let region = Region::new(GLOBAL);
+        for _ in 0..n {
+            c.get().await;
+        }
+        region.change().allocations as f64 / n as f64
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// blocking
+
+fn blocking_section(base: &str, scale: usize) {
+    let sdk = runs_blocking::Client::builder()
+        .api_key(KEY)
+        .base_url(base)
+        .proxy(Proxy::None)
+        .build()
+        .expect("runs-blocking client");
+    let id: RunId = RUN_ID.parse().expect("id");
+    let agent: ureq::Agent = ureq::Agent::config_builder().build().into();
+    let url = format!("{base}/runs/{RUN_ID}");
+    let raw = || {
+        let mut resp = agent
+            .get(&url)
+            .header("x-api-key", KEY)
+            .header("accept", "application/json")
+            .call()
+            .expect("ureq request");
+        let body = resp.body_mut().read_to_vec().expect("body");
+        serde_json::from_slice::<PlainRun>(&body).expect("run");
+    };
+    let sdk_get = || {
+        sdk.get_run(&id).expect("runs-blocking get_run");
+    };
+    let rounds = 5;
+    let per_round = 1000 / scale;
+    let (mut raw_lat, mut sdk_lat) = (Vec::new(), Vec::new());
+    let (mut raw_tput, mut sdk_tput) = (Vec::new(), Vec::new());
+    latencies(200, raw);
+    latencies(200, sdk_get);
+    for _ in 0..rounds {
+        let l = latencies(per_round, raw);
+        raw_tput.push(per_round as f64 / l.iter().sum::<Duration>().as_secs_f64());
+        raw_lat.extend(l);
+        let l = latencies(per_round, sdk_get);
+        sdk_tput.push(per_round as f64 / l.iter().sum::<Duration>().as_secs_f64());
+        sdk_lat.extend(l);
+    }
+    let count = |f: &dyn Fn()| {
+        let region = Region::new(GLOBAL);
+        for _ in 0..per_round {
+            f();
+        }
+        region.change().allocations as f64 / per_round as f64
+    };
+    let (raw_allocs, sdk_allocs) = (count(&raw), count(&sdk_get));
+    let base_t = median_f64(&mut raw_tput.clone());
+    println!("## blocking: get_run over keep-alive HTTP/1.1, one thread\n");
+    println!(
+        "| client | median latency | p99 latency | sequential throughput (median of {rounds}) | vs raw | allocations per request |"
+    );
+    println!("|---|---|---|---|---|---|");
+    for (name, lat, tput, allocs) in [
+        ("raw ureq + serde_json", &mut raw_lat, &mut raw_tput, raw_allocs),
+        ("runs-blocking get_run", &mut sdk_lat, &mut sdk_tput, sdk_allocs),
+    ] {
+        let t = median_f64(tput);
+        println!(
+            "| {name} | {:.1} µs | {:.1} µs | {t:.0} req/s | {:.3} | {allocs:.1} |",
+            micros(median(lat)),
+            micros(percentile(lat, 99.0)),
+            t / base_t
+        );
+    }
+    println!();
+}
+
+// ---------------------------------------------------------------------------------------------
+// memory
+
+fn memory_section(base: &str, total: usize) {
+    let query = ListRuns::new(
+        "agent-7f3k2m9q".parse().expect("id"),
+        "invoice-ocr-v2".parse().expect("id"),
+    );
+    let warm = total / 10;
+    println!("## memory: iterating {total} runs, 100 per page\n");
+    println!("| paginator | runs | peak RSS after {warm} runs | peak RSS after {total} runs | growth |");
+    println!("|---|---|---|---|---|");
+
+    let client = runs_blocking::Client::builder()
+        .api_key(KEY)
+        .base_url(base)
+        .proxy(Proxy::None)
+        .build()
+        .expect("client");
+    let mut runs = client.runs(&query, None);
+    let mut n = 0usize;
+    let mut after_warm = 0;
+    for run in runs.by_ref() {
+        run.expect("run");
+        n += 1;
+        if n == warm {
+            after_warm = peak_rss_kib().unwrap_or(0);
+        }
+    }
+    let end = peak_rss_kib().unwrap_or(0);
+    println!(
+        "| runs-blocking iterator | {n} | {after_warm} KiB | {end} KiB | {} KiB |",
+        end.saturating_sub(after_warm)
+    );
+
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let (n, after_warm, end) = rt.block_on(async {
+        let client = runs_async::Client::builder()
+            .api_key(KEY)
+            .base_url(base)
+            .proxy(Proxy::None)
+            .build()
+            .expect("client");
+        let mut stream = client.runs(&query, None);
+        let (mut n, mut after_warm) = (0usize, 0);
+        while let Some(run) = stream.next().await {
+            run.expect("run");
+            n += 1;
+            if n == warm {
+                after_warm = peak_rss_kib().unwrap_or(0);
+            }
+        }
+        (n, after_warm, peak_rss_kib().unwrap_or(0))
+    });
+    println!(
+        "| runs-async Stream | {n} | {after_warm} KiB | {end} KiB | {} KiB |",
+        end.saturating_sub(after_warm)
+    );
+    println!();
+}
+
+// ---------------------------------------------------------------------------------------------
+// size
+
+fn size_section() {
+    let dir = std::env::current_exe()
+        .ok()
+        .and_then(|p| p.parent().map(Path::to_path_buf));
+    let Some(dir) = dir else { return };
+    println!("## size: stripped release binary of a minimal blocking program (start a run, get it)\n");
+    let sizes: Vec<(&str, Option<u64>)> = ["minimal-runs", "minimal-reqwest"]
+        .into_iter()
+        .map(|name| (name, stripped_size(&dir.join(name))))
+        .collect();
+    if sizes.iter().any(|(_, s)| s.is_none()) {
+        println!("(build them first: cargo build --release -p runs-benches --bins)\n");
+        return;
+    }
+    println!("| program | stripped size | vs reqwest |");
+    println!("|---|---|---|");
+    let reqwest = sizes[1].1.unwrap_or(1) as f64;
+    for (name, size) in sizes {
+        let size = size.unwrap_or(0);
+        println!(
+            "| {name} | {:.2} MiB | {:.2} |",
+            size as f64 / 1048576.0,
+            size as f64 / reqwest
+        );
+    }
+    println!();
+}
+
+fn stripped_size(path: &Path) -> Option<u64> {
+    if !path.exists() {
+        return None;
+    }
+    let copy = std::env::temp_dir().join(format!(
+        "{}-stripped-{}",
+        path.file_name()?.to_string_lossy(),
+        std::process::id()
+    ));
+    std::fs::copy(path, &copy).ok()?;
+    let stripped = Command::new("strip")
+        .arg(&copy)
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    let size = std::fs::metadata(&copy).ok()?.len();
+    let _ = std::fs::remove_file(&copy);
+    stripped.then_some(size)
+}
+
+fn micros(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e6
+}
