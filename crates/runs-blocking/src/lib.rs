@@ -6,22 +6,27 @@
 //! the client works the same in a plain `main` and inside a tokio task (where, being blocking,
 //! it belongs in `spawn_blocking` if the task shares its thread with others).
 //!
-//! ```no_run
+//! ```
 //! use runs_blocking::{Client, ListRuns, ProcessStage, StartRun};
+//! # use runs_emulator::{Emulator, Schedule};
+//! # let emulator = Emulator::builder().api_key("sk-test").schedule(Schedule::Instant).start()?;
+//! # let base_url = emulator.base_url();
 //!
-//! // RUNS_API_KEY, and RUNS_REGION or RUNS_BASE_URL, from the environment.
-//! let client = Client::from_env()?.build()?;
+//! // Or `Client::from_env()?.build()?`, from RUNS_API_KEY and RUNS_REGION or RUNS_BASE_URL.
+//! let client = Client::builder().api_key("sk-test").base_url(base_url).build()?;
 //!
 //! let start = StartRun::builder()
-//!     .agent_id("agent-1")
-//!     .process_id("invoice-ocr")
+//!     .agent_id("demo-agent")
+//!     .process_id("hello-world")
 //!     .name("March invoices")
 //!     .stage(ProcessStage::Published)
+//!     .input("month", "2026-03")
 //!     .build()?;
 //! let run = client.start_and_wait(&start)?;
-//! println!("{} finished: {}", run.id, run.status);
+//! assert!(run.status.is_success());
 //!
-//! let query = ListRuns::new("agent-1".parse()?, "invoice-ocr".parse()?);
+//! // Every run of the process, fetched a page at a time as the loop goes.
+//! let query = ListRuns::new("demo-agent".parse()?, "hello-world".parse()?);
 //! for run in client.runs(&query, Some(50)) {
 //!     let run = run?;
 //!     println!("{} {}", run.id, run.status);
@@ -53,7 +58,9 @@ mod send;
 pub use client::Client;
 pub use listing::Runs;
 
+// The types a caller of the client needs, so that most programs depend on this crate alone.
 pub use runs_core::{
-    ApiError, Config, ConfigBuilder, Error, ListRuns, Missing, ProcessStage, Proxy, Region, RetryPolicy, Run,
-    RunId, RunPage, RunStatus, Set, StartRun, WaitPolicy,
+    AgentId, ApiError, Config, ConfigBuilder, DecodeError, Delivery, Error, ListRuns, Missing, ProcessId,
+    ProcessStage, Proxy, Region, RetryPolicy, Run, RunId, RunPage, RunStatus, Set, StartRun, TransportError,
+    TransportErrorKind, WaitPolicy,
 };

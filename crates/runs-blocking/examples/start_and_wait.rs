@@ -1,0 +1,54 @@
+//! Starts a run and waits for it to finish.
+//!
+//! ```text
+//! cargo run -p runs-blocking --example start_and_wait
+//! ```
+//!
+//! With `RUNS_API_KEY` set (and `RUNS_REGION` or `RUNS_BASE_URL`), it talks to that service and
+//! takes the agent and process ids as its two arguments. Without it, it starts an emulator in
+//! this process and uses its demo agent.
+
+use std::error::Error;
+
+use runs_blocking::{Client, ProcessStage, StartRun};
+use runs_emulator::{DEMO_AGENT, Emulator, HELLO_WORLD};
+
+fn main() -> Result<(), Box<dyn Error>> {
+    let mut args = std::env::args().skip(1);
+    let (client, _emulator) = if std::env::var_os("RUNS_API_KEY").is_some() {
+        (Client::from_env()?.build()?, None)
+    } else {
+        let emulator = Emulator::builder().api_key("demo-key").start()?;
+        eprintln!(
+            "RUNS_API_KEY is not set: using an emulator at {}",
+            emulator.base_url()
+        );
+        let client = Client::builder()
+            .api_key("demo-key")
+            .base_url(emulator.base_url())
+            .build()?;
+        (client, Some(emulator))
+    };
+    let agent = args.next().unwrap_or_else(|| DEMO_AGENT.into());
+    let process = args.next().unwrap_or_else(|| HELLO_WORLD.into());
+
+    let start = StartRun::builder()
+        .agent_id(&agent)
+        .process_id(&process)
+        .name("example run")
+        .stage(ProcessStage::Published)
+        .input("greeting", "hello")
+        .build()?;
+    let run = client.start_run(&start)?;
+    println!("started {} ({})", run.id, run.status);
+
+    let run = client.wait_for_run(&run.id)?;
+    println!("{} finished: {}", run.id, run.status);
+    for output in run.outputs() {
+        println!("  {} = {}", output.name, output.value);
+    }
+    if !run.status.is_success() {
+        return Err(format!("run {} ended {}", run.id, run.status).into());
+    }
+    Ok(())
+}
