@@ -22,8 +22,9 @@ pub(crate) enum Body {
         remaining: u64,
         exact: bool,
     },
-    /// `head`, then an error, which makes hyper close the connection mid-body.
-    Broken { head: Option<Bytes> },
+    /// `head`, then an error, which makes hyper close the connection mid-body. Between the
+    /// two the body is pending once, so hyper flushes the head before it sees the error.
+    Broken { head: Option<Bytes>, flushed: bool },
 }
 
 impl Body {
@@ -62,7 +63,7 @@ impl http_body::Body for Body {
 
     fn poll_frame(
         self: Pin<&mut Self>,
-        _cx: &mut Context<'_>,
+        cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
         let frame = match self.get_mut() {
             Body::Full(bytes) => bytes.take().map(|b| Ok(Frame::data(b))),
@@ -75,7 +76,15 @@ impl http_body::Body for Body {
                     Some(Ok(Frame::data(Bytes::from_static(&FILLER[..n]))))
                 }
             },
-            Body::Broken { head } => Some(head.take().map(Frame::data).ok_or(BrokenOnPurpose)),
+            Body::Broken { head, flushed } => match head.take() {
+                Some(h) => Some(Ok(Frame::data(h))),
+                None if !*flushed => {
+                    *flushed = true;
+                    cx.waker().wake_by_ref();
+                    return Poll::Pending;
+                }
+                None => Some(Err(BrokenOnPurpose)),
+            },
         };
         Poll::Ready(frame)
     }

@@ -209,6 +209,7 @@ async fn fault_response(
                 .min(TRUNCATED_JSON.len());
             let mut response = json_200(Body::Broken {
                 head: Some(Bytes::from_static(&TRUNCATED_JSON[..sent])),
+                flushed: false,
             });
             response
                 .headers_mut()

@@ -8,21 +8,30 @@ use runs_emulator::{Emulator, HELLO_WORLD, Schedule};
 use serde_json::{Value, json};
 
 fn emulator() -> Emulator {
-    Emulator::builder().api_key(KEY).api_key("second-key").schedule(Schedule::Instant).start().unwrap()
+    Emulator::builder()
+        .api_key(KEY)
+        .api_key("second-key")
+        .schedule(Schedule::Instant)
+        .start()
+        .unwrap()
 }
 
 #[tokio::test]
 async fn a_missing_or_wrong_key_is_a_401_with_the_error_body() {
     let emu = emulator();
     let mut conn = Conn::open(emu.addr()).await;
-    let missing = conn.send(Method::GET, &list_path(HELLO_WORLD, ""), None, None).await;
+    let missing = conn
+        .send(Method::GET, &list_path(HELLO_WORLD, ""), None, None)
+        .await;
     assert_eq!(missing.status, 401);
     insta::assert_json_snapshot!("missing_key", missing.json());
     let wrong = conn.send(Method::GET, "/v2/runs/abc", Some("nope"), None).await;
     assert_eq!(wrong.status, 401);
     insta::assert_json_snapshot!("wrong_key", wrong.json());
     let body = serde_json::to_vec(&start_body(HELLO_WORLD, "x")).unwrap();
-    let refused = conn.send(Method::POST, "/v2/runs", Some("Test-Key"), Some(&body)).await;
+    let refused = conn
+        .send(Method::POST, "/v2/runs", Some("Test-Key"), Some(&body))
+        .await;
     assert_eq!(refused.status, 401, "keys are compared exactly");
     assert_eq!(emu.counters().runs_created, 0);
 }
@@ -32,7 +41,9 @@ async fn every_configured_key_is_accepted() {
     let emu = emulator();
     let mut conn = Conn::open(emu.addr()).await;
     for key in [KEY, "second-key"] {
-        let answer = conn.send(Method::GET, &list_path(HELLO_WORLD, ""), Some(key), None).await;
+        let answer = conn
+            .send(Method::GET, &list_path(HELLO_WORLD, ""), Some(key), None)
+            .await;
         assert_eq!(answer.status, 200, "{key}");
     }
 }
@@ -101,19 +112,32 @@ async fn start_validation_names_every_bad_field() {
 async fn bodies_that_are_not_a_json_object_are_400s() {
     let emu = emulator();
     let mut conn = Conn::open(emu.addr()).await;
-    for body in [&b"not json"[..], b"", b"[1,2]", b"\"text\"", b"{\"agent_id\":", &[0xff, 0xfe]] {
+    for body in [
+        &b"not json"[..],
+        b"",
+        b"[1,2]",
+        b"\"text\"",
+        b"{\"agent_id\":",
+        &[0xff, 0xfe],
+    ] {
         let answer = conn.send(Method::POST, "/v2/runs", Some(KEY), Some(body)).await;
         assert_eq!(answer.status, 400, "{body:?}");
         assert_eq!(answer.json()["details"][0]["field"], "body", "{body:?}");
     }
     let deep = "[".repeat(100_000);
-    let answer = conn.send(Method::POST, "/v2/runs", Some(KEY), Some(deep.as_bytes())).await;
+    let answer = conn
+        .send(Method::POST, "/v2/runs", Some(KEY), Some(deep.as_bytes()))
+        .await;
     assert_eq!(answer.status, 400, "deep nesting is refused, not a crash");
 }
 
 #[tokio::test]
 async fn a_body_over_the_cap_is_a_413() {
-    let emu = Emulator::builder().api_key(KEY).max_body_bytes(1000).start().unwrap();
+    let emu = Emulator::builder()
+        .api_key(KEY)
+        .max_body_bytes(1000)
+        .start()
+        .unwrap();
     let mut conn = Conn::open(emu.addr()).await;
     let mut body = start_body(HELLO_WORLD, "big");
     body["inputs"] = json!([{"name": "pad", "value": "x".repeat(2000)}]);
@@ -127,7 +151,11 @@ async fn a_body_over_the_cap_is_a_413() {
 #[tokio::test]
 async fn a_chunked_body_over_the_cap_is_a_413_too() {
     use std::io::{Read, Write};
-    let emu = Emulator::builder().api_key(KEY).max_body_bytes(1000).start().unwrap();
+    let emu = Emulator::builder()
+        .api_key(KEY)
+        .max_body_bytes(1000)
+        .start()
+        .unwrap();
     let addr = emu.addr();
     let answer = tokio::task::spawn_blocking(move || {
         let mut tcp = std::net::TcpStream::connect(addr).unwrap();
@@ -248,7 +276,8 @@ fn oversized_headers_are_refused_without_a_crash() {
     assert!(answer.starts_with("HTTP/1.1 431"), "{answer}");
     // The server still answers others.
     let mut tcp = std::net::TcpStream::connect(emu.addr()).unwrap();
-    tcp.write_all(b"GET /v2 HTTP/1.1\r\nhost: e\r\nconnection: close\r\n\r\n").unwrap();
+    tcp.write_all(b"GET /v2 HTTP/1.1\r\nhost: e\r\nconnection: close\r\n\r\n")
+        .unwrap();
     let mut answer = String::new();
     tcp.read_to_string(&mut answer).unwrap();
     assert!(answer.starts_with("HTTP/1.1 404"), "{answer}");

@@ -9,24 +9,36 @@ use serde_json::{Value, json};
 use std::time::Duration;
 
 fn emulator(schedule: Schedule) -> Emulator {
-    Emulator::builder().api_key(KEY).schedule(schedule).start().unwrap()
+    Emulator::builder()
+        .api_key(KEY)
+        .schedule(schedule)
+        .start()
+        .unwrap()
 }
 
 #[tokio::test]
 async fn per_poll_advances_one_step_per_get_and_listing_does_not() {
     let emu = emulator(Schedule::PerPoll);
-    let created = post(emu.addr(), "/v2/runs", &start_body(HELLO_WORLD, "polled")).await.json();
+    let created = post(emu.addr(), "/v2/runs", &start_body(HELLO_WORLD, "polled"))
+        .await
+        .json();
     assert_eq!(created["status"], "Created");
     let id = created["id"].as_str().unwrap();
     let mut conn = Conn::open(emu.addr()).await;
     let listed = conn.get(&list_path(HELLO_WORLD, "")).await.json();
-    assert_eq!(listed["items"][0]["status"], "Created", "listing does not advance");
+    assert_eq!(
+        listed["items"][0]["status"], "Created",
+        "listing does not advance"
+    );
     let mut seen = Vec::new();
     for _ in 0..5 {
         let run = conn.get(&format!("/v2/runs/{id}")).await.json();
         seen.push(run["status"].as_str().unwrap().to_string());
     }
-    assert_eq!(seen, ["Pending", "Running", "Succeeded", "Succeeded", "Succeeded"]);
+    assert_eq!(
+        seen,
+        ["Pending", "Running", "Succeeded", "Succeeded", "Succeeded"]
+    );
     let listed = conn.get(&list_path(HELLO_WORLD, "")).await.json();
     assert_eq!(listed["items"][0]["status"], "Succeeded");
 }
@@ -34,12 +46,19 @@ async fn per_poll_advances_one_step_per_get_and_listing_does_not() {
 #[tokio::test]
 async fn instant_runs_are_terminal_from_the_first_read() {
     let emu = emulator(Schedule::Instant);
-    let created = post(emu.addr(), "/v2/runs", &start_body(HELLO_WORLD, "quick")).await.json();
+    let created = post(emu.addr(), "/v2/runs", &start_body(HELLO_WORLD, "quick"))
+        .await
+        .json();
     assert_eq!(created["status"], "Created");
     assert_eq!(created["outputs"], Value::Null);
     let listed = get(emu.addr(), &list_path(HELLO_WORLD, "")).await.json();
     assert_eq!(listed["items"][0]["status"], "Succeeded");
-    let run = get(emu.addr(), &format!("/v2/runs/{}", created["id"].as_str().unwrap())).await.json();
+    let run = get(
+        emu.addr(),
+        &format!("/v2/runs/{}", created["id"].as_str().unwrap()),
+    )
+    .await
+    .json();
     assert_eq!(run["status"], "Succeeded");
 }
 
@@ -70,7 +89,10 @@ async fn outputs_echo_the_inputs_after_the_name_and_count() {
         {"name": "pages", "value": 12},
         {"name": "options", "value": {"ocr": true}},
     ]);
-    let id = post(emu.addr(), "/v2/runs", &body).await.json()["id"].as_str().unwrap().to_string();
+    let id = post(emu.addr(), "/v2/runs", &body).await.json()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let answer = get(emu.addr(), &format!("/v2/runs/{id}")).await;
     insta::assert_json_snapshot!("succeeded_outputs", answer.json()["outputs"]);
     // The same through the SDK's model.
@@ -91,7 +113,10 @@ async fn a_custom_process_can_end_in_an_unknown_status() {
         .start()
         .unwrap();
     let body = json!({"agent_id": "my-agent", "process_id": "stuck", "name": "n", "stage": "Draft"});
-    let id = post(emu.addr(), "/v2/runs", &body).await.json()["id"].as_str().unwrap().to_string();
+    let id = post(emu.addr(), "/v2/runs", &body).await.json()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let run = get(emu.addr(), &format!("/v2/runs/{id}")).await.json();
     assert_eq!(run["status"], "Paused");
     let seeded = post(emu.addr(), "/v2/runs", &start_body(HELLO_WORLD, "gone")).await;
@@ -142,7 +167,10 @@ async fn real_time_runs_wait_a_step_in_each_status() {
 fn the_emulator_peeks_at_runs_without_advancing_them() {
     let emu = emulator(Schedule::PerPoll);
     let addr = emu.addr();
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let id = rt.block_on(start_run(addr, HELLO_WORLD, "peek"));
     let id: runs_core::RunId = id.parse().unwrap();
     assert_eq!(emu.run(&id).unwrap().status, RunStatus::Created);

@@ -7,7 +7,11 @@ use runs_emulator::{ALWAYS_FAILS, Emulator, HELLO_WORLD, Schedule};
 use serde_json::Value;
 
 async fn emulator_with_runs(n: usize) -> Emulator {
-    let emu = Emulator::builder().api_key(KEY).schedule(Schedule::Instant).start().unwrap();
+    let emu = Emulator::builder()
+        .api_key(KEY)
+        .schedule(Schedule::Instant)
+        .start()
+        .unwrap();
     let mut conn = Conn::open(emu.addr()).await;
     for i in 0..n {
         let mut body = start_body(HELLO_WORLD, &format!("run {i}"));
@@ -34,7 +38,10 @@ async fn pages_are_newest_first_with_a_default_of_ten() {
     let mut token: Option<String> = None;
     let mut sizes = Vec::new();
     loop {
-        let extra = token.as_ref().map(|t| format!("&continuation_token={t}")).unwrap_or_default();
+        let extra = token
+            .as_ref()
+            .map(|t| format!("&continuation_token={t}"))
+            .unwrap_or_default();
         let page = conn.get(&list_path(HELLO_WORLD, &extra)).await.json();
         sizes.push(page["items"].as_array().unwrap().len());
         all.extend(names(&page));
@@ -59,8 +66,17 @@ async fn limit_sets_the_page_size_up_to_100_and_may_change_between_pages() {
     let page = conn.get(&list_path(HELLO_WORLD, "&limit=100")).await.json();
     assert_eq!(names(&page).len(), 100);
     let token = page["continuation_token"].as_str().unwrap().to_string();
-    let next = conn.get(&list_path(HELLO_WORLD, &format!("&limit=7&continuation_token={token}"))).await.json();
-    assert_eq!(names(&next), (13..20).rev().map(|i| format!("run {i}")).collect::<Vec<_>>());
+    let next = conn
+        .get(&list_path(
+            HELLO_WORLD,
+            &format!("&limit=7&continuation_token={token}"),
+        ))
+        .await
+        .json();
+    assert_eq!(
+        names(&next),
+        (13..20).rev().map(|i| format!("run {i}")).collect::<Vec<_>>()
+    );
 }
 
 #[tokio::test]
@@ -71,8 +87,12 @@ async fn an_exact_last_page_has_no_token_and_an_empty_listing_is_an_empty_page()
     assert_eq!(names(&page).len(), 4);
     assert_eq!(page["continuation_token"], Value::Null);
     let empty = conn.get(&list_path(ALWAYS_FAILS, "")).await.json();
-    assert_eq!(empty, serde_json::json!({"items": [], "continuation_token": null}));
-    let page: runs_core::RunPage = serde_json::from_slice(&conn.get(&list_path(HELLO_WORLD, "")).await.body).unwrap();
+    assert_eq!(
+        empty,
+        serde_json::json!({"items": [], "continuation_token": null})
+    );
+    let page: runs_core::RunPage =
+        serde_json::from_slice(&conn.get(&list_path(HELLO_WORLD, "")).await.body).unwrap();
     assert_eq!(page.items().len(), 4);
 }
 
@@ -82,7 +102,13 @@ async fn stage_filters_the_listing() {
     let mut conn = Conn::open(emu.addr()).await;
     let drafts = conn.get(&list_path(HELLO_WORLD, "&stage=Draft")).await.json();
     assert_eq!(names(&drafts), ["run 5", "run 3", "run 1"]);
-    assert!(drafts["items"].as_array().unwrap().iter().all(|r| r["stage"] == "Draft"));
+    assert!(
+        drafts["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["stage"] == "Draft")
+    );
 }
 
 #[tokio::test]
@@ -99,14 +125,23 @@ async fn a_token_used_with_another_query_is_a_400() {
         assert_eq!(answer.status, 400, "{other}");
         assert_eq!(answer.json()["details"][0]["field"], "continuation_token");
     }
-    let forged = conn.get(&list_path(HELLO_WORLD, "&continuation_token=0123456789abcdef0123456789abcdef")).await;
+    let forged = conn
+        .get(&list_path(
+            HELLO_WORLD,
+            "&continuation_token=0123456789abcdef0123456789abcdef",
+        ))
+        .await;
     assert_eq!(forged.status, 400);
     insta::assert_json_snapshot!("token_for_another_query", forged.json());
-    let garbage = conn.get(&list_path(HELLO_WORLD, "&continuation_token=%E2%9C%93")).await;
+    let garbage = conn
+        .get(&list_path(HELLO_WORLD, "&continuation_token=%E2%9C%93"))
+        .await;
     assert_eq!(garbage.status, 400);
     // The same token with its own query still works, as often as asked.
     for _ in 0..2 {
-        let answer = conn.get(&list_path(HELLO_WORLD, &format!("&continuation_token={token}"))).await;
+        let answer = conn
+            .get(&list_path(HELLO_WORLD, &format!("&continuation_token={token}")))
+            .await;
         assert_eq!(answer.status, 200);
         assert_eq!(names(&answer.json())[0], "run 24");
     }
@@ -116,9 +151,16 @@ async fn a_token_used_with_another_query_is_a_400() {
 async fn tokens_from_another_emulator_are_refused() {
     let a = emulator_with_runs(12).await;
     let b = emulator_with_runs(12).await;
-    let page = Conn::open(a.addr()).await.get(&list_path(HELLO_WORLD, "")).await.json();
+    let page = Conn::open(a.addr())
+        .await
+        .get(&list_path(HELLO_WORLD, ""))
+        .await
+        .json();
     let token = page["continuation_token"].as_str().unwrap().to_string();
-    let answer = Conn::open(b.addr()).await.get(&list_path(HELLO_WORLD, &format!("&continuation_token={token}"))).await;
+    let answer = Conn::open(b.addr())
+        .await
+        .get(&list_path(HELLO_WORLD, &format!("&continuation_token={token}")))
+        .await;
     assert_eq!(answer.status, 400);
 }
 
@@ -129,6 +171,9 @@ async fn new_runs_do_not_shift_later_pages() {
     let first = conn.get(&list_path(HELLO_WORLD, "")).await.json();
     let token = first["continuation_token"].as_str().unwrap().to_string();
     post(emu.addr(), "/v2/runs", &start_body(HELLO_WORLD, "late")).await;
-    let second = conn.get(&list_path(HELLO_WORLD, &format!("&continuation_token={token}"))).await.json();
+    let second = conn
+        .get(&list_path(HELLO_WORLD, &format!("&continuation_token={token}")))
+        .await
+        .json();
     assert_eq!(names(&second), ["run 4", "run 3", "run 2", "run 1", "run 0"]);
 }

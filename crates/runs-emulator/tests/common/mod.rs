@@ -46,7 +46,9 @@ impl Conn {
     }
 
     pub async fn over<S: AsyncRead + AsyncWrite + Unpin + Send + 'static>(io: S) -> Conn {
-        let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(io)).await.unwrap();
+        let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(io))
+            .await
+            .unwrap();
         let driver = tokio::spawn(connection);
         Conn { sender, driver }
     }
@@ -59,7 +61,10 @@ impl Conn {
         key: Option<&str>,
         body: Option<&[u8]>,
     ) -> Result<Answer, hyper::Error> {
-        let mut req = Request::builder().method(method).uri(path).header("host", "emulator");
+        let mut req = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("host", "emulator");
         if let Some(key) = key {
             req = req.header("x-api-key", key);
         }
@@ -80,7 +85,13 @@ impl Conn {
         })
     }
 
-    pub async fn send(&mut self, method: Method, path: &str, key: Option<&str>, body: Option<&[u8]>) -> Answer {
+    pub async fn send(
+        &mut self,
+        method: Method,
+        path: &str,
+        key: Option<&str>,
+        body: Option<&[u8]>,
+    ) -> Answer {
         self.try_send(method, path, key, body).await.unwrap()
     }
 
