@@ -27,11 +27,10 @@ pub struct Runs {
 
 impl Runs {
     pub(crate) fn new(client: Client, query: ListRuns, max_items: Option<u64>) -> Self {
-        let listing = Listing::new(client.config(), query, max_items, random_seed());
         Self {
-            client,
-            listing,
+            listing: Listing::new(client.config(), query, max_items, random_seed()),
             epoch: Instant::now(),
+            client,
         }
     }
 

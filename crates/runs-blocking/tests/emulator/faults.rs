@@ -346,6 +346,35 @@ fn a_refused_connection_is_a_connect_error_and_not_sent() {
 }
 
 #[test]
+fn a_configured_proxy_is_used_and_its_refusal_is_a_proxy_error_before_sending() {
+    // ureq tunnels through an HTTP proxy with CONNECT. The emulator, standing in for the
+    // proxy, refuses that, which shows the request went there and nowhere else: no resolver
+    // knows `runs.invalid`.
+    let emu = emulator(false);
+    let client = Client::builder()
+        .api_key(KEY)
+        .base_url("http://runs.invalid/v2")
+        .allow_insecure_http(true)
+        .proxy(Proxy::Url(format!("http://{}", emu.addr())))
+        .retry_policy(fast_retries(2))
+        .build()
+        .unwrap();
+    let error = client.start_run(&hello("via a proxy")).unwrap_err();
+    assert_eq!(
+        transport(&error),
+        (TransportErrorKind::Proxy, Delivery::NotSent),
+        "{error}"
+    );
+    let counters = emu.counters();
+    assert_eq!(
+        (counters.other, counters.start_run),
+        (2, 0),
+        "two CONNECTs, no POST"
+    );
+    assert_keyless(&error);
+}
+
+#[test]
 fn plain_http_to_another_host_is_refused_before_anything_is_sent() {
     let error = Client::builder()
         .api_key(KEY)
