@@ -6,6 +6,7 @@
 
 mod faults;
 mod operations;
+mod redirects;
 
 use std::time::Duration;
 
