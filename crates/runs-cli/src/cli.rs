@@ -1,0 +1,283 @@
+//! The command line: every option and subcommand, as clap reads them.
+//!
+//! Values with rules of their own (ids, names, limits) are taken here as plain text and checked
+//! by the command that uses them, with runs-core's rules, so that a mistake is reported in one
+//! line naming the flag, before any request is sent.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use runs_core::{ProcessStage, Region};
+
+/// Script the Runs API from a shell or a CI pipeline.
+///
+/// Exit codes: 0 success (for `wait` and `start --wait`: the run Succeeded); 1 the run ended in
+/// another terminal status; 2 invalid arguments or input, found before any request is sent;
+/// 3 the API answered with an error status (after retries); 4 no usable answer (connection,
+/// timeout, wait deadline, malformed or oversized body).
+#[derive(Debug, Parser)]
+#[command(name = "runs", version, propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    /// Options every command takes.
+    #[command(flatten)]
+    pub global: Global,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes, before or after the command's name.
+#[derive(Debug, Args)]
+pub struct Global {
+    /// The API key, sent in `x-api-key`. For `runs emulator`: the key the emulator accepts
+    /// (only when given on the command line).
+    #[arg(
+        long,
+        env = "RUNS_API_KEY",
+        hide_env_values = true,
+        global = true,
+        value_name = "KEY"
+    )]
+    pub api_key: Option<String>,
+
+    /// The region of the hosted service.
+    #[arg(
+        long,
+        env = "RUNS_REGION",
+        global = true,
+        value_enum,
+        ignore_case = true,
+        default_value_t = RegionArg::Us
+    )]
+    pub region: RegionArg,
+
+    /// The API's base URL, ending in /v2 (an emulator, a gateway); wins over --region.
+    #[arg(long, env = "RUNS_BASE_URL", global = true, value_name = "URL")]
+    pub base_url: Option<String>,
+
+    /// How results are printed on stdout: aligned columns for people, or the API's JSON.
+    #[arg(long, env = "RUNS_OUTPUT", global = true, value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
+
+    /// Time allowed for one HTTP request, retries aside [default: 30].
+    #[arg(long, env = "RUNS_REQUEST_TIMEOUT", global = true, value_name = "SECS", value_parser = seconds)]
+    pub request_timeout: Option<Duration>,
+
+    /// Time allowed for one operation, all its retries included [default: 120].
+    #[arg(long, env = "RUNS_DEADLINE", global = true, value_name = "SECS", value_parser = seconds)]
+    pub deadline: Option<Duration>,
+
+    /// The most requests sent for one operation, the first included (1: never retry)
+    /// [default: 4].
+    #[arg(long, env = "RUNS_MAX_ATTEMPTS", global = true, value_name = "N",
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_attempts: Option<u32>,
+
+    /// Also trust the CA certificates in this PEM file (the one `runs emulator --tls` writes).
+    #[arg(long, env = "RUNS_CA_CERT", global = true, value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List the runs of a process, one page or all of them.
+    List(ListArgs),
+    /// Show a run.
+    Get(GetArgs),
+    /// Start a run, and optionally wait for it to finish.
+    Start(StartArgs),
+    /// Wait for a run to finish, and show it.
+    Wait(WaitArgs),
+    /// Serve a local Runs API emulator until Ctrl-C.
+    Emulator(EmulatorArgs),
+    /// Walk through start, wait, get and list against an in-process emulator; needs no key
+    /// and no network.
+    Quickstart,
+}
+
+/// `runs list`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// The agent that owns the process.
+    #[arg(long, value_name = "ID")]
+    pub agent_id: String,
+    /// The process whose runs to list.
+    #[arg(long, value_name = "ID")]
+    pub process_id: String,
+    /// Only runs of this stage.
+    #[arg(long, value_enum)]
+    pub stage: Option<StageArg>,
+    /// Runs per page, 1 to 100 [default: the server's, 10].
+    #[arg(long, value_name = "N")]
+    pub limit: Option<u64>,
+    /// Start from this page (the token a previous page gave).
+    #[arg(long, value_name = "TOKEN")]
+    pub continuation_token: Option<String>,
+    /// Fetch every page (lazily, as they are printed); JSON output is one array of runs.
+    #[arg(long, conflicts_with = "max_items")]
+    pub all: bool,
+    /// Fetch pages until N runs (lazily, as they are printed); JSON output is one array.
+    #[arg(long, value_name = "N")]
+    pub max_items: Option<u64>,
+}
+
+/// `runs get`.
+#[derive(Debug, Args)]
+pub struct GetArgs {
+    /// The run's id.
+    #[arg(value_name = "RUN_ID")]
+    pub run_id: String,
+}
+
+/// `runs start`.
+#[derive(Debug, Args)]
+pub struct StartArgs {
+    /// The agent that owns the process.
+    #[arg(long, value_name = "ID")]
+    pub agent_id: String,
+    /// The process to run.
+    #[arg(long, value_name = "ID")]
+    pub process_id: String,
+    /// The run's name, 1 to 100 characters.
+    #[arg(long)]
+    pub name: String,
+    /// Which version of the process to run.
+    #[arg(long, value_enum)]
+    pub stage: StageArg,
+    /// A file id from the files API; repeat for several.
+    #[arg(long = "file-id", value_name = "FILE_ID")]
+    pub file_ids: Vec<String>,
+    /// An input with a string value; repeat for several. Inputs keep their command-line
+    /// order, with --input-json.
+    #[arg(long = "input", value_name = "NAME=VALUE")]
+    pub inputs: Vec<String>,
+    /// An input with any JSON value (`n=42`, `tags=["a","b"]`); repeat for several.
+    #[arg(long = "input-json", value_name = "NAME=JSON")]
+    pub json_inputs: Vec<String>,
+    /// Wait for the run to finish and print the final run; exit 1 unless it Succeeded.
+    #[arg(long)]
+    pub wait: bool,
+    /// With --wait: give up waiting after this long (exit 4) [default: 600].
+    #[arg(long, requires = "wait", value_name = "SECS", value_parser = seconds)]
+    pub timeout: Option<Duration>,
+    /// With --wait: poll this often [default: from 1, growing to 10].
+    #[arg(long, requires = "wait", value_name = "SECS", value_parser = seconds)]
+    pub interval: Option<Duration>,
+}
+
+/// `runs wait`.
+#[derive(Debug, Args)]
+pub struct WaitArgs {
+    /// The run's id.
+    #[arg(value_name = "RUN_ID")]
+    pub run_id: String,
+    /// Give up after this long (exit 4) [default: 600].
+    #[arg(long, value_name = "SECS", value_parser = seconds)]
+    pub timeout: Option<Duration>,
+    /// Poll this often [default: from 1, growing to 10].
+    #[arg(long, value_name = "SECS", value_parser = seconds)]
+    pub interval: Option<Duration>,
+}
+
+/// `runs emulator`. The key it accepts is the global `--api-key`.
+#[derive(Debug, Args)]
+pub struct EmulatorArgs {
+    /// Address to listen on; port 0 picks a free port (the banner says which).
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
+    pub listen: SocketAddr,
+    /// Serve https with a certificate made at start; its CA is written to --ca-out.
+    #[arg(long)]
+    pub tls: bool,
+    /// With --tls: where to write the CA certificate (PEM) [default: a file in the temp dir].
+    #[arg(long, requires = "tls", value_name = "PATH")]
+    pub ca_out: Option<PathBuf>,
+    /// Time each run spends in Created, Pending and Running; 0 finishes runs at once.
+    #[arg(long, default_value = "2", value_name = "SECS", value_parser = seconds)]
+    pub step: Duration,
+}
+
+/// `--region`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RegionArg {
+    /// United States.
+    Us,
+    /// European Union.
+    Eu,
+    /// United Kingdom.
+    Uk,
+}
+
+impl From<RegionArg> for Region {
+    fn from(region: RegionArg) -> Self {
+        match region {
+            RegionArg::Us => Region::Us,
+            RegionArg::Eu => Region::Eu,
+            RegionArg::Uk => Region::Uk,
+        }
+    }
+}
+
+/// `--output`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Aligned columns, and a run's fields one per line.
+    Table,
+    /// The API's JSON, one document.
+    Json,
+}
+
+/// `--stage`, in the API's exact case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StageArg {
+    /// The draft version of the process.
+    #[value(name = "Draft")]
+    Draft,
+    /// The published version of the process.
+    #[value(name = "Published")]
+    Published,
+}
+
+impl From<StageArg> for ProcessStage {
+    fn from(stage: StageArg) -> Self {
+        match stage {
+            StageArg::Draft => ProcessStage::Draft,
+            StageArg::Published => ProcessStage::Published,
+        }
+    }
+}
+
+/// Reads a number of seconds, fractions allowed (`2`, `0.5`).
+pub fn seconds(text: &str) -> Result<Duration, String> {
+    let secs: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| "must be a number of seconds, like 2 or 0.5".to_string())?;
+    if !secs.is_finite() || secs < 0.0 {
+        return Err("must be a number of seconds, 0 or more".into());
+    }
+    Duration::try_from_secs_f64(secs).map_err(|_| "is too many seconds".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn seconds_take_fractions_and_refuse_the_rest() {
+        assert_eq!(seconds("0.5"), Ok(Duration::from_millis(500)));
+        assert_eq!(seconds("2"), Ok(Duration::from_secs(2)));
+        assert_eq!(seconds("0"), Ok(Duration::ZERO));
+        for bad in ["", "-1", "abc", "inf", "NaN", "1e400"] {
+            assert!(seconds(bad).is_err(), "{bad}");
+        }
+    }
+}

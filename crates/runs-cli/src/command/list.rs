@@ -1,0 +1,63 @@
+//! `runs list`.
+
+use std::io::Write;
+
+use runs_blocking::ListRuns;
+use runs_core::{AgentId, FieldError, ProcessId};
+
+use crate::cli::{Global, ListArgs, OutputFormat};
+use crate::exit::Failure;
+use crate::{config, render};
+
+/// Prints one page, or with `--all`/`--max-items` every run, fetched as it is printed.
+pub fn run(global: &Global, args: &ListArgs, out: &mut dyn Write) -> Result<(), Failure> {
+    let query = query(args)?;
+    let client = config::client(global)?;
+    if !args.all && args.max_items.is_none() {
+        let page = client.list_runs(&query)?;
+        render::page(out, global.output, &page)?;
+        if let (OutputFormat::Table, Some(token)) = (global.output, &page.continuation_token) {
+            eprintln!("more runs: add --continuation-token {token}, or --all");
+        }
+        return Ok(());
+    }
+    // The output starts with the first run, so a listing that fails at once prints nothing;
+    // one that fails later still closes its JSON array (the exit code tells it is partial).
+    let mut stream = render::Stream::new(out, global.output);
+    for item in client.runs(&query, args.max_items) {
+        match item {
+            Ok(run) => stream.item(&run)?,
+            Err(e) => {
+                if stream.count() > 0 {
+                    stream.finish()?;
+                }
+                return Err(e.into());
+            }
+        }
+    }
+    stream.finish()?;
+    Ok(())
+}
+
+/// The query, every value checked and named by its flag.
+fn query(args: &ListArgs) -> Result<ListRuns, Failure> {
+    let agent_id: AgentId = args
+        .agent_id
+        .parse()
+        .map_err(|e: FieldError| e.in_field("--agent-id"))?;
+    let process_id: ProcessId = args
+        .process_id
+        .parse()
+        .map_err(|e: FieldError| e.in_field("--process-id"))?;
+    let mut query = ListRuns::new(agent_id, process_id);
+    if let Some(limit) = args.limit {
+        query = query.limit(limit).map_err(|e| e.in_field("--limit"))?;
+    }
+    if let Some(stage) = args.stage {
+        query = query.stage(stage.into());
+    }
+    if let Some(token) = &args.continuation_token {
+        query = query.continuation_token(token);
+    }
+    Ok(query)
+}

@@ -1,0 +1,47 @@
+//! From the global options to a blocking client, through runs-core's `ConfigBuilder`.
+
+use runs_blocking::{Client, Proxy, RetryPolicy};
+use runs_core::BaseUrl;
+
+use crate::cli::Global;
+use crate::exit::Failure;
+
+/// A client for the endpoint, key and timeouts the global options give.
+///
+/// Fails with a usage error (exit 2) when there is no key, the base URL or a timeout is
+/// unusable, or the CA file cannot be read; no request is sent in any case.
+pub fn client(global: &Global) -> Result<Client, Failure> {
+    let key = global
+        .api_key
+        .as_deref()
+        .filter(|k| !k.is_empty())
+        .ok_or_else(|| Failure::usage("no API key: pass --api-key KEY or set RUNS_API_KEY"))?;
+    let builder = Client::builder().api_key(key);
+    let mut builder = match &global.base_url {
+        Some(url) => {
+            // Nothing on the network can reach this machine's loopback for us: a proxy from
+            // the environment would only get in the way of a local emulator.
+            if BaseUrl::parse(url).is_ok_and(|u| u.is_loopback()) {
+                builder.base_url(url).proxy(Proxy::None)
+            } else {
+                builder.base_url(url)
+            }
+        }
+        None => builder.region(global.region.into()),
+    };
+    if let Some(timeout) = global.request_timeout {
+        builder = builder.request_timeout(timeout);
+    }
+    if let Some(deadline) = global.deadline {
+        builder = builder.deadline(deadline);
+    }
+    if let Some(attempts) = global.max_attempts {
+        builder = builder.retry_policy(RetryPolicy::default().max_attempts(attempts));
+    }
+    if let Some(path) = &global.ca_cert {
+        let pem = std::fs::read(path)
+            .map_err(|e| Failure::usage(format!("cannot read --ca-cert {}: {e}", path.display())))?;
+        builder = builder.add_root_certificate_pem(pem);
+    }
+    Ok(builder.build()?)
+}

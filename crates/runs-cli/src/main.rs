@@ -1,0 +1,71 @@
+//! `runs`: the Runs API from the command line, on the blocking client.
+//!
+//! Scripts and CI pipelines call the API with it (`list`, `get`, `start`, `wait`), people try
+//! the SDK with it (`quickstart`), and tests serve an emulator with it (`emulator`).
+//!
+//! | module | what it holds |
+//! |---|---|
+//! | [`cli`] | the options and commands, as clap reads them |
+//! | [`config`] | from the global options to a client |
+//! | [`command`] | one module per command |
+//! | [`inputs`] | `--input` and `--input-json`, in command-line order |
+//! | [`render`] | results on stdout: JSON or tables |
+//! | [`progress`] | a wait's progress on stderr |
+//! | [`exit`] | failures and their exit codes |
+//!
+//! Results go to stdout, in the `--output` format; everything else (explanations, progress,
+//! the one `error: ...` line of a failure) goes to stderr. The API key is never printed.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+mod cli;
+mod command;
+mod config;
+mod exit;
+mod inputs;
+mod progress;
+mod render;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::{CommandFactory, FromArgMatches};
+
+use crate::cli::Cli;
+use crate::exit::Exit;
+
+fn main() -> ExitCode {
+    // clap prints its own usage errors and exits 2 (0 for --help and --version).
+    let matches = Cli::command().get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    let stdout = std::io::stdout();
+    let result = command::run(&cli, &matches, &mut stdout.lock());
+    match result {
+        Ok(()) => Exit::Success.into(),
+        Err(failure) => {
+            if !failure.is_silent() {
+                let _ = writeln!(std::io::stderr(), "error: {}", one_line(&failure.to_string()));
+            }
+            failure.exit().into()
+        }
+    }
+}
+
+/// The message on one line: any line break or control character from a server's text
+/// becomes a space.
+fn one_line(message: &str) -> String {
+    message
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_message_is_kept_to_one_line() {
+        assert_eq!(super::one_line("a\nb\r\tc"), "a b  c");
+    }
+}

@@ -1,0 +1,317 @@
+//! Printing results on stdout: the API's JSON for programs, aligned text for people.
+//!
+//! JSON output is always exactly one document: a run, a page (`{"items": [...],
+//! "continuation_token": ...}`), or an array of runs that is written as the runs arrive.
+
+use std::io::{self, Write};
+
+use runs_core::{ID_MAX_LEN, Run, RunPage};
+use serde_json::Value;
+
+use crate::cli::OutputFormat;
+
+/// Prints one run: its JSON, or its fields one per line.
+pub fn run(out: &mut dyn Write, format: OutputFormat, run: &Run) -> io::Result<()> {
+    match format {
+        OutputFormat::Json => {
+            serde_json::to_writer_pretty(&mut *out, run)?;
+            writeln!(out)?;
+        }
+        OutputFormat::Table => {
+            let file_ids = if run.file_ids().is_empty() {
+                "-".to_string()
+            } else {
+                run.file_ids()
+                    .iter()
+                    .map(|f| cell(f))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let fields = [
+                ("id", run.id.to_string()),
+                ("name", cell(&run.name)),
+                ("status", cell(run.status.as_str())),
+                ("stage", run.stage.to_string()),
+                ("agent_id", run.agent_id.to_string()),
+                ("process_id", run.process_id.to_string()),
+                ("created_at", run.created_at.to_string()),
+                ("file_ids", file_ids),
+            ];
+            for (name, value) in fields {
+                writeln!(out, "{name:<12}{value}")?;
+            }
+            if run.outputs().is_empty() {
+                writeln!(out, "{:<12}-", "outputs")?;
+            } else {
+                writeln!(out, "outputs")?;
+                let width = run.outputs().iter().map(|o| cell(&o.name).chars().count()).max();
+                let width = width.unwrap_or(0);
+                for output in run.outputs() {
+                    writeln!(out, "  {:<width$}  {}", cell(&output.name), value(&output.value))?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Prints one page of a listing.
+pub fn page(out: &mut dyn Write, format: OutputFormat, page: &RunPage) -> io::Result<()> {
+    match format {
+        OutputFormat::Json => {
+            serde_json::to_writer_pretty(&mut *out, page)?;
+            writeln!(out)?;
+        }
+        OutputFormat::Table => {
+            let table = Table::fitting(page.items());
+            table.header(out)?;
+            for run in page.items() {
+                table.row(out, run)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Runs printed as they arrive: one JSON array, or a table whose columns have fixed widths
+/// (the name, the only column of unbounded width, comes last).
+pub struct Stream<'a> {
+    out: &'a mut dyn Write,
+    format: OutputFormat,
+    table: Table,
+    count: u64,
+}
+
+impl<'a> Stream<'a> {
+    /// An output with nothing written yet: it starts (`[`, or the table's header) with the
+    /// first run, or at [`finish`](Self::finish).
+    pub fn new(out: &'a mut dyn Write, format: OutputFormat) -> Self {
+        Self {
+            out,
+            format,
+            table: Table::fixed(),
+            count: 0,
+        }
+    }
+
+    /// How many runs have been printed.
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    fn begin(&mut self) -> io::Result<()> {
+        match self.format {
+            OutputFormat::Json => write!(self.out, "["),
+            OutputFormat::Table => self.table.header(self.out),
+        }
+    }
+
+    /// Prints a run, and flushes it so a reader sees it at once.
+    pub fn item(&mut self, run: &Run) -> io::Result<()> {
+        if self.count == 0 {
+            self.begin()?;
+        }
+        match self.format {
+            OutputFormat::Json => {
+                let text = serde_json::to_string_pretty(run)?;
+                let separator = if self.count == 0 { "" } else { "," };
+                // JSON strings hold no raw newlines, so this only indents the structure.
+                write!(self.out, "{separator}\n  {}", text.replace('\n', "\n  "))?;
+            }
+            OutputFormat::Table => self.table.row(self.out, run)?,
+        }
+        self.count += 1;
+        self.out.flush()
+    }
+
+    /// Ends the output (`]` closes the array, also after an error, so that stdout stays one
+    /// JSON document); returns how many runs were printed.
+    pub fn finish(mut self) -> io::Result<u64> {
+        if self.count == 0 {
+            self.begin()?;
+        }
+        if self.format == OutputFormat::Json {
+            if self.count == 0 {
+                writeln!(self.out, "]")?;
+            } else {
+                writeln!(self.out, "\n]")?;
+            }
+        }
+        self.out.flush()?;
+        Ok(self.count)
+    }
+}
+
+/// Column widths of a run table: id, status, stage, created_at, then the name.
+struct Table {
+    widths: [usize; 4],
+}
+
+const HEADERS: [&str; 5] = ["ID", "STATUS", "STAGE", "CREATED_AT", "NAME"];
+
+impl Table {
+    /// Widths that fit any id, the known statuses and stages, and whole-second timestamps.
+    fn fixed() -> Self {
+        Self {
+            widths: [
+                ID_MAX_LEN,
+                "Succeeded".len(),
+                "Published".len(),
+                "2021-01-01T12:00:00".len(),
+            ],
+        }
+    }
+
+    /// Widths that fit these runs exactly.
+    fn fitting(runs: &[Run]) -> Self {
+        let mut widths = [0; 4];
+        for (w, h) in widths.iter_mut().zip(HEADERS) {
+            *w = h.len();
+        }
+        for run in runs {
+            for (w, text) in widths.iter_mut().zip(Self::cells(run)) {
+                *w = (*w).max(text.chars().count());
+            }
+        }
+        Self { widths }
+    }
+
+    fn cells(run: &Run) -> [String; 4] {
+        [
+            run.id.to_string(),
+            cell(run.status.as_str()),
+            run.stage.to_string(),
+            run.created_at.to_string(),
+        ]
+    }
+
+    fn header(&self, out: &mut dyn Write) -> io::Result<()> {
+        let [a, b, c, d, e] = HEADERS;
+        self.line(out, [a, b, c, d], e)
+    }
+
+    fn row(&self, out: &mut dyn Write, run: &Run) -> io::Result<()> {
+        let [a, b, c, d] = Self::cells(run);
+        self.line(out, [&a, &b, &c, &d], &cell(&run.name))
+    }
+
+    fn line(&self, out: &mut dyn Write, cells: [&str; 4], last: &str) -> io::Result<()> {
+        for (text, width) in cells.iter().zip(self.widths) {
+            write!(out, "{text:<width$}  ")?;
+        }
+        writeln!(out, "{last}")
+    }
+}
+
+/// Text from the server made safe for one line of a terminal: control characters escaped.
+fn cell(text: &str) -> String {
+    if text.chars().any(char::is_control) {
+        text.chars()
+            .map(|c| {
+                if c.is_control() {
+                    c.escape_default().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect()
+    } else {
+        text.to_string()
+    }
+}
+
+/// An output value for people: strings as they are, anything else as compact JSON.
+fn value(value: &Value) -> String {
+    match value {
+        Value::String(s) => cell(s),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use runs_core::{NameValue, ProcessStage, RunStatus};
+
+    use super::*;
+
+    fn sample(id: &str, status: RunStatus, name: &str) -> Run {
+        Run::new(
+            id.parse().unwrap(),
+            name,
+            "agent-1".parse().unwrap(),
+            "proc-1".parse().unwrap(),
+            ProcessStage::Published,
+            status,
+            "2021-01-01T12:00:00".parse().unwrap(),
+        )
+    }
+
+    fn text(f: impl FnOnce(&mut Vec<u8>) -> io::Result<()>) -> String {
+        let mut out = Vec::new();
+        f(&mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn a_run_shows_its_fields_and_outputs_one_per_line() {
+        let mut run = sample("r1", RunStatus::Succeeded, "line\nbreak");
+        run.outputs = Some(vec![
+            NameValue::new("greeting", "hi"),
+            NameValue::new("n", 42),
+            NameValue::new("list", serde_json::json!([1, "a"])),
+        ]);
+        run.file_ids = Some(vec!["f1".into(), "s3://b/k".into()]);
+        let shown = text(|out| super::run(out, OutputFormat::Table, &run));
+        insta::assert_snapshot!(shown, @r#"
+        id          r1
+        name        line\nbreak
+        status      Succeeded
+        stage       Published
+        agent_id    agent-1
+        process_id  proc-1
+        created_at  2021-01-01T12:00:00
+        file_ids    f1, s3://b/k
+        outputs
+          greeting  hi
+          n         42
+          list      [1,"a"]
+        "#);
+    }
+
+    #[test]
+    fn a_page_table_fits_its_columns_and_an_unknown_status_is_shown_as_sent() {
+        let page = RunPage {
+            items: Some(vec![
+                sample("r1", RunStatus::Running, "first"),
+                sample("r2", RunStatus::from("SomethingNew"), "second"),
+            ]),
+            continuation_token: None,
+        };
+        let shown = text(|out| super::page(out, OutputFormat::Table, &page));
+        insta::assert_snapshot!(shown, @r"
+        ID  STATUS        STAGE      CREATED_AT           NAME
+        r1  Running       Published  2021-01-01T12:00:00  first
+        r2  SomethingNew  Published  2021-01-01T12:00:00  second
+        ");
+    }
+
+    #[test]
+    fn a_streamed_json_array_is_one_document_even_when_empty() {
+        let runs = [
+            sample("r1", RunStatus::Running, "a"),
+            sample("r2", RunStatus::Failed, "b"),
+        ];
+        for n in 0..=2 {
+            let shown = text(|out| {
+                let mut stream = Stream::new(out, OutputFormat::Json);
+                for run in &runs[..n] {
+                    stream.item(run)?;
+                }
+                assert_eq!(stream.finish()?, n as u64);
+                Ok(())
+            });
+            let parsed: Vec<Run> = serde_json::from_str(&shown).unwrap();
+            assert_eq!(parsed, runs[..n]);
+        }
+    }
+}
