@@ -74,7 +74,8 @@ fn a_wait_past_its_timeout_says_how_far_the_run_got() {
         .config()
         .wait_policy()
         .clone()
-        .timeout(Duration::from_millis(50));
+        // Long enough for the first poll to finish even on a loaded machine.
+        .timeout(Duration::from_millis(300));
     match client.wait_for_run_with(&run.id, policy) {
         Err(Error::WaitTimedOut {
             run_id, last_status, ..
@@ -202,4 +203,18 @@ fn a_bad_key_is_an_api_error_that_does_not_show_the_key() {
     assert!(matches!(error.status(), Some(401 | 403)), "{error}");
     assert!(!error.to_string().contains("sk-wrong-key"));
     assert_keyless(&error);
+}
+
+#[test]
+fn an_observed_wait_reports_each_status_before_the_end() {
+    let emu = emulator(false);
+    let client = client(&emu);
+    let run = client.start_run(&hello("watched")).unwrap();
+    let mut seen = Vec::new();
+    let policy = client.config().wait_policy().clone();
+    let done = client
+        .wait_for_run_observed(&run.id, policy, |s| seen.push(s.clone()))
+        .unwrap();
+    assert_eq!(done.status, RunStatus::Succeeded);
+    assert_eq!(seen, [RunStatus::Pending, RunStatus::Running]);
 }
