@@ -18,11 +18,13 @@ use tokio::sync::Semaphore;
 
 use crate::connect::{ConnectFailure, Connector};
 
-/// The most requests one client has in flight at once, and so the most connections it opens to
-/// the API; further requests wait for a slot (within their own timeout).
+/// The most requests one client (clones included) has in flight at once; further requests wait
+/// for a slot, within their own timeout.
 ///
 /// HTTP/1.1 carries one request at a time per connection, so without a bound a burst of calls
-/// would open a connection each. Exposed for documentation; it is not a setting.
+/// would open a connection each. With it, the pool holds about this many connections: a few
+/// more may open when a connection is handed back to the pool just after a new request looked
+/// for an idle one. Exposed for documentation; it is not a setting.
 pub const MAX_IN_FLIGHT: usize = 64;
 
 /// How long an unused pooled connection is kept. Below the idle timeouts of common servers and

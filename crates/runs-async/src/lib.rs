@@ -1,27 +1,37 @@
 //! The async client of the Runs API, on hyper 1 and tokio.
 //!
-//! ```no_run
+//! ```
 //! use futures_util::StreamExt;
 //! use runs_async::{Client, ListRuns, ProcessStage, StartRun};
 //!
-//! # async fn demo() -> Result<(), runs_async::Error> {
-//! // RUNS_API_KEY, and RUNS_BASE_URL or RUNS_REGION, from the environment.
-//! let client = Client::from_env()?.build()?;
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! // A local emulator stands in for the service here; `Client::from_env()?.build()?` reads
+//! // RUNS_API_KEY and RUNS_BASE_URL (or RUNS_REGION) instead.
+//! let emulator = runs_emulator::Emulator::builder()
+//!     .api_key("sk-test")
+//!     .schedule(runs_emulator::Schedule::Instant)
+//!     .start()?;
+//! let client = Client::builder()
+//!     .api_key("sk-test")
+//!     .base_url(emulator.base_url())
+//!     .build()?;
 //!
 //! let start = StartRun::builder()
-//!     .agent_id("agent-1")
-//!     .process_id("invoice-ocr")
+//!     .agent_id("demo-agent")
+//!     .process_id("hello-world")
 //!     .name("March invoices")
 //!     .stage(ProcessStage::Published)
 //!     .input("month", "2026-03")
 //!     .build()?;
 //! let run = client.start_and_wait(&start).await?;
-//! println!("{} finished: {}", run.id, run.status);
+//! assert!(run.status.is_success());
 //!
-//! let query = ListRuns::new("agent-1".parse()?, "invoice-ocr".parse()?);
+//! let query = ListRuns::new("demo-agent".parse()?, "hello-world".parse()?);
 //! let mut runs = client.runs(&query, Some(25));
 //! while let Some(run) = runs.next().await {
-//!     println!("{}", run?.name);
+//!     let run = run?;
+//!     println!("{} {}", run.name, run.status);
 //! }
 //! # Ok(())
 //! # }
@@ -59,7 +69,7 @@ pub use client::Client;
 pub use exchange::{MAX_IN_FLIGHT, POOL_IDLE_TIMEOUT};
 pub use listing::Runs;
 pub use runs_core::{
-    AgentId, ApiError, Config, ConfigBuilder, ConfigError, DecodeError, Delivery, Error, ListRuns, NameValue,
-    ProcessId, ProcessStage, Proxy, Region, RetryPolicy, Run, RunId, RunPage, RunStatus, StartRun,
-    TransportError, TransportErrorKind, ValidationError, WaitPolicy,
+    AgentId, ApiError, Config, ConfigBuilder, ConfigError, DecodeError, Delivery, Error, ListRuns, Missing,
+    NameValue, ProcessId, ProcessStage, Proxy, Region, RetryPolicy, Run, RunId, RunPage, RunStatus, Set,
+    StartRun, TransportError, TransportErrorKind, ValidationError, WaitPolicy,
 };
