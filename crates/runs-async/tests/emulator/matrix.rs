@@ -133,8 +133,15 @@ impl Case {
 
     async fn check_one(&self, op: Op, tls: bool) -> Emulator {
         let emu = emulator(tls);
+        // The run to read is made with the usual settings; only the operation gets the case's.
+        let run = settings(&emu)
+            .build()
+            .unwrap()
+            .start_run(&hello_run())
+            .await
+            .unwrap()
+            .id;
         let client = (self.settings)(settings(&emu)).build().unwrap();
-        let run = client.start_run(&hello_run()).await.unwrap().id;
         let before = emu.counters();
         emu.inject_times(op.route(), self.fault.clone(), self.times);
 
