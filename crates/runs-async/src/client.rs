@@ -7,7 +7,7 @@ use hyper_util::client::legacy;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use runs_core::{
     Call, Config, ConfigBuilder, Error, FromConfig, GetRun, ListPage, ListRuns, Machine, Missing, Run, RunId,
-    RunPage, Set, StartRun, Wait, WaitPolicy, drive, random_seed,
+    RunPage, RunStatus, Set, StartRun, Wait, WaitPolicy, drive, random_seed,
 };
 use tokio::time::Instant;
 
@@ -154,6 +154,18 @@ impl Client {
     /// [`wait_for_run`](Self::wait_for_run) on another schedule than the configured one.
     pub async fn wait_for_run_with(&self, run_id: &RunId, policy: WaitPolicy) -> Result<Run, Error> {
         let mut wait = Wait::new(self.config(), run_id.clone(), policy, random_seed());
+        self.drive(&mut wait, Instant::now()).await
+    }
+
+    /// [`wait_for_run_with`](Self::wait_for_run_with), calling `on_status` with each status a
+    /// poll sees before the run is terminal, once per change (for a progress display).
+    pub async fn wait_for_run_observed(
+        &self,
+        run_id: &RunId,
+        policy: WaitPolicy,
+        on_status: impl FnMut(&RunStatus) + Send,
+    ) -> Result<Run, Error> {
+        let mut wait = Wait::new(self.config(), run_id.clone(), policy, random_seed()).observed(on_status);
         self.drive(&mut wait, Instant::now()).await
     }
 

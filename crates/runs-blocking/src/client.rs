@@ -140,11 +140,7 @@ impl Client {
         policy: WaitPolicy,
         on_status: impl FnMut(&RunStatus),
     ) -> Result<Run, Error> {
-        self.execute(&mut crate::observe::Observed {
-            wait: Wait::new(&self.config, run_id.clone(), policy, random_seed()),
-            seen: None,
-            on_status,
-        })
+        self.execute(&mut Wait::new(&self.config, run_id.clone(), policy, random_seed()).observed(on_status))
     }
 
     /// Starts a run and waits for it to finish, on the configured wait policy.

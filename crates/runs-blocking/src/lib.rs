@@ -52,7 +52,6 @@
 mod agent;
 mod client;
 mod listing;
-mod observe;
 mod send;
 
 pub use client::Client;

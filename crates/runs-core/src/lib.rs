@@ -94,7 +94,7 @@ pub use status::{ProcessStage, RunStatus};
 pub use timestamp::Timestamp;
 pub use typestate::{Missing, Set};
 pub use validation::{FieldError, Rule, ValidationError};
-pub use wait::{Wait, WaitPolicy};
+pub use wait::{Observed, Wait, WaitPolicy};
 pub use wire::{GetRun, ListPage, Operation};
 
 /// The API's defaults and limits, re-exported for servers and tools.

@@ -109,6 +109,16 @@ impl Wait {
         self.last_status.as_ref()
     }
 
+    /// This wait, calling `on_status` each time a poll sees a status other than the last one
+    /// reported, for a progress display. The terminal status is the output, not reported.
+    pub fn observed<F: FnMut(&RunStatus)>(self, on_status: F) -> Observed<F> {
+        Observed {
+            wait: self,
+            seen: None,
+            on_status,
+        }
+    }
+
     fn timed_out(&self, waited: Duration) -> Error {
         Error::WaitTimedOut {
             run_id: self.run_id.clone(),
@@ -186,6 +196,94 @@ impl Machine for Wait {
     fn handle_failure(&mut self, now: Duration, error: TransportError) {
         if let Some(call) = &mut self.call {
             call.handle_failure(now, error);
+        }
+    }
+}
+
+/// A [`Wait`] that reports each new status it sees; made by [`Wait::observed`].
+pub struct Observed<F> {
+    wait: Wait,
+    seen: Option<RunStatus>,
+    on_status: F,
+}
+
+impl<F> core::fmt::Debug for Observed<F> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Observed")
+            .field("wait", &self.wait)
+            .field("seen", &self.seen)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<F: FnMut(&RunStatus)> Machine for Observed<F> {
+    type Output = Result<Run, Error>;
+
+    fn poll(&mut self, now: Duration) -> Action<Self::Output> {
+        let action = self.wait.poll(now);
+        if let Some(status) = self.wait.last_status() {
+            if self.seen.as_ref() != Some(status) {
+                self.seen = Some(status.clone());
+                (self.on_status)(status);
+            }
+        }
+        action
+    }
+
+    fn handle_response(&mut self, now: Duration, response: Response<'_>) {
+        self.wait.handle_response(now, response);
+    }
+
+    fn handle_failure(&mut self, now: Duration, error: TransportError) {
+        self.wait.handle_failure(now, error);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::string::{String, ToString};
+    use alloc::vec::Vec;
+
+    #[test]
+    fn each_status_change_before_the_end_is_reported_once() {
+        let config = Config::builder()
+            .api_key("k")
+            .base_url("http://127.0.0.1:1/v2")
+            .build()
+            .unwrap();
+        let policy = WaitPolicy::default().initial_interval(Duration::from_millis(1));
+        let mut statuses = ["Pending", "Pending", "Running", "Succeeded"].into_iter();
+        let mut seen: Vec<String> = Vec::new();
+        let mut now = Duration::ZERO;
+        let mut machine =
+            Wait::new(&config, "run-1".parse().unwrap(), policy, 0).observed(|s| seen.push(s.to_string()));
+        let run = crate::drive!(
+            machine,
+            now = now,
+            send(_request, _timeout) => {
+                let body = alloc::format!(
+                    r#"{{"id":"run-1","name":"n","agent_id":"a","process_id":"p","stage":"Draft","status":"{}","created_at":"2021-01-01T12:00:00"}}"#,
+                    statuses.next().unwrap()
+                );
+                Ok::<_, TransportError>(OwnedResponse(body.into_bytes()))
+            },
+            sleep(delay) => now += delay,
+        )
+        .unwrap();
+        assert_eq!(run.status, RunStatus::Succeeded);
+        assert_eq!(seen, ["Pending", "Running"]);
+    }
+
+    struct OwnedResponse(Vec<u8>);
+
+    impl crate::http::AsResponse for OwnedResponse {
+        fn as_response(&self) -> Response<'_> {
+            Response {
+                status: 200,
+                headers: &[("content-type", "application/json")],
+                body: &self.0,
+            }
         }
     }
 }

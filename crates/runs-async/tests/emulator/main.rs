@@ -99,3 +99,24 @@ fn drop_all(emulators: Vec<Emulator>) {
         }
     });
 }
+
+#[test]
+fn an_observed_wait_reports_each_status_before_the_end() {
+    let emu = emulator(false);
+    let client = settings(&emu).build().unwrap();
+    let (done, seen) = runtime(false).block_on(async {
+        let run = client.start_run(&hello_run()).await.unwrap();
+        let mut seen = Vec::new();
+        let policy = client.config().wait_policy().clone();
+        let done = client
+            .wait_for_run_observed(&run.id, policy, |s| seen.push(s.clone()))
+            .await
+            .unwrap();
+        (done, seen)
+    });
+    assert_eq!(done.status, runs_async::RunStatus::Succeeded);
+    assert_eq!(
+        seen,
+        [runs_async::RunStatus::Pending, runs_async::RunStatus::Running]
+    );
+}
