@@ -11,14 +11,24 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use runs_core::{ProcessStage, Region};
 
+/// What the exit codes mean, shown after the top-level help.
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success (for `wait` and `start --wait`: the run Succeeded)
+  1  the run ended in another terminal status
+  2  invalid arguments or input, found before any request is sent
+  3  the API answered with an error status (after retries)
+  4  no usable answer (connection, timeout, wait deadline, malformed or oversized body)";
+
 /// Script the Runs API from a shell or a CI pipeline.
-///
-/// Exit codes: 0 success (for `wait` and `start --wait`: the run Succeeded); 1 the run ended in
-/// another terminal status; 2 invalid arguments or input, found before any request is sent;
-/// 3 the API answered with an error status (after retries); 4 no usable answer (connection,
-/// timeout, wait deadline, malformed or oversized body).
 #[derive(Debug, Parser)]
-#[command(name = "runs", version, propagate_version = true, max_term_width = 100)]
+#[command(
+    name = "runs",
+    version,
+    propagate_version = true,
+    args_override_self = true,
+    after_help = EXIT_CODES
+)]
 pub struct Cli {
     /// Options every command takes.
     #[command(flatten)]
@@ -28,6 +38,9 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// The help heading of the options every command takes.
+const GLOBAL: &str = "Global options";
+
 /// Options every command takes, before or after the command's name.
 #[derive(Debug, Args)]
 pub struct Global {
@@ -36,6 +49,7 @@ pub struct Global {
     #[arg(
         long,
         env = "RUNS_API_KEY",
+        help_heading = GLOBAL,
         hide_env_values = true,
         global = true,
         value_name = "KEY"
@@ -47,6 +61,8 @@ pub struct Global {
         long,
         env = "RUNS_REGION",
         global = true,
+        help_heading = GLOBAL,
+        hide_env_values = true,
         value_enum,
         ignore_case = true,
         default_value_t = RegionArg::Us
@@ -54,29 +70,29 @@ pub struct Global {
     pub region: RegionArg,
 
     /// The API's base URL, ending in /v2 (an emulator, a gateway); wins over --region.
-    #[arg(long, env = "RUNS_BASE_URL", global = true, value_name = "URL")]
+    #[arg(long, env = "RUNS_BASE_URL", global = true, help_heading = GLOBAL, hide_env_values = true, value_name = "URL")]
     pub base_url: Option<String>,
 
     /// How results are printed on stdout: aligned columns for people, or the API's JSON.
-    #[arg(long, env = "RUNS_OUTPUT", global = true, value_enum, default_value_t = OutputFormat::Table)]
+    #[arg(long, env = "RUNS_OUTPUT", global = true, help_heading = GLOBAL, hide_env_values = true, value_enum, default_value_t = OutputFormat::Table)]
     pub output: OutputFormat,
 
     /// Time allowed for one HTTP request, retries aside [default: 30].
-    #[arg(long, env = "RUNS_REQUEST_TIMEOUT", global = true, value_name = "SECS", value_parser = seconds)]
+    #[arg(long, env = "RUNS_REQUEST_TIMEOUT", global = true, help_heading = GLOBAL, hide_env_values = true, value_name = "SECS", value_parser = seconds)]
     pub request_timeout: Option<Duration>,
 
     /// Time allowed for one operation, all its retries included [default: 120].
-    #[arg(long, env = "RUNS_DEADLINE", global = true, value_name = "SECS", value_parser = seconds)]
+    #[arg(long, env = "RUNS_DEADLINE", global = true, help_heading = GLOBAL, hide_env_values = true, value_name = "SECS", value_parser = seconds)]
     pub deadline: Option<Duration>,
 
     /// The most requests sent for one operation, the first included (1: never retry)
     /// [default: 4].
-    #[arg(long, env = "RUNS_MAX_ATTEMPTS", global = true, value_name = "N",
+    #[arg(long, env = "RUNS_MAX_ATTEMPTS", global = true, help_heading = GLOBAL, hide_env_values = true, value_name = "N",
           value_parser = clap::value_parser!(u32).range(1..))]
     pub max_attempts: Option<u32>,
 
     /// Also trust the CA certificates in this PEM file (the one `runs emulator --tls` writes).
-    #[arg(long, env = "RUNS_CA_CERT", global = true, value_name = "FILE")]
+    #[arg(long, env = "RUNS_CA_CERT", global = true, help_heading = GLOBAL, hide_env_values = true, value_name = "FILE")]
     pub ca_cert: Option<PathBuf>,
 }
 
@@ -92,6 +108,10 @@ pub enum Command {
     /// Wait for a run to finish, and show it.
     Wait(WaitArgs),
     /// Serve a local Runs API emulator until Ctrl-C.
+    ///
+    /// It accepts the key given with --api-key (`emulator-key` if none; RUNS_API_KEY is not
+    /// used, as the banner prints the key). Agent `demo-agent` has the processes
+    /// `hello-world` (runs succeed), `always-fails`, `gets-cancelled` and `times-out`.
     Emulator(EmulatorArgs),
     /// Walk through start, wait, get and list against an in-process emulator; needs no key
     /// and no network.
@@ -202,11 +222,11 @@ pub struct EmulatorArgs {
 /// `--region`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum RegionArg {
-    /// United States.
+    // United States.
     Us,
-    /// European Union.
+    // European Union.
     Eu,
-    /// United Kingdom.
+    // United Kingdom.
     Uk,
 }
 
@@ -223,19 +243,19 @@ impl From<RegionArg> for Region {
 /// `--output`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
-    /// Aligned columns, and a run's fields one per line.
+    // Aligned columns, and a run's fields one per line.
     Table,
-    /// The API's JSON, one document.
+    // The API's JSON, one document.
     Json,
 }
 
 /// `--stage`, in the API's exact case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum StageArg {
-    /// The draft version of the process.
+    // The draft version of the process.
     #[value(name = "Draft")]
     Draft,
-    /// The published version of the process.
+    // The published version of the process.
     #[value(name = "Published")]
     Published,
 }

@@ -29,6 +29,14 @@ pub fn client(global: &Global) -> Result<Client, Failure> {
         }
         None => builder.region(global.region.into()),
     };
+    for (flag, value) in [
+        ("--request-timeout", global.request_timeout),
+        ("--deadline", global.deadline),
+    ] {
+        if value.is_some_and(|v| v.is_zero()) {
+            return Err(Failure::usage(format!("{flag} must be more than 0 seconds")));
+        }
+    }
     if let Some(timeout) = global.request_timeout {
         builder = builder.request_timeout(timeout);
     }

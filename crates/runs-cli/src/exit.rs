@@ -96,6 +96,13 @@ impl fmt::Display for Failure {
         match self {
             Failure::Usage(message) => f.write_str(message),
             Failure::Sdk(Error::Invalid(e)) => write!(f, "{}", flagged(e)),
+            Failure::Sdk(Error::Config(e)) => {
+                let text = e.to_string();
+                let reason = text
+                    .strip_prefix(&format!("invalid {}: ", e.setting()))
+                    .unwrap_or(&text);
+                write!(f, "invalid {}: {reason}", flag_for(e.setting()))
+            }
             Failure::Sdk(e) => write!(f, "{e}"),
             Failure::RunEnded(run) => write!(f, "run {} ended {}", run.id, run.status),
             Failure::Emulator(e) => {
@@ -167,6 +174,8 @@ fn flag_for(field: &str) -> String {
         "run_id" => "RUN_ID".into(),
         "limit" => "--limit".into(),
         "api_key" => "--api-key".into(),
+        "base_url" => "--base-url".into(),
+        "root_certificates" => "--ca-cert".into(),
         other => {
             if let Some((n, _)) = other.strip_prefix("file_ids[").and_then(numbered) {
                 format!("--file-id number {n}")
