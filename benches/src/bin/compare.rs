@@ -48,10 +48,25 @@ fn main() {
         machine()
     );
     let scale = if quick { 10 } else { 1 };
-    async_section(&base, scale);
-    blocking_section(&base, scale);
-    memory_section(&base, if quick { PAGED_RUNS / 10 } else { PAGED_RUNS });
-    size_section();
+    // `--only NAME` runs one section, for profiling it alone.
+    let only = args
+        .iter()
+        .position(|a| a == "--only")
+        .and_then(|i| args.get(i + 1))
+        .map(String::as_str);
+    let wanted = |name: &str| only.is_none_or(|o| o == name);
+    if wanted("async") {
+        async_section(&base, scale);
+    }
+    if wanted("blocking") {
+        blocking_section(&base, scale);
+    }
+    if wanted("memory") {
+        memory_section(&base);
+    }
+    if wanted("size") {
+        size_section();
+    }
     let _ = child.kill();
     let _ = child.wait();
 }
@@ -325,7 +340,8 @@ fn blocking_section(base: &str, scale: usize) {
 // ---------------------------------------------------------------------------------------------
 // memory
 
-fn memory_section(base: &str, total: usize) {
+fn memory_section(base: &str) {
+    let total = PAGED_RUNS;
     let query = ListRuns::new(
         "agent-7f3k2m9q".parse().expect("id"),
         "invoice-ocr-v2".parse().expect("id"),
