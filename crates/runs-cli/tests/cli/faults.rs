@@ -1,6 +1,7 @@
 //! A misbehaving server, through the emulator's fault injection: exit 3 for error statuses,
 //! exit 4 when no usable answer comes.
 
+use predicates::prelude::*;
 use runs_blocking::ProcessStage;
 use runs_emulator::{DEMO_AGENT, Fault, HELLO_WORLD, Route};
 
@@ -91,23 +92,26 @@ fn a_refused_connection_exits_4() {
     let emu = emulator();
     let base_url = emu.base_url().to_string();
     emu.shutdown();
-    let out = outcome(crate::harness::bare().args([
-        "--base-url",
-        &base_url,
-        "--api-key",
-        "k",
-        "--max-attempts",
-        "1",
-        "get",
-        "r1",
-    ]));
-    assert_eq!(out.code, 4);
-    assert!(
-        out.stderr
-            .starts_with("error: could not connect (GET http://127.0.0.1:"),
-        "{}",
-        out.stderr
-    );
+    crate::harness::bare()
+        .args([
+            "--base-url",
+            &base_url,
+            "--api-key",
+            "k",
+            "--max-attempts",
+            "1",
+            "get",
+            "r1",
+        ])
+        .assert()
+        .code(4)
+        .stdout(predicate::str::is_empty())
+        .stderr(
+            predicate::str::is_match(
+                r"^error: could not connect \(GET http://127\.0\.0\.1:\d+/v2/runs/r1\): .+\n$",
+            )
+            .unwrap(),
+        );
 }
 
 #[test]

@@ -3,6 +3,8 @@
 
 use std::io::Write;
 
+use predicates::prelude::*;
+
 use runs_blocking::ProcessStage;
 use runs_emulator::{HELLO_WORLD, Route};
 
@@ -55,18 +57,21 @@ fn base_url_wins_over_region() {
 
 #[test]
 fn a_region_must_be_us_eu_or_uk() {
-    let out = outcome(
-        bare()
-            .args(["get", "r1", "--api-key", "k"])
-            .env("RUNS_REGION", "mars"),
-    );
-    assert_eq!(out.code, 2);
-    assert!(
-        out.stderr
-            .contains("invalid value 'mars' for '--region <REGION>'"),
-        "{}",
-        out.stderr
-    );
+    bare()
+        .args(["get", "r1", "--api-key", "k"])
+        .env("RUNS_REGION", "mars")
+        .assert()
+        .code(2)
+        .stdout(predicate::str::is_empty())
+        .stderr(predicate::str::starts_with(
+            "error: invalid value 'mars' for '--region <REGION>'",
+        ));
+    // Any case is accepted.
+    bare()
+        .args(["--region", "EU", "get", "r/1", "--api-key", "k"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("RUN_ID must contain only"));
 }
 
 #[test]
