@@ -93,3 +93,47 @@ fn wait_for_stop_signal() -> Result<(), Error> {
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Debug, Parser)]
+    struct Cli {
+        #[command(flatten)]
+        serve: ServeArgs,
+    }
+
+    #[test]
+    fn flags_configure_the_emulator() {
+        let cli = Cli::try_parse_from([
+            "runs-emulator",
+            "--listen",
+            "127.0.0.1:0",
+            "--api-key",
+            "a",
+            "--api-key",
+            "b",
+            "--step-seconds",
+            "0",
+        ])
+        .unwrap();
+        assert_eq!(cli.serve.api_keys, ["a", "b"]);
+        let emu = cli.serve.builder().start().unwrap();
+        assert_eq!(emu.api_key(), "a");
+        assert_eq!(emu.schedule(), Schedule::Instant);
+        assert!(emu.base_url().starts_with("http://127.0.0.1:"));
+    }
+
+    #[test]
+    fn defaults_are_the_documented_ones() {
+        let cli = Cli::try_parse_from(["runs-emulator"]).unwrap();
+        assert_eq!(cli.serve.listen, "127.0.0.1:8080".parse().unwrap());
+        assert!(cli.serve.api_keys.is_empty() && !cli.serve.tls);
+        assert!(
+            Cli::try_parse_from(["runs-emulator", "--ca-out", "x.pem"]).is_err(),
+            "needs --tls"
+        );
+    }
+}

@@ -79,3 +79,33 @@ fn taken_ports_are_a_bind_error() {
     assert!(matches!(err, runs_emulator::Error::Bind { .. }), "{err}");
     assert!(std::error::Error::source(&err).is_some());
 }
+
+#[test]
+fn a_client_that_never_finishes_its_headers_is_disconnected() {
+    let emu = Emulator::builder()
+        .api_key(KEY)
+        .header_read_timeout(std::time::Duration::from_millis(200))
+        .start()
+        .unwrap();
+    let mut slow = TcpStream::connect(emu.addr()).unwrap();
+    slow.write_all(b"GET /v2/runs HTTP/1.1\r\nhost: e\r\n").unwrap();
+    // The server gives up on the head and closes: the read ends (a 408 may precede the close).
+    // The client's own read timeout only turns a server that never closes into a failure.
+    slow.set_read_timeout(Some(std::time::Duration::from_secs(60)))
+        .unwrap();
+    let mut answer = Vec::new();
+    let ended = slow.read_to_end(&mut answer);
+    assert!(ended.is_ok(), "the server did not close: {ended:?}");
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(
+        answer.is_empty() || answer.starts_with("HTTP/1.1 408"),
+        "{answer}"
+    );
+    assert!(answers(emu.addr()), "others are still served");
+}
+
+#[test]
+fn the_handle_can_be_shared_across_threads() {
+    fn send_and_sync<T: Send + Sync>() {}
+    send_and_sync::<Emulator>();
+}
