@@ -115,6 +115,8 @@ pub enum Command {
     Emulator(EmulatorArgs),
     /// Walk through start, wait, get and list against an in-process emulator; needs no key
     /// and no network.
+    ///
+    /// Explanations go to stderr, results to stdout, always as tables (whatever --output says).
     Quickstart,
 }
 

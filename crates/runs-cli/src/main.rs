@@ -15,6 +15,22 @@
 //!
 //! Results go to stdout, in the `--output` format; everything else (explanations, progress,
 //! the one `error: ...` line of a failure) goes to stderr. The API key is never printed.
+//!
+//! # Decisions the issue leaves open
+//! - A listing with `--all`/`--max-items` prints nothing if its first page fails; if a later
+//!   page fails, the JSON array is closed (stdout stays one document) and the exit code says
+//!   the listing is partial.
+//! - stdout closing early (`runs list --all | head`) stops the listing and exits 0, silently.
+//! - `runs emulator` accepts the key of `--api-key` only when given on the command line, not
+//!   from `RUNS_API_KEY` (it may be a real key, and the banner prints the key accepted). An
+//!   address in use exits 2; any other emulator failure exits 4.
+//! - A loopback `--base-url` is reached without the environment's proxy.
+//! - Extensions to the issue's interface: `--deadline`, `--max-attempts`, `--ca-cert` (global,
+//!   with `RUNS_*` fallbacks like `RUNS_OUTPUT` and `RUNS_REQUEST_TIMEOUT`), `--interval` on
+//!   `start --wait`, and `--ca-out` and `--step` on `emulator`. A repeated option overrides
+//!   the earlier one.
+//! - `runs quickstart` prints its results as tables whatever `--output` says: it is a
+//!   walkthrough for people, and several JSON documents would break the one-document rule.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 mod cli;

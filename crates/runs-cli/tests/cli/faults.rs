@@ -31,6 +31,23 @@ fn an_api_error_exits_3_with_the_servers_message() {
     assert_eq!(out.code, 3);
     snapshot("error_404_list", &out.stderr);
 
+    let out = outcome(runs(&emu, &["wait", "no-such-run", "--interval", "0.01"]));
+    assert_eq!((out.code, out.stdout.as_str()), (3, ""));
+    let start = [
+        "start",
+        "--agent-id",
+        DEMO_AGENT,
+        "--process-id",
+        "nope",
+        "--name",
+        "n",
+        "--stage",
+        "Draft",
+    ];
+    let out = outcome(runs(&emu, &start));
+    assert_eq!((out.code, out.stdout.as_str()), (3, ""));
+    assert_eq!(emu.counters().runs_created, 0);
+
     let out = outcome(runs(&emu, &["--api-key", "wrong", "get", "r1"]));
     assert_eq!(out.code, 3);
     snapshot("error_401", &out.stderr);
