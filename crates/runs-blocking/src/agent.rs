@@ -21,7 +21,11 @@ pub(crate) fn agent(config: &Config) -> Result<ureq::Agent, Error> {
         .tls_config(tls)
         .proxy(proxy(config.proxy())?)
         .build();
-    Ok(agent_config.new_agent())
+    Ok(ureq::Agent::with_parts(
+        agent_config,
+        ureq::unversioned::transport::DefaultConnector::default(),
+        crate::resolve::CachingResolver::default(),
+    ))
 }
 
 fn proxy(proxy: &Proxy) -> Result<Option<ureq::Proxy>, Error> {

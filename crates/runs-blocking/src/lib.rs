@@ -52,6 +52,7 @@
 mod agent;
 mod client;
 mod listing;
+mod resolve;
 mod send;
 
 pub use client::Client;
