@@ -294,6 +294,18 @@ mod tests {
     }
 
     #[test]
+    fn the_defaults_the_help_names_are_runs_cores() {
+        use runs_core::config_defaults::{DEFAULT_DEADLINE, DEFAULT_REQUEST_TIMEOUT};
+        assert_eq!(DEFAULT_REQUEST_TIMEOUT, Duration::from_secs(30));
+        assert_eq!(DEFAULT_DEADLINE, Duration::from_secs(120));
+        assert_eq!(runs_core::RetryPolicy::default().attempts(), 4);
+        assert_eq!(
+            runs_core::WaitPolicy::default().get_timeout(),
+            Duration::from_secs(600)
+        );
+    }
+
+    #[test]
     fn seconds_take_fractions_and_refuse_the_rest() {
         assert_eq!(seconds("0.5"), Ok(Duration::from_millis(500)));
         assert_eq!(seconds("2"), Ok(Duration::from_secs(2)));
