@@ -51,7 +51,15 @@ impl ServeArgs {
 
     /// Starts the emulator, writes a banner (base URL, key, CA file) to `out`, and serves
     /// until Ctrl-C (or SIGTERM), then shuts down gracefully.
+    ///
+    /// The signal handlers are installed before the banner is written, so a caller that
+    /// signals as soon as it reads the banner always gets the graceful shutdown.
     pub fn run(&self, out: &mut dyn Write) -> Result<(), Error> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(Error::Runtime)?;
+        let stop = StopSignal::install(&runtime)?;
         let emulator = self.builder().start()?;
         writeln!(out, "runs-emulator listening on {}", emulator.base_url()).map_err(Error::Io)?;
         let key = self.api_keys.first().map_or(DEFAULT_API_KEY, String::as_str);
@@ -65,33 +73,50 @@ impl ServeArgs {
         }
         writeln!(out, "press Ctrl-C to stop").map_err(Error::Io)?;
         out.flush().map_err(Error::Io)?;
-        wait_for_stop_signal()?;
+        runtime.block_on(stop.wait())?;
         emulator.shutdown();
         Ok(())
     }
 }
 
-/// Blocks until Ctrl-C, or SIGTERM on Unix.
-fn wait_for_stop_signal() -> Result<(), Error> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(Error::Runtime)?;
-    runtime.block_on(async {
+/// Ctrl-C, and SIGTERM on Unix, listened for from the moment it is made.
+struct StopSignal {
+    #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl StopSignal {
+    fn install(runtime: &tokio::runtime::Runtime) -> Result<Self, Error> {
+        let _context = runtime.enter();
         #[cfg(unix)]
         {
             use tokio::signal::unix::{SignalKind, signal};
-            let mut term = signal(SignalKind::terminate()).map_err(Error::Runtime)?;
+            Ok(Self {
+                interrupt: signal(SignalKind::interrupt()).map_err(Error::Runtime)?,
+                terminate: signal(SignalKind::terminate()).map_err(Error::Runtime)?,
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            Ok(Self {})
+        }
+    }
+
+    async fn wait(mut self) -> Result<(), Error> {
+        #[cfg(unix)]
+        {
             tokio::select! {
-                r = tokio::signal::ctrl_c() => r.map_err(Error::Runtime),
-                _ = term.recv() => Ok(()),
+                _ = self.interrupt.recv() => Ok(()),
+                _ = self.terminate.recv() => Ok(()),
             }
         }
         #[cfg(not(unix))]
         {
             tokio::signal::ctrl_c().await.map_err(Error::Runtime)
         }
-    })
+    }
 }
 
 #[cfg(test)]
