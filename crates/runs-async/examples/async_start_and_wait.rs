@@ -1,7 +1,7 @@
 //! Starts a run, waits for it to finish, and prints its outputs.
 //!
 //! ```text
-//! cargo run -p runs-async --example start_and_wait [AGENT_ID PROCESS_ID]
+//! cargo run -p runs-async --example async_start_and_wait [AGENT_ID PROCESS_ID]
 //! ```
 //!
 //! With `RUNS_API_KEY` set (and `RUNS_BASE_URL` or `RUNS_REGION`), it calls that service.
