@@ -181,9 +181,9 @@ fn async_clients(base: &str) -> Vec<AsyncClient> {
 }
 
 fn async_section(base: &str, scale: usize) {
-    let rounds = 5;
-    let seq_per_round = 600 / scale;
-    let concurrent_total = 20_000 / scale;
+    let rounds = 15;
+    let seq_per_round = 200 / scale;
+    let concurrent_total = 6_400 / scale;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -212,11 +212,11 @@ fn async_section(base: &str, scale: usize) {
     let allocs: Vec<f64> = clients.iter().map(|c| async_allocs(c, 1000 / scale)).collect();
     println!("## async: get_run over keep-alive HTTP/1.1 (tokio, 2 worker threads)\n");
     println!(
-        "| client | median latency | p99 latency | throughput at 64 concurrent (median of {rounds}) | vs raw | allocations per request |"
+        "| client | median latency | p99 latency | throughput at 64 concurrent (median of {rounds} rounds) | vs raw (median of per-round ratios) | allocations per request |"
     );
     println!("|---|---|---|---|---|---|");
-    let base_tput = median_f64(&mut tput[0].clone());
     for (i, c) in clients.iter().enumerate() {
+        let mut ratios = paired_ratios(&tput[i], &tput[0]);
         let t = median_f64(&mut tput[i]);
         println!(
             "| {} | {:.1} µs | {:.1} µs | {:.0} req/s | {:.3} | {:.1} |",
@@ -224,7 +224,7 @@ fn async_section(base: &str, scale: usize) {
             micros(median(&mut seq[i])),
             micros(percentile(&mut seq[i], 99.0)),
             t,
-            t / base_tput,
+            median_f64(&mut ratios),
             allocs[i]
         );
     }
@@ -294,8 +294,8 @@ fn blocking_section(base: &str, scale: usize) {
     let sdk_get = || {
         sdk.get_run(&id).expect("runs-blocking get_run");
     };
-    let rounds = 5;
-    let per_round = 1000 / scale;
+    let rounds = 15;
+    let per_round = 400 / scale;
     let (mut raw_lat, mut sdk_lat) = (Vec::new(), Vec::new());
     let (mut raw_tput, mut sdk_tput) = (Vec::new(), Vec::new());
     latencies(200, raw);
@@ -316,22 +316,23 @@ fn blocking_section(base: &str, scale: usize) {
         region.change().allocations as f64 / per_round as f64
     };
     let (raw_allocs, sdk_allocs) = (count(&raw), count(&sdk_get));
-    let base_t = median_f64(&mut raw_tput.clone());
+    let raw_rounds = raw_tput.clone();
     println!("## blocking: get_run over keep-alive HTTP/1.1, one thread\n");
     println!(
-        "| client | median latency | p99 latency | sequential throughput (median of {rounds}) | vs raw | allocations per request |"
+        "| client | median latency | p99 latency | sequential throughput (median of {rounds} rounds) | vs raw (median of per-round ratios) | allocations per request |"
     );
     println!("|---|---|---|---|---|---|");
     for (name, lat, tput, allocs) in [
         ("raw ureq + serde_json", &mut raw_lat, &mut raw_tput, raw_allocs),
         ("runs-blocking get_run", &mut sdk_lat, &mut sdk_tput, sdk_allocs),
     ] {
+        let mut ratios = paired_ratios(tput, &raw_rounds);
         let t = median_f64(tput);
         println!(
             "| {name} | {:.1} µs | {:.1} µs | {t:.0} req/s | {:.3} | {allocs:.1} |",
             micros(median(lat)),
             micros(percentile(lat, 99.0)),
-            t / base_t
+            median_f64(&mut ratios)
         );
     }
     println!();
@@ -451,6 +452,12 @@ fn stripped_size(path: &Path) -> Option<u64> {
     let size = std::fs::metadata(&copy).ok()?.len();
     let _ = std::fs::remove_file(&copy);
     stripped.then_some(size)
+}
+
+/// Each round's value over the baseline's in the same round: drift on a noisy machine hits
+/// both sides of a ratio alike.
+fn paired_ratios(values: &[f64], baseline: &[f64]) -> Vec<f64> {
+    values.iter().zip(baseline).map(|(v, b)| v / b).collect()
 }
 
 fn micros(d: Duration) -> f64 {

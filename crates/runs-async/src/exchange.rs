@@ -55,35 +55,37 @@ impl Exchange {
         request: Request,
         timeout: Duration,
     ) -> Result<http::Response<Bytes>, TransportError> {
-        let context = request.describe();
-        match tokio::time::timeout(timeout, self.attempt(request, &context)).await {
+        let request = request
+            .into_http(|body| Full::new(Bytes::from(body)))
+            .map_err(|e| {
+                TransportError::new(TransportErrorKind::Io, Delivery::NotSent, "building the request")
+                    .with_source(e)
+            })?;
+        // Cheap copies (a shared buffer and a tag), kept to name the request only if it fails:
+        // the success path formats nothing.
+        let target = Target(request.method().clone(), request.uri().clone());
+        match tokio::time::timeout(timeout, self.attempt(request, &target)).await {
             Ok(result) => result,
-            Err(_) => Err(
-                TransportError::new(TransportErrorKind::Timeout, Delivery::MaybeSent, context).with_source(
-                    io::Error::new(
-                        io::ErrorKind::TimedOut,
-                        format!("no whole response within {timeout:?}"),
-                    ),
-                ),
-            ),
+            Err(_) => Err(target
+                .error(TransportErrorKind::Timeout, Delivery::MaybeSent)
+                .with_source(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    format!("no whole response within {timeout:?}"),
+                ))),
         }
     }
 
     async fn attempt(
         &self,
-        request: Request,
-        context: &str,
+        request: http::Request<Full<Bytes>>,
+        target: &Target,
     ) -> Result<http::Response<Bytes>, TransportError> {
-        let fail = |kind, delivery| TransportError::new(kind, delivery, context);
-        let request = request
-            .into_http(|body| Full::new(Bytes::from(body)))
-            .map_err(|e| fail(TransportErrorKind::Io, Delivery::NotSent).with_source(e))?;
         // The semaphore is never closed, so acquiring only ever waits.
-        let _slot = self
-            .slots
-            .acquire()
-            .await
-            .map_err(|e| fail(TransportErrorKind::Io, Delivery::NotSent).with_source(e))?;
+        let _slot = self.slots.acquire().await.map_err(|e| {
+            target
+                .error(TransportErrorKind::Io, Delivery::NotSent)
+                .with_source(e)
+        })?;
         let response = self.http.request(request).await.map_err(|e| {
             let (kind, delivery) = if e.is_connect() {
                 let kind = ConnectFailure::find_kind(&e).unwrap_or(TransportErrorKind::Connect);
@@ -91,7 +93,7 @@ impl Exchange {
             } else {
                 (TransportErrorKind::Io, Delivery::MaybeSent)
             };
-            fail(kind, delivery).with_source(Below(e))
+            target.error(kind, delivery).with_source(Below(e))
         })?;
         let (parts, body) = response.into_parts();
         let body = Limited::new(body, self.max_body_bytes)
@@ -99,15 +101,29 @@ impl Exchange {
             .await
             .map_err(|e| {
                 if e.is::<LengthLimitError>() {
-                    fail(TransportErrorKind::BodyTooLarge, Delivery::MaybeSent).with_source(io::Error::other(
-                        format!("over the cap of {} bytes (max_body_bytes)", self.max_body_bytes),
-                    ))
+                    target
+                        .error(TransportErrorKind::BodyTooLarge, Delivery::MaybeSent)
+                        .with_source(io::Error::other(format!(
+                            "over the cap of {} bytes (max_body_bytes)",
+                            self.max_body_bytes
+                        )))
                 } else {
-                    fail(TransportErrorKind::Io, Delivery::MaybeSent).with_source(e)
+                    target
+                        .error(TransportErrorKind::Io, Delivery::MaybeSent)
+                        .with_source(e)
                 }
             })?
             .to_bytes();
         Ok(http::Response::from_parts(parts, body))
+    }
+}
+
+/// The method and URL of a request in flight, to name it in an error (never its headers).
+struct Target(http::Method, http::Uri);
+
+impl Target {
+    fn error(&self, kind: TransportErrorKind, delivery: Delivery) -> TransportError {
+        TransportError::new(kind, delivery, format!("{} {}", self.0, self.1))
     }
 }
 

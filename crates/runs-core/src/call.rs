@@ -128,7 +128,9 @@ enum State<T> {
 #[derive(Debug)]
 pub struct Call<O: Operation> {
     request: Request,
-    origin: String,
+    // The request URL starts with the base URL, so its origin is a prefix of it: kept as a
+    // length rather than a second string allocated per call.
+    origin_len: usize,
     retry: Retry,
     request_timeout: Duration,
     redirects: u8,
@@ -148,7 +150,7 @@ impl<O: Operation> Call<O> {
         let retry = Retry::new(config.retry.clone(), request.method(), deadline, seed);
         Self {
             request,
-            origin: config.base_url.origin().into(),
+            origin_len: config.base_url.origin().len(),
             retry,
             request_timeout: config.request_timeout,
             redirects: 0,
@@ -179,6 +181,7 @@ impl<O: Operation> Call<O> {
     }
 
     fn follow_redirect(&mut self, location: Option<&str>) -> Result<(), Error> {
+        let origin = &self.request.url()[..self.origin_len];
         let refuse = |why: &str| {
             Error::Transport(TransportError::new(
                 TransportErrorKind::Redirect,
@@ -191,15 +194,14 @@ impl<O: Operation> Call<O> {
             return Err(refuse("and a POST is never re-sent"));
         }
         let target = if location.starts_with('/') && !location.starts_with("//") {
-            alloc::format!("{}{location}", self.origin)
-        } else if location.starts_with(&self.origin) && location[self.origin.len()..].starts_with('/') {
+            alloc::format!("{origin}{location}")
+        } else if location.starts_with(origin) && location[origin.len()..].starts_with('/') {
             location.into()
         } else {
             // The key would follow the request to whoever the Location names.
             return Err(refuse(&alloc::format!(
-                "to another origin ({}); not followed so the API key stays with {}",
+                "to another origin ({}); not followed so the API key stays with {origin}",
                 location.chars().take(100).collect::<String>(),
-                self.origin
             )));
         };
         if self.redirects >= MAX_REDIRECTS {

@@ -205,6 +205,7 @@ pub struct Config {
     pub(crate) max_body_bytes: usize,
     pub(crate) proxy: Proxy,
     pub(crate) root_certificates: Vec<Vec<u8>>,
+    pub(crate) headers: crate::wire::Headers,
 }
 
 impl fmt::Debug for Config {
@@ -562,7 +563,9 @@ impl<K, E, T: FromConfig> ConfigBuilder<K, E, T> {
                 ConfigError::new("timeout", "timeouts and the deadline must be more than zero").into(),
             );
         }
+        let headers = crate::wire::Headers::new(api_key.expose(), &self.user_agent);
         T::from_config(Config {
+            headers,
             base_url,
             api_key,
             user_agent: self.user_agent,

@@ -6,6 +6,7 @@
 //! convert to and from the `http` crate's types, which both bundled transports use.
 
 use alloc::string::String;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::fmt;
 
@@ -43,7 +44,9 @@ pub const API_KEY_HEADER: &str = "x-api-key";
 pub struct Request {
     method: Method,
     url: String,
-    headers: Vec<(&'static str, String)>,
+    // Shared with the config that made them: they are the same for every request, so a request
+    // (and each retry's copy of it) does not allocate them again.
+    headers: Arc<[(&'static str, String)]>,
     body: Vec<u8>,
 }
 
@@ -51,7 +54,7 @@ impl Request {
     pub(crate) fn new(
         method: Method,
         url: String,
-        headers: Vec<(&'static str, String)>,
+        headers: Arc<[(&'static str, String)]>,
         body: Vec<u8>,
     ) -> Self {
         Self {
@@ -101,7 +104,7 @@ impl Request {
 
     /// Takes the parts, for a transport that builds its own request type.
     pub fn into_parts(self) -> (Method, String, Vec<(&'static str, String)>, Vec<u8>) {
-        (self.method, self.url, self.headers, self.body)
+        (self.method, self.url, self.headers.to_vec(), self.body)
     }
 }
 
@@ -127,7 +130,7 @@ impl fmt::Debug for Request {
         f.debug_struct("Request")
             .field("method", &self.method)
             .field("url", &self.url)
-            .field("headers", &Headers(&self.headers))
+            .field("headers", &Headers(&self.headers[..]))
             .field("body", &String::from_utf8_lossy(&self.body))
             .finish()
     }
@@ -221,8 +224,8 @@ mod http_crate {
                 .uri(self.url)
                 .body(body(self.body))?;
             let headers = request.headers_mut();
-            for (name, value) in self.headers {
-                let mut value = http::HeaderValue::try_from(value)?;
+            for &(name, ref value) in self.headers.iter() {
+                let mut value = http::HeaderValue::try_from(value.as_str())?;
                 // Marked sensitive, the key stays out of HPACK tables and `Debug` output.
                 value.set_sensitive(name == API_KEY_HEADER);
                 headers.append(name, value);

@@ -54,7 +54,7 @@
 extern crate alloc;
 
 mod api_error;
-mod call;
+pub mod call;
 mod config;
 mod error;
 mod http;

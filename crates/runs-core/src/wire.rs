@@ -5,6 +5,7 @@
 //! typed value or a typed error; none panics, which `fuzz/` checks continuously.
 
 use alloc::string::String;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
@@ -54,7 +55,11 @@ impl Operation for GetRun {
     const WHAT: &'static str = "run";
     fn request(&self, config: &Config) -> Request {
         // A RunId holds only unreserved characters, so it needs no escaping in a path.
-        let url = alloc::format!("{}/runs/{}", config.base_url.as_str(), self.0.as_str());
+        let base = config.base_url.as_str();
+        let mut url = String::with_capacity(base.len() + 6 + self.0.as_str().len());
+        url.push_str(base);
+        url.push_str("/runs/");
+        url.push_str(self.0.as_str());
         Request::new(Method::Get, url, headers(config, false), Vec::new())
     }
 }
@@ -107,15 +112,35 @@ fn push_u8(s: &mut String, n: u8) {
     s.push(char::from(b'0' + n % 10));
 }
 
-fn headers(config: &Config, json_body: bool) -> Vec<(&'static str, String)> {
-    let mut h = Vec::with_capacity(4);
-    h.push((API_KEY_HEADER, String::from(config.api_key.expose())));
-    h.push(("accept", String::from("application/json")));
-    h.push(("user-agent", config.user_agent.clone()));
+fn headers(config: &Config, json_body: bool) -> Arc<[(&'static str, String)]> {
     if json_body {
-        h.push(("content-type", String::from("application/json")));
+        config.headers.post.clone()
+    } else {
+        config.headers.get.clone()
     }
-    h
+}
+
+/// The headers of every request under one configuration, made once when it is built.
+#[derive(Clone)]
+pub(crate) struct Headers {
+    get: Arc<[(&'static str, String)]>,
+    post: Arc<[(&'static str, String)]>,
+}
+
+impl Headers {
+    pub(crate) fn new(api_key: &str, user_agent: &str) -> Self {
+        let get = [
+            (API_KEY_HEADER, String::from(api_key)),
+            ("accept", String::from("application/json")),
+            ("user-agent", String::from(user_agent)),
+        ];
+        let mut post = get.to_vec();
+        post.push(("content-type", String::from("application/json")));
+        Self {
+            get: get.to_vec().into(),
+            post: post.into(),
+        }
+    }
 }
 
 /// The request id a response carries, if any.
