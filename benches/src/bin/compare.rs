@@ -39,6 +39,10 @@ fn main() {
         }
         return;
     }
+    if args.get(1).map(String::as_str) == Some("--serve-emulator") {
+        serve_emulator();
+        return;
+    }
     let quick = args.iter().any(|a| a == "--quick");
     let (mut child, addr) = spawn_server();
     let base = format!("http://{addr}/v2");
@@ -62,7 +66,11 @@ fn main() {
         blocking_section(&base, scale);
     }
     if wanted("memory") {
-        memory_section(&base);
+        eprintln!("creating {PAGED_RUNS} runs in an emulator for the memory section...");
+        let (mut emulator, addr) = spawn_child("--serve-emulator");
+        memory_section(&format!("http://{addr}/v2"));
+        let _ = emulator.kill();
+        let _ = emulator.wait();
     }
     if wanted("size") {
         size_section();
@@ -83,12 +91,52 @@ fn machine() -> String {
     format!("{cores} cores, {cpu}")
 }
 
+/// An emulator holding `PAGED_RUNS` runs of one process, created through its API; serves
+/// until the parent closes this process's stdin.
+fn serve_emulator() {
+    let emulator = runs_emulator::Emulator::builder()
+        .api_key(KEY)
+        .schedule(runs_emulator::Schedule::Instant)
+        .worker_threads(2)
+        .start()
+        .expect("emulator");
+    let start = runs_core::StartRun::builder()
+        .agent_id(runs_emulator::DEMO_AGENT)
+        .process_id(runs_emulator::HELLO_WORLD)
+        .name("paging benchmark")
+        .stage(runs_core::ProcessStage::Published)
+        .input("batch", 7)
+        .build()
+        .expect("valid request");
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| {
+                let client = runs_blocking::Client::builder()
+                    .api_key(KEY)
+                    .base_url(emulator.base_url())
+                    .proxy(Proxy::None)
+                    .build()
+                    .expect("client");
+                for _ in 0..PAGED_RUNS / 4 {
+                    client.start_run(&start).expect("start a run");
+                }
+            });
+        }
+    });
+    println!("listening on {}", emulator.addr());
+    let _ = std::io::Read::read_to_end(&mut std::io::stdin(), &mut Vec::new());
+}
+
 fn spawn_server() -> (Child, String) {
+    spawn_child("--serve")
+}
+
+fn spawn_child(mode: &str) -> (Child, String) {
     let exe = std::env::current_exe().expect("own path");
     let mut child = Command::new(exe)
-        .arg("--serve")
+        .arg(mode)
         .stdout(Stdio::piped())
-        .stdin(Stdio::null())
+        .stdin(Stdio::piped())
         .spawn()
         .expect("start the server process");
     let mut line = String::new();
@@ -344,11 +392,13 @@ fn blocking_section(base: &str, scale: usize) {
 fn memory_section(base: &str) {
     let total = PAGED_RUNS;
     let query = ListRuns::new(
-        "agent-7f3k2m9q".parse().expect("id"),
-        "invoice-ocr-v2".parse().expect("id"),
-    );
+        runs_emulator::DEMO_AGENT.parse().expect("id"),
+        runs_emulator::HELLO_WORLD.parse().expect("id"),
+    )
+    .limit(100)
+    .expect("limit");
     let warm = total / 10;
-    println!("## memory: iterating {total} runs, 100 per page\n");
+    println!("## memory: iterating {total} runs, 100 per page, from runs-emulator in a child process\n");
     println!("| paginator | runs | peak RSS after {warm} runs | peak RSS after {total} runs | growth |");
     println!("|---|---|---|---|---|");
 
