@@ -43,6 +43,12 @@ fn main() {
         serve_emulator();
         return;
     }
+    if let (Some("--page"), Some(mode), Some(base)) =
+        (args.get(1).map(String::as_str), args.get(2), args.get(3))
+    {
+        page(mode, base);
+        return;
+    }
     let quick = args.iter().any(|a| a == "--quick");
     let (mut child, addr) = spawn_server();
     let base = format!("http://{addr}/v2");
@@ -390,67 +396,83 @@ fn blocking_section(base: &str, scale: usize) {
 // memory
 
 fn memory_section(base: &str) {
-    let total = PAGED_RUNS;
+    let warm = PAGED_RUNS / 10;
+    println!("## memory: iterating {PAGED_RUNS} runs, 100 per page, from runs-emulator in a child process\n");
+    println!("Each paginator runs in a fresh process of its own, so its peak RSS is its own.\n");
+    println!("| paginator | runs | peak RSS after {warm} runs | peak RSS after all | growth |");
+    println!("|---|---|---|---|---|");
+    for (name, mode) in [
+        ("runs-blocking iterator", "blocking"),
+        ("runs-async Stream", "async"),
+    ] {
+        let exe = std::env::current_exe().expect("own path");
+        let out = Command::new(exe)
+            .args(["--page", mode, base])
+            .output()
+            .expect("paging process");
+        let text = String::from_utf8_lossy(&out.stdout);
+        let v: Vec<u64> = text.split_whitespace().filter_map(|w| w.parse().ok()).collect();
+        if let [n, after_warm, end] = v[..] {
+            println!(
+                "| {name} | {n} | {after_warm} KiB | {end} KiB | {} KiB |",
+                end.saturating_sub(after_warm)
+            );
+        } else {
+            println!(
+                "| {name} | failed: {} | | | |",
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
+        }
+    }
+    println!();
+}
+
+/// In a child process: pages through every run at `base` with one paginator and prints the
+/// count, the peak RSS after a tenth of them, and the peak RSS at the end.
+fn page(mode: &str, base: &str) {
     let query = ListRuns::new(
         runs_emulator::DEMO_AGENT.parse().expect("id"),
         runs_emulator::HELLO_WORLD.parse().expect("id"),
     )
     .limit(100)
     .expect("limit");
-    let warm = total / 10;
-    println!("## memory: iterating {total} runs, 100 per page, from runs-emulator in a child process\n");
-    println!("| paginator | runs | peak RSS after {warm} runs | peak RSS after {total} runs | growth |");
-    println!("|---|---|---|---|---|");
-
-    let client = runs_blocking::Client::builder()
-        .api_key(KEY)
-        .base_url(base)
-        .proxy(Proxy::None)
-        .build()
-        .expect("client");
-    let mut runs = client.runs(&query, None);
+    let warm = PAGED_RUNS / 10;
     let mut n = 0usize;
     let mut after_warm = 0;
-    for run in runs.by_ref() {
+    let mut count = |run: Result<runs_core::Run, runs_core::Error>| {
         run.expect("run");
         n += 1;
         if n == warm {
             after_warm = peak_rss_kib().unwrap_or(0);
         }
-    }
-    let end = peak_rss_kib().unwrap_or(0);
-    println!(
-        "| runs-blocking iterator | {n} | {after_warm} KiB | {end} KiB | {} KiB |",
-        end.saturating_sub(after_warm)
-    );
-
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let (n, after_warm, end) = rt.block_on(async {
-        let client = runs_async::Client::builder()
+    };
+    if mode == "blocking" {
+        let client = runs_blocking::Client::builder()
             .api_key(KEY)
             .base_url(base)
             .proxy(Proxy::None)
             .build()
             .expect("client");
-        let mut stream = client.runs(&query, None);
-        let (mut n, mut after_warm) = (0usize, 0);
-        while let Some(run) = stream.next().await {
-            run.expect("run");
-            n += 1;
-            if n == warm {
-                after_warm = peak_rss_kib().unwrap_or(0);
+        client.runs(&query, None).for_each(&mut count);
+    } else {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async {
+            let client = runs_async::Client::builder()
+                .api_key(KEY)
+                .base_url(base)
+                .proxy(Proxy::None)
+                .build()
+                .expect("client");
+            let mut stream = client.runs(&query, None);
+            while let Some(run) = stream.next().await {
+                count(run);
             }
-        }
-        (n, after_warm, peak_rss_kib().unwrap_or(0))
-    });
-    println!(
-        "| runs-async Stream | {n} | {after_warm} KiB | {end} KiB | {} KiB |",
-        end.saturating_sub(after_warm)
-    );
-    println!();
+        });
+    }
+    println!("{n} {after_warm} {}", peak_rss_kib().unwrap_or(0));
 }
 
 // ---------------------------------------------------------------------------------------------

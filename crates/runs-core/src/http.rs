@@ -216,21 +216,68 @@ mod http_crate {
         }
     }
 
+    const X_API_KEY: http::HeaderName = http::HeaderName::from_static(API_KEY_HEADER);
+
+    fn header_name(name: &'static str) -> Result<http::HeaderName, http::Error> {
+        Ok(match name {
+            API_KEY_HEADER => X_API_KEY,
+            "accept" => http::header::ACCEPT,
+            "user-agent" => http::header::USER_AGENT,
+            "content-type" => http::header::CONTENT_TYPE,
+            other => http::HeaderName::try_from(other)?,
+        })
+    }
+
     impl Request {
         /// The request as an `http::Request`, its body mapped by `body` (to `Bytes`, say).
         pub fn into_http<B>(self, body: impl FnOnce(Vec<u8>) -> B) -> Result<http::Request<B>, http::Error> {
-            let mut request = http::Request::builder()
-                .method(self.method.as_str())
-                .uri(self.url)
-                .body(body(self.body))?;
+            // Built part by part from constants rather than through `http::Request::builder()`,
+            // which parses the method and each header name again on every request.
+            let mut request = http::Request::new(body(self.body));
+            *request.method_mut() = match self.method {
+                Method::Get => http::Method::GET,
+                Method::Post => http::Method::POST,
+            };
+            *request.uri_mut() = http::Uri::try_from(self.url)?;
             let headers = request.headers_mut();
+            headers.reserve(self.headers.len());
             for &(name, ref value) in self.headers.iter() {
                 let mut value = http::HeaderValue::try_from(value.as_str())?;
                 // Marked sensitive, the key stays out of HPACK tables and `Debug` output.
                 value.set_sensitive(name == API_KEY_HEADER);
-                headers.append(name, value);
+                headers.append(header_name(name)?, value);
             }
             Ok(request)
         }
+    }
+}
+
+#[cfg(all(test, feature = "http"))]
+mod tests {
+    use crate::{Config, Operation, ProcessStage, StartRun};
+
+    #[test]
+    fn a_request_converts_to_http_with_the_key_marked_sensitive() {
+        let config = Config::builder()
+            .api_key("sk-1")
+            .base_url("https://api.test/v2")
+            .build()
+            .unwrap();
+        let start = StartRun::builder()
+            .agent_id("a")
+            .process_id("p")
+            .name("n")
+            .stage(ProcessStage::Draft)
+            .build()
+            .unwrap();
+        let request = start.request(&config).into_http(|b| b).unwrap();
+        assert_eq!(request.method(), http::Method::POST);
+        assert_eq!(request.uri(), "https://api.test/v2/runs");
+        let key = &request.headers()["x-api-key"];
+        assert!(key.is_sensitive());
+        assert_eq!(key, "sk-1");
+        assert_eq!(request.headers()["content-type"], "application/json");
+        assert!(!request.headers()["user-agent"].is_sensitive());
+        assert!(!format!("{request:?}").contains("sk-1"));
     }
 }

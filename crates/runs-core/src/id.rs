@@ -23,10 +23,13 @@ pub fn check_id(field: &str, value: &str) -> Result<(), FieldError> {
     if value.is_empty() {
         return Err(FieldError::new(field, Rule::Empty));
     }
-    for (position, ch) in value.chars().enumerate() {
-        if !(ch.is_ascii_alphanumeric() || ch == '-' || ch == '_') {
-            return Err(FieldError::new(field, Rule::InvalidChar { ch, position }));
-        }
+    // Bytes first: every id decoded from a response passes through here, and the common case is
+    // all-ASCII. Characters are only counted to name the position of a bad one.
+    let valid = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
+    if let Some(at) = value.bytes().position(|b| !valid(b)) {
+        let position = value[..at].chars().count();
+        let ch = value[at..].chars().next().unwrap_or(char::REPLACEMENT_CHARACTER);
+        return Err(FieldError::new(field, Rule::InvalidChar { ch, position }));
     }
     // Every character is ASCII here, so the byte length is the character count.
     if value.len() > ID_MAX_LEN {
