@@ -8,6 +8,7 @@ use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig, TlsProvider};
 pub(crate) fn agent(config: &Config) -> Result<ureq::Agent, Error> {
     let tls = TlsConfig::builder()
         .provider(TlsProvider::Rustls)
+        .unversioned_rustls_crypto_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
         .root_certs(root_certs(config.root_certificates())?)
         .build();
     let agent_config = ureq::Agent::config_builder()
@@ -39,12 +40,9 @@ fn proxy(proxy: &Proxy) -> Result<Option<ureq::Proxy>, Error> {
     }
 }
 
-/// Mozilla's roots, plus the configured PEM certificates when there are any. ureq trusts either
-/// its built-in roots or a given list, so the built-in ones come from `webpki-root-certs`.
+/// Mozilla's roots (from `webpki-root-certs`; ureq's own copy is not compiled in), plus the
+/// configured PEM certificates.
 fn root_certs(pems: &[Vec<u8>]) -> Result<RootCerts, Error> {
-    if pems.is_empty() {
-        return Ok(RootCerts::WebPki);
-    }
     let mut certs: Vec<Certificate<'static>> = webpki_root_certs::TLS_SERVER_ROOT_CERTS
         .iter()
         .map(|der| Certificate::from_der(der.as_ref()))
