@@ -10,3 +10,9 @@ pub mod fixed_server;
 pub mod fixture;
 pub mod measure;
 pub mod plain;
+
+// The README's examples are compiled with the tests, so the front page cannot drift from the API.
+// This package is the one that depends on every crate the README uses.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeExamples;
