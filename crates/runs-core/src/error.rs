@@ -63,7 +63,11 @@ impl Error {
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Api(e) => e.is_retryable(),
-            Error::Transport(e) => e.kind != TransportErrorKind::BodyTooLarge,
+            // A body over the cap or a refused redirect would come back the same way.
+            Error::Transport(e) => !matches!(
+                e.kind,
+                TransportErrorKind::BodyTooLarge | TransportErrorKind::Redirect
+            ),
             Error::DeadlineExceeded { .. } | Error::WaitTimedOut { .. } => true,
             _ => false,
         }
@@ -367,5 +371,20 @@ impl core::error::Error for TransportError {
         self.source
             .as_deref()
             .map(|e| e as &(dyn core::error::Error + 'static))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_failures_that_may_pass_later_are_retryable() {
+        let t = |kind| Error::Transport(TransportError::new(kind, Delivery::MaybeSent, "GET x"));
+        assert!(t(TransportErrorKind::Io).is_retryable());
+        assert!(t(TransportErrorKind::Timeout).is_retryable());
+        assert!(!t(TransportErrorKind::BodyTooLarge).is_retryable());
+        assert!(!t(TransportErrorKind::Redirect).is_retryable());
+        assert!(!Error::RepeatedToken { token: "t".into() }.is_retryable());
     }
 }
