@@ -252,8 +252,12 @@ fn async_section(base: &str, scale: usize) {
                 c.get().await;
             }
         }
-        for _ in 0..rounds {
-            for (i, c) in clients.iter().enumerate() {
+        for round in 0..rounds {
+            // The order rotates each round, so no client always runs first or right after
+            // another one.
+            for k in 0..clients.len() {
+                let i = (round + k) % clients.len();
+                let c = &clients[i];
                 for _ in 0..seq_per_round {
                     let start = Instant::now();
                     c.get().await;
@@ -354,13 +358,19 @@ fn blocking_section(base: &str, scale: usize) {
     let (mut raw_tput, mut sdk_tput) = (Vec::new(), Vec::new());
     latencies(200, raw);
     latencies(200, sdk_get);
-    for _ in 0..rounds {
-        let l = latencies(per_round, raw);
-        raw_tput.push(per_round as f64 / l.iter().sum::<Duration>().as_secs_f64());
-        raw_lat.extend(l);
-        let l = latencies(per_round, sdk_get);
-        sdk_tput.push(per_round as f64 / l.iter().sum::<Duration>().as_secs_f64());
-        sdk_lat.extend(l);
+    for round in 0..rounds {
+        // Alternate which client goes first, so neither always follows the other.
+        for k in 0..2 {
+            if (round + k) % 2 == 0 {
+                let l = latencies(per_round, raw);
+                raw_tput.push(per_round as f64 / l.iter().sum::<Duration>().as_secs_f64());
+                raw_lat.extend(l);
+            } else {
+                let l = latencies(per_round, sdk_get);
+                sdk_tput.push(per_round as f64 / l.iter().sum::<Duration>().as_secs_f64());
+                sdk_lat.extend(l);
+            }
+        }
     }
     let count = |f: &dyn Fn()| {
         let region = Region::new(GLOBAL);
