@@ -10,23 +10,16 @@
 
 use std::error::Error;
 
-use runs_blocking::{Client, ListRuns, ProcessStage, StartRun};
-use runs_emulator::{DEMO_AGENT, Emulator, HELLO_WORLD};
+use runs_blocking::{ListRuns, ProcessStage, StartRun};
+use runs_emulator::{DEMO_AGENT, HELLO_WORLD};
+
+mod support;
 
 fn main() -> Result<(), Box<dyn Error>> {
     let mut args = std::env::args().skip(1);
-    let (client, _emulator) = if std::env::var_os("RUNS_API_KEY").is_some() {
-        (Client::from_env()?.build()?, None)
-    } else {
-        let emulator = Emulator::builder().api_key("demo-key").start()?;
-        eprintln!(
-            "RUNS_API_KEY is not set: using an emulator at {}",
-            emulator.base_url()
-        );
-        let client = Client::builder()
-            .api_key("demo-key")
-            .base_url(emulator.base_url())
-            .build()?;
+    let (client, emulator) = support::client()?;
+    if emulator.is_some() {
+        // A fresh emulator has no runs: start a few to list.
         for n in 1..=25 {
             let start = StartRun::builder()
                 .agent_id(DEMO_AGENT)
@@ -36,8 +29,7 @@ fn main() -> Result<(), Box<dyn Error>> {
                 .build()?;
             client.start_run(&start)?;
         }
-        (client, Some(emulator))
-    };
+    }
     let agent = args.next().unwrap_or_else(|| DEMO_AGENT.into());
     let process = args.next().unwrap_or_else(|| HELLO_WORLD.into());
 

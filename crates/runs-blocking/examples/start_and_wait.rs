@@ -10,25 +10,14 @@
 
 use std::error::Error;
 
-use runs_blocking::{Client, ProcessStage, StartRun};
-use runs_emulator::{DEMO_AGENT, Emulator, HELLO_WORLD};
+use runs_blocking::{ProcessStage, StartRun};
+use runs_emulator::{DEMO_AGENT, HELLO_WORLD};
+
+mod support;
 
 fn main() -> Result<(), Box<dyn Error>> {
     let mut args = std::env::args().skip(1);
-    let (client, _emulator) = if std::env::var_os("RUNS_API_KEY").is_some() {
-        (Client::from_env()?.build()?, None)
-    } else {
-        let emulator = Emulator::builder().api_key("demo-key").start()?;
-        eprintln!(
-            "RUNS_API_KEY is not set: using an emulator at {}",
-            emulator.base_url()
-        );
-        let client = Client::builder()
-            .api_key("demo-key")
-            .base_url(emulator.base_url())
-            .build()?;
-        (client, Some(emulator))
-    };
+    let (client, _emulator) = support::client()?;
     let agent = args.next().unwrap_or_else(|| DEMO_AGENT.into());
     let process = args.next().unwrap_or_else(|| HELLO_WORLD.into());
 
