@@ -6,6 +6,7 @@
 //! target (see [`FromConfig`]), so every setting exists once, with one default, for both.
 
 use alloc::string::{String, ToString};
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::fmt;
 use core::marker::PhantomData;
@@ -204,7 +205,8 @@ pub struct Config {
     pub(crate) wait: WaitPolicy,
     pub(crate) max_body_bytes: usize,
     pub(crate) proxy: Proxy,
-    pub(crate) root_certificates: Vec<Vec<u8>>,
+    // Shared: listings and waits keep a clone of the config, and PEM files can be large.
+    pub(crate) root_certificates: Arc<[Vec<u8>]>,
     pub(crate) headers: crate::wire::Headers,
 }
 
@@ -576,7 +578,7 @@ impl<K, E, T: FromConfig> ConfigBuilder<K, E, T> {
             wait: self.wait,
             max_body_bytes: self.max_body_bytes,
             proxy: self.proxy,
-            root_certificates: self.root_certificates,
+            root_certificates: self.root_certificates.into(),
         })
     }
 }
