@@ -75,6 +75,11 @@ impl Stream for Runs {
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
         if this.fetching.is_none() {
+            // Runs of a page already fetched are handed out as they are: no future, no clone
+            // of the client, per run.
+            if let Some(ready) = this.listing.as_mut().and_then(Listing::poll_ready) {
+                return Poll::Ready(ready);
+            }
             let Some(mut listing) = this.listing.take() else {
                 return Poll::Ready(None);
             };

@@ -81,14 +81,8 @@ impl Paginator {
 
     /// What to do next: hand out a run, fetch a page, or stop.
     pub fn poll(&mut self) -> Step {
-        if self.max_items.is_some_and(|max| self.handed_out >= max) {
-            self.buffer.clear();
-            self.next = Next::End;
-            return Step::Done;
-        }
-        if let Some(run) = self.buffer.pop_front() {
-            self.handed_out += 1;
-            return Step::Item(run);
+        if let Some(step) = self.poll_ready() {
+            return step;
         }
         match &self.next {
             Next::Fetch(token) | Next::Awaiting(token) => {
@@ -107,6 +101,22 @@ impl Paginator {
             }
             Next::End => Step::Done,
         }
+    }
+
+    /// The next step if it needs no page: a run already fetched ([`Step::Item`]) or the end
+    /// ([`Step::Done`]). `None` when a page must be fetched first; [`poll`](Self::poll) then
+    /// says which.
+    pub fn poll_ready(&mut self) -> Option<Step> {
+        if self.max_items.is_some_and(|max| self.handed_out >= max) {
+            self.buffer.clear();
+            self.next = Next::End;
+            return Some(Step::Done);
+        }
+        if let Some(run) = self.buffer.pop_front() {
+            self.handed_out += 1;
+            return Some(Step::Item(run));
+        }
+        (self.next == Next::End).then_some(Step::Done)
     }
 
     /// Takes the page fetched for the last [`Step::Fetch`].
@@ -168,6 +178,20 @@ impl Listing {
             pages: Paginator::new(query, max_items),
             call: None,
             seed,
+        }
+    }
+
+    /// The next output if it needs no request (a run of a page already fetched, or the end),
+    /// without driving the machine; `None` when the next page must be fetched first. Lets a
+    /// transport hand out a page's runs without setting up any I/O for each.
+    pub fn poll_ready(&mut self) -> Option<Option<Result<Run, Error>>> {
+        if self.call.is_some() {
+            return None;
+        }
+        match self.pages.poll_ready()? {
+            Step::Item(run) => Some(Some(Ok(run))),
+            Step::Done => Some(None),
+            Step::Fetch(_) => None,
         }
     }
 
@@ -251,6 +275,39 @@ mod tests {
             resumed.handle_page(page(Some("t1"))),
             Err(Error::RepeatedToken { .. })
         ));
+    }
+
+    #[test]
+    fn runs_already_fetched_are_ready_without_a_request() {
+        let mut listing = Listing::new(
+            &crate::Config::builder()
+                .api_key("k")
+                .base_url("http://127.0.0.1:1/v2")
+                .build()
+                .unwrap(),
+            query(),
+            Some(2),
+            0,
+        );
+        assert!(listing.poll_ready().is_none(), "nothing fetched yet");
+        let Action::Send { .. } = listing.poll(Duration::ZERO) else {
+            panic!("expected a request")
+        };
+        let body = br#"{"items":[{"id":"r1","name":"n","agent_id":"a","process_id":"p","stage":"Draft","status":"Running","created_at":"2021-01-01T12:00:00"},{"id":"r2","name":"n","agent_id":"a","process_id":"p","stage":"Draft","status":"Running","created_at":"2021-01-01T12:00:00"}],"continuation_token":"t"}"#;
+        listing.handle_response(
+            Duration::ZERO,
+            Response {
+                status: 200,
+                headers: &[("a", "b")],
+                body,
+            },
+        );
+        assert!(
+            matches!(listing.poll(Duration::ZERO), Action::Done(Some(Ok(run))) if run.id.as_str() == "r1")
+        );
+        assert!(matches!(listing.poll_ready(), Some(Some(Ok(run))) if run.id.as_str() == "r2"));
+        // max_items reached: the end is known without asking for the next page.
+        assert!(matches!(listing.poll_ready(), Some(None)));
     }
 
     #[test]
