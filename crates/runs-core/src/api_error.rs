@@ -12,6 +12,8 @@ use core::fmt;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::error::one_line;
+
 /// The error body as the API documents it. Every field is optional on the way in.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ErrorBody {
@@ -46,7 +48,7 @@ impl ApiError {
             status,
             message: None,
             details: Vec::new(),
-            request_id: request_id.map(|s| truncate(s, 100)),
+            request_id: request_id.map(|s| one_line(s, 100)),
             snippet: None,
         };
         match serde_json::from_slice::<Value>(body) {
@@ -54,9 +56,9 @@ impl ApiError {
                 let message = map.get("message").and_then(Value::as_str);
                 let detail = map.get("detail");
                 match (message, detail) {
-                    (Some(m), _) => error.message = Some(truncate(m, 1000)),
+                    (Some(m), _) => error.message = Some(one_line(m, 1000)),
                     // FastAPI writes `{"detail": "text"}` or `{"detail": [ ... ]}`.
-                    (None, Some(Value::String(m))) => error.message = Some(truncate(m, 1000)),
+                    (None, Some(Value::String(m))) => error.message = Some(one_line(m, 1000)),
                     _ => {}
                 }
                 match map.get("details").or(detail) {
@@ -146,28 +148,14 @@ fn detail_line(detail: &Value) -> String {
         (None, Some(m)) => m,
         _ => detail.to_string(),
     };
-    truncate(&line, 300)
-}
-
-/// Cuts `s` to `max_chars` and turns control characters into spaces, so that whatever the
-/// server sent, an error prints as one line and cannot forge terminal output.
-fn truncate(s: &str, max_chars: usize) -> String {
-    let mut out: String = s
-        .chars()
-        .take(max_chars)
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    if s.chars().nth(max_chars).is_some() {
-        out.push('…');
-    }
-    out
+    one_line(&line, 300)
 }
 
 fn snippet(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
     // One line, so the error prints on one line whatever the page looked like.
     let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    truncate(&flat, SNIPPET_CHARS)
+    one_line(&flat, SNIPPET_CHARS)
 }
 
 fn reason(status: u16) -> &'static str {

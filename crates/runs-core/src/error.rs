@@ -110,7 +110,7 @@ impl fmt::Display for Error {
             Error::RepeatedToken { token } => write!(
                 f,
                 "the server repeated continuation token {:?}; stopped the listing rather than loop forever",
-                short(token)
+                one_line(token, 60)
             ),
             Error::WaitTimedOut {
                 run_id,
@@ -171,8 +171,19 @@ impl From<ConfigError> for Error {
     }
 }
 
-fn short(s: &str) -> String {
-    s.chars().take(60).collect()
+/// Server-sent text made fit for a one-line error: at most `max_chars` characters (then `…`),
+/// control characters turned into spaces, so whatever the server sent cannot break the line or
+/// forge terminal output.
+pub(crate) fn one_line(s: &str, max_chars: usize) -> String {
+    let mut out: String = s
+        .chars()
+        .take(max_chars)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if s.chars().nth(max_chars).is_some() {
+        out.push('…');
+    }
+    out
 }
 
 /// Prints a duration as seconds (`1.5s`), the way users give them on the command line.
@@ -230,16 +241,10 @@ pub struct DecodeError {
 
 impl DecodeError {
     pub(crate) fn new(what: &'static str, status: u16, error: &serde_json::Error) -> Self {
-        let mut detail = alloc::format!("{error}");
-        if detail.len() > 300 {
-            let cut = (0..=300).rev().find(|&i| detail.is_char_boundary(i)).unwrap_or(0);
-            detail.truncate(cut);
-            detail.push('…');
-        }
         Self {
             what,
             status,
-            detail,
+            detail: one_line(&alloc::format!("{error}"), 300),
             truncated: error.is_eof(),
         }
     }

@@ -5,7 +5,6 @@
 //! writes the service's own form back. The parser is a few dozen lines rather than a date-time
 //! dependency, because the crate must build without `std` and needs nothing beyond this one form.
 
-use alloc::string::String;
 use core::fmt;
 use core::str::FromStr;
 
@@ -219,14 +218,10 @@ impl<'de> Deserialize<'de> for Timestamp {
         parse(s.as_bytes()).ok_or_else(|| {
             serde::de::Error::custom(alloc::format!(
                 "invalid timestamp {:?}: expected {FORM}",
-                truncate(&s)
+                crate::error::one_line(&s, 40)
             ))
         })
     }
-}
-
-fn truncate(s: &str) -> String {
-    s.chars().take(40).collect()
 }
 
 #[cfg(test)]
