@@ -6,14 +6,15 @@
 //! target (see [`FromConfig`]), so every setting exists once, with one default, for both.
 
 use alloc::string::{String, ToString};
-use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::fmt;
 use core::marker::PhantomData;
 use core::str::FromStr;
 use core::time::Duration;
 
+use crate::connection::ConnectionPlan;
 use crate::error::{ConfigError, Error};
+use crate::proxy::{PROXY_ENV_VARS, Proxy, ProxyRules};
 use crate::retry::RetryPolicy;
 use crate::secret::ApiKey;
 use crate::typestate::{Missing, Set};
@@ -180,18 +181,6 @@ impl fmt::Display for BaseUrl {
     }
 }
 
-/// Which HTTP proxy to use.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum Proxy {
-    /// `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY` (either case), as curl reads them.
-    #[default]
-    FromEnv,
-    /// Connect directly, whatever the environment says.
-    None,
-    /// This proxy (`http://proxy.internal:3128`).
-    Url(String),
-}
-
 /// Everything a transport needs to know to call the API. Build one with [`Config::builder`].
 #[derive(Clone)]
 pub struct Config {
@@ -205,8 +194,7 @@ pub struct Config {
     pub(crate) wait: WaitPolicy,
     pub(crate) max_body_bytes: usize,
     pub(crate) proxy: Proxy,
-    // Shared: listings and waits keep a clone of the config, and PEM files can be large.
-    pub(crate) root_certificates: Arc<[Vec<u8>]>,
+    pub(crate) connection: ConnectionPlan,
     pub(crate) headers: crate::wire::Headers,
 }
 
@@ -223,7 +211,7 @@ impl fmt::Debug for Config {
             .field("wait", &self.wait)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("proxy", &self.proxy)
-            .field("root_certificates", &self.root_certificates.len())
+            .field("connection", &self.connection)
             .finish()
     }
 }
@@ -282,13 +270,14 @@ impl Config {
     pub fn max_body_bytes(&self) -> usize {
         self.max_body_bytes
     }
-    /// The proxy setting.
+    /// The proxy setting, as given; [`connection`](Self::connection) has what it resolved to.
     pub fn proxy(&self) -> &Proxy {
         &self.proxy
     }
-    /// Extra trusted root certificates (PEM), beside the built-in Mozilla roots.
-    pub fn root_certificates(&self) -> &[Vec<u8>] {
-        &self.root_certificates
+    /// How a transport connects to each origin: the proxy and the extra trusted roots, decided
+    /// when the configuration was built.
+    pub fn connection(&self) -> &ConnectionPlan {
+        &self.connection
     }
 }
 
@@ -353,7 +342,9 @@ pub struct ConfigBuilder<K, E, T> {
     max_body_bytes: usize,
     allow_insecure_http: bool,
     proxy: Proxy,
-    root_certificates: Vec<Vec<u8>>,
+    /// The proxy variables, when the builder came from [`ConfigBuilder::from_env_vars`].
+    proxy_env: Option<Vec<(&'static str, String)>>,
+    root_certificates: Vec<RootSource>,
     state: PhantomData<BuilderState<K, E, T>>,
 }
 
@@ -384,6 +375,7 @@ impl<T> ConfigBuilder<Missing, Missing, T> {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             allow_insecure_http: false,
             proxy: Proxy::default(),
+            proxy_env: None,
             root_certificates: Vec::new(),
             state: PhantomData,
         }
@@ -391,12 +383,19 @@ impl<T> ConfigBuilder<Missing, Missing, T> {
 
     /// A builder with the key and endpoint read through `var` (normally the process
     /// environment): `RUNS_API_KEY` (required), `RUNS_BASE_URL`, else `RUNS_REGION` (`us`,
-    /// `eu`, `uk`; default `us`).
+    /// `eu`, `uk`; default `us`). The proxy variables ([`PROXY_ENV_VARS`]) are read through
+    /// `var` too, for [`Proxy::FromEnv`]: a test can give a whole environment as a map.
     pub fn from_env_vars(var: impl Fn(&str) -> Option<String>) -> Result<ConfigBuilder<Set, Set, T>, Error> {
         let key = var("RUNS_API_KEY")
             .filter(|k| !k.is_empty())
             .ok_or_else(|| ConfigError::new("RUNS_API_KEY", "is not set; export your API key in it"))?;
-        let builder = Self::new().api_key(key);
+        let mut builder = Self::new().api_key(key);
+        builder.proxy_env = Some(
+            PROXY_ENV_VARS
+                .iter()
+                .filter_map(|&name| var(name).map(|value| (name, value)))
+                .collect(),
+        );
         match (
             var("RUNS_BASE_URL").filter(|u| !u.is_empty()),
             var("RUNS_REGION").filter(|r| !r.is_empty()),
@@ -442,6 +441,7 @@ impl<K, E, T> ConfigBuilder<K, E, T> {
             max_body_bytes: self.max_body_bytes,
             allow_insecure_http: self.allow_insecure_http,
             proxy: self.proxy,
+            proxy_env: self.proxy_env,
             root_certificates: self.root_certificates,
             state: PhantomData,
         }
@@ -521,9 +521,18 @@ impl<K, E, T> ConfigBuilder<K, E, T> {
     }
 
     /// Trusts the certificates in this PEM text as roots, beside the built-in ones (a test CA,
-    /// a corporate proxy's CA).
+    /// a corporate proxy's CA). Checked by `build()`, which names it `PEM number N` (the Nth
+    /// PEM given) in an error.
     pub fn add_root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
-        self.root_certificates.push(pem.into());
+        self.root_certificates.push(RootSource::Pem(pem.into()));
+        self
+    }
+
+    /// Trusts the certificates in the PEM file at `path` as roots. The file is read by
+    /// `build()`, whose error names the path (and the bad block, if one is).
+    #[cfg(feature = "std")]
+    pub fn add_root_certificates_file(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.root_certificates.push(RootSource::File(path.into()));
         self
     }
 }
@@ -552,10 +561,15 @@ impl<K, E, T: FromConfig> ConfigBuilder<K, E, T> {
             )
             .into());
         }
-        if let Proxy::Url(p) = &self.proxy {
-            BaseUrl::parse(p).map_err(|_| {
-                ConfigError::new("proxy", alloc::format!("{p:?} is not an http:// or https:// URL"))
-            })?;
+        let proxies = match &self.proxy_env {
+            Some(env) => ProxyRules::resolve(&self.proxy, |name| {
+                env.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone())
+            }),
+            None => ProxyRules::resolve(&self.proxy, process_env),
+        }?;
+        let mut roots = Vec::new();
+        for (n, source) in self.root_certificates.iter().enumerate() {
+            roots.extend(source.certificates(n + 1)?);
         }
         if self.user_agent.bytes().any(|b| b.is_ascii_control()) {
             return Err(ConfigError::new("user_agent", "must not contain control characters").into());
@@ -578,8 +592,43 @@ impl<K, E, T: FromConfig> ConfigBuilder<K, E, T> {
             wait: self.wait,
             max_body_bytes: self.max_body_bytes,
             proxy: self.proxy,
-            root_certificates: self.root_certificates.into(),
+            connection: ConnectionPlan::new(proxies, roots),
         })
+    }
+}
+
+/// Where extra roots come from; read and parsed by `build()`.
+enum RootSource {
+    Pem(Vec<u8>),
+    #[cfg(feature = "std")]
+    File(std::path::PathBuf),
+}
+
+impl RootSource {
+    fn certificates(&self, number: usize) -> Result<Vec<rustls_pki_types::CertificateDer<'static>>, ConfigError> {
+        match self {
+            RootSource::Pem(pem) => crate::roots::parse_pem(&alloc::format!("PEM number {number}"), pem),
+            #[cfg(feature = "std")]
+            RootSource::File(path) => {
+                let pem = std::fs::read(path).map_err(|e| {
+                    ConfigError::new("root_certificates", alloc::format!("cannot read {}: {e}", path.display()))
+                })?;
+                crate::roots::parse_pem(&path.display().to_string(), &pem)
+            }
+        }
+    }
+}
+
+/// The process environment, where there is one.
+fn process_env(name: &str) -> Option<String> {
+    #[cfg(feature = "std")]
+    {
+        std::env::var(name).ok()
+    }
+    #[cfg(not(feature = "std"))]
+    {
+        let _ = name;
+        None
     }
 }
 

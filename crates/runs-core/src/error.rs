@@ -91,21 +91,16 @@ impl fmt::Display for Error {
             Error::Api(e) => fmt::Display::fmt(e, f),
             Error::Decode(e) => fmt::Display::fmt(e, f),
             Error::Transport(e) => fmt::Display::fmt(e, f),
+            // The last error is the source, not part of this text: a chain printer shows it.
             Error::DeadlineExceeded {
-                deadline,
-                attempts,
-                last,
+                deadline, attempts, ..
             } => {
                 write!(
                     f,
                     "gave up after {} ({attempts} attempt{}): the deadline passed",
                     Seconds(*deadline),
                     if *attempts == 1 { "" } else { "s" }
-                )?;
-                if let Some(last) = last {
-                    write!(f, "; last error: {last}")?;
-                }
-                Ok(())
+                )
             }
             Error::RepeatedToken { token } => write!(
                 f,
@@ -127,14 +122,18 @@ impl fmt::Display for Error {
     }
 }
 
+// The variants that wrap another error are transparent: they display as the error they hold,
+// so they return *its* source, not the error itself, and a chain printer (anyhow's `{:#}`)
+// says each thing once. `DeadlineExceeded` says its own thing and gives the last error as
+// its source.
 impl core::error::Error for Error {
     fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
         match self {
-            Error::Invalid(e) => Some(e),
-            Error::Config(e) => Some(e),
-            Error::Api(e) => Some(e),
-            Error::Decode(e) => Some(e),
-            Error::Transport(e) => Some(e),
+            Error::Invalid(e) => core::error::Error::source(e),
+            Error::Config(e) => core::error::Error::source(e),
+            Error::Api(e) => core::error::Error::source(e),
+            Error::Decode(e) => core::error::Error::source(e),
+            Error::Transport(e) => core::error::Error::source(e),
             Error::DeadlineExceeded { last: Some(e), .. } => Some(&**e),
             _ => None,
         }
@@ -364,9 +363,7 @@ impl fmt::Display for TransportError {
         if !self.context.is_empty() {
             write!(f, " ({})", self.context)?;
         }
-        if let Some(source) = &self.source {
-            write!(f, ": {source}")?;
-        }
+        // The cause is the source, for a chain printer to show once.
         Ok(())
     }
 }

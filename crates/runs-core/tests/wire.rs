@@ -56,7 +56,7 @@ fn the_key_appears_only_in_its_header() {
 }
 
 #[test]
-fn display_of_every_error_kind() {
+fn every_error_kind_reads_once_as_a_chain() {
     let invalid = StartRun::builder()
         .agent_id("bad id")
         .process_id("p".repeat(27))
@@ -90,6 +90,16 @@ fn display_of_every_error_kind() {
             attempts: 3,
             last: Some(Box::new(ApiError::new(503, "busy").into())),
         },
+        Error::DeadlineExceeded {
+            deadline: Duration::from_secs(2),
+            attempts: 1,
+            last: Some(Box::new(
+                TransportError::new(TransportErrorKind::Timeout, Delivery::MaybeSent, "GET http://127.0.0.1:9/v2/runs/r1")
+                    .with_source(std::io::Error::new(std::io::ErrorKind::TimedOut, "no whole response within 2s"))
+                    .into(),
+            )),
+        },
+        Error::DeadlineExceeded { deadline: Duration::from_secs(1), attempts: 0, last: None },
         Error::RepeatedToken { token: "abc".into() },
         Error::WaitTimedOut {
             run_id: "r1".parse().unwrap(),
@@ -98,8 +108,24 @@ fn display_of_every_error_kind() {
         },
     ];
     let text: Vec<String> = errors
-        .iter()
-        .map(|e| format!("{e}\n  retryable: {}", e.is_retryable()))
+        .into_iter()
+        .map(|e| {
+            let retryable = e.is_retryable();
+            assert_each_fact_once(&e);
+            // Printed as anyhow prints a chain with `{:#}`: each error, then its sources.
+            format!("{:#}\n  retryable: {retryable}", anyhow::Error::from(e))
+        })
         .collect();
     insta::assert_snapshot!(text.join("\n"));
+}
+
+/// No error in the chain repeats what its source says (the API guidelines' rule: a wrapper
+/// displays its cause or returns it from `source()`, never both).
+fn assert_each_fact_once(error: &(dyn std::error::Error + 'static)) {
+    let mut outer = error;
+    while let Some(inner) = outer.source() {
+        let (o, i) = (outer.to_string(), inner.to_string());
+        assert!(!o.contains(&i), "{o:?} repeats its source {i:?}");
+        outer = inner;
+    }
 }

@@ -196,6 +196,15 @@ pub fn drive<M: Machine>(
 pub fn show_result<T>(r: &Result<T, runs_core::Error>, ok: impl Fn(&T) -> String) -> String {
     match r {
         Ok(v) => format!("Ok({})", ok(v)),
-        Err(e) => format!("Err({e})"),
+        Err(e) => {
+            // The whole chain, as anyhow's `{:#}` would print it.
+            let mut text = e.to_string();
+            let mut source = std::error::Error::source(e);
+            while let Some(s) = source {
+                text.push_str(&format!(": {s}"));
+                source = s.source();
+            }
+            format!("Err({text})")
+        }
     }
 }
