@@ -17,7 +17,7 @@ use futures_util::StreamExt;
 use http_body_util::{BodyExt, Empty};
 use runs_benches::measure::{latencies, median, median_f64, peak_rss_kib, percentile};
 use runs_benches::plain::PlainRun;
-use runs_core::{ListRuns, Proxy, RunId};
+use runs_core::{ListRuns, RunId};
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 
 #[global_allocator]
@@ -120,7 +120,6 @@ fn serve_emulator() {
                 let client = runs_blocking::Client::builder()
                     .api_key(KEY)
                     .base_url(emulator.base_url())
-                    .proxy(Proxy::None)
                     .build()
                     .expect("client");
                 for _ in 0..PAGED_RUNS / 4 {
@@ -217,7 +216,6 @@ fn async_clients(base: &str) -> Vec<AsyncClient> {
     let sdk = runs_async::Client::builder()
         .api_key(KEY)
         .base_url(base)
-        .proxy(Proxy::None)
         .build()
         .expect("runs-async client");
     let hyper = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
@@ -333,7 +331,6 @@ fn blocking_section(base: &str, scale: usize) {
     let sdk = runs_blocking::Client::builder()
         .api_key(KEY)
         .base_url(base)
-        .proxy(Proxy::None)
         .build()
         .expect("runs-blocking client");
     let id: RunId = RUN_ID.parse().expect("id");
@@ -460,7 +457,6 @@ fn page(mode: &str, base: &str) {
         let client = runs_blocking::Client::builder()
             .api_key(KEY)
             .base_url(base)
-            .proxy(Proxy::None)
             .build()
             .expect("client");
         client.runs(&query, None).for_each(&mut count);
@@ -473,7 +469,6 @@ fn page(mode: &str, base: &str) {
             let client = runs_async::Client::builder()
                 .api_key(KEY)
                 .base_url(base)
-                .proxy(Proxy::None)
                 .build()
                 .expect("client");
             let mut stream = client.runs(&query, None);

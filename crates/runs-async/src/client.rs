@@ -1,20 +1,22 @@
 //! The client: the operations of the Runs API, each a runs-core machine driven over hyper.
+//!
+//! The operations themselves (and their docs) are runs-core's `client_surface!`, expanded here
+//! as async code by `maybe_async::must_be_async`; the same definition is blocking in
+//! runs-blocking. What is written here is what only this transport has: the pooled hyper
+//! client, and the loop that drives a machine with tokio's clock and sleep.
 
 use std::fmt;
 use std::sync::Arc;
 
 use hyper_util::client::legacy;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
-use runs_core::{
-    Call, Config, ConfigBuilder, Error, FromConfig, GetRun, ListPage, ListRuns, Machine, Missing, Run, RunId,
-    RunPage, RunStatus, Set, StartRun, Wait, WaitPolicy, drive, random_seed,
-};
+use runs_core::{Config, Error, Machine, drive};
 use tokio::time::Instant;
 
 use crate::connect::{Connector, Route};
 use crate::exchange::{Exchange, MAX_IN_FLIGHT, POOL_IDLE_TIMEOUT};
 use crate::listing::Runs;
-use crate::{proxy, tls};
+use crate::tls;
 
 /// An async client of the Runs API.
 ///
@@ -56,15 +58,16 @@ impl fmt::Debug for Client {
     }
 }
 
+runs_core::client_surface!(maybe_async::must_be_async);
+
 impl Client {
     /// A client for a checked configuration.
     ///
-    /// Fails with [`Error::Config`] when an extra root certificate is not usable PEM, or when
-    /// the proxy chosen for the base URL is not an `http://` proxy. Needs no runtime: nothing
-    /// connects until the first call.
+    /// Fails with [`Error::Config`] when rustls cannot use an extra root certificate. Needs no
+    /// runtime: nothing connects until the first call.
     pub fn new(config: Config) -> Result<Self, Error> {
         let tls = tls::client_config(&config)?;
-        let route = Route::new(proxy::proxy_for(&config)?);
+        let route = Route::new(config.connection().clone());
         let https = hyper_rustls::HttpsConnectorBuilder::new()
             .with_tls_config(tls)
             .https_or_http()
@@ -82,22 +85,13 @@ impl Client {
         })
     }
 
-    /// The configuration builder with this client as its target: set the key and an endpoint,
-    /// then `.build()` gives a `Client`. Every setting (timeouts, retries, proxy, roots) is
-    /// runs-core's [`ConfigBuilder`].
-    pub fn builder() -> ConfigBuilder<Missing, Missing, Client> {
-        ConfigBuilder::new()
-    }
-
-    /// The builder with the key and endpoint read from `RUNS_API_KEY` and `RUNS_BASE_URL` (or
-    /// `RUNS_REGION`); see [`ConfigBuilder::from_env`].
-    pub fn from_env() -> Result<ConfigBuilder<Set, Set, Client>, Error> {
-        ConfigBuilder::from_env()
-    }
-
-    /// The configuration.
-    pub fn config(&self) -> &Config {
+    fn config_ref(&self) -> &Config {
         &self.shared.config
+    }
+
+    /// Drives a machine to its end with a fresh clock.
+    async fn execute<M: Machine + Send>(&self, machine: &mut M) -> M::Output {
+        self.drive(machine, Instant::now()).await
     }
 
     /// Drives `machine` until it is done: the transport's one loop. `start` is the machine's
@@ -111,91 +105,12 @@ impl Client {
             sleep(delay) => tokio::time::sleep(delay).await,
         )
     }
-
-    /// Gets a run by id (`GET /runs/{run_id}`), retrying as the retry policy allows.
-    pub async fn get_run(&self, run_id: &RunId) -> Result<Run, Error> {
-        let mut call = Call::new(self.config(), GetRun(run_id.clone()), random_seed());
-        self.drive(&mut call, Instant::now()).await
-    }
-
-    /// Starts a run (`POST /runs`).
-    ///
-    /// The API has no idempotency key, so the request is sent again only when it provably
-    /// never reached the server, or when the server answered 429 or 503 with `Retry-After`.
-    pub async fn start_run(&self, start: &StartRun) -> Result<Run, Error> {
-        let mut call = Call::new(self.config(), start.clone(), random_seed());
-        self.drive(&mut call, Instant::now()).await
-    }
-
-    /// One page of runs (`GET /runs`); pass the page's `continuation_token` back in the query
-    /// for the next one, or use [`runs`](Self::runs) to walk them all.
-    pub async fn list_runs(&self, query: &ListRuns) -> Result<RunPage, Error> {
-        let mut call = Call::new(self.config(), ListPage(query.clone()), random_seed());
-        self.drive(&mut call, Instant::now()).await
-    }
-
-    /// Every run of `query`, page after page, at most `max_items` of them (`None`: all); see
-    /// [`Runs`].
-    pub fn runs(&self, query: &ListRuns, max_items: Option<u64>) -> Runs {
-        Runs::new(self.clone(), query.clone(), max_items)
-    }
-
-    /// Waits for a run to reach a terminal status (`Succeeded`, `Failed`, `Cancelled`,
-    /// `TimedOut`), polling it on the configured [`WaitPolicy`]. A terminal status is returned
-    /// as `Ok`: check [`RunStatus::is_success`](runs_core::RunStatus::is_success).
-    ///
-    /// Ends with [`Error::WaitTimedOut`] when the policy's timeout passes first. Dropping the
-    /// future stops the polling.
-    pub async fn wait_for_run(&self, run_id: &RunId) -> Result<Run, Error> {
-        self.wait_for_run_with(run_id, self.config().wait_policy().clone())
-            .await
-    }
-
-    /// [`wait_for_run`](Self::wait_for_run) on another schedule than the configured one.
-    pub async fn wait_for_run_with(&self, run_id: &RunId, policy: WaitPolicy) -> Result<Run, Error> {
-        let mut wait = Wait::new(self.config(), run_id.clone(), policy, random_seed());
-        self.drive(&mut wait, Instant::now()).await
-    }
-
-    /// [`wait_for_run_with`](Self::wait_for_run_with), calling `on_status` with each status a
-    /// poll sees before the run is terminal, once per change (for a progress display).
-    pub async fn wait_for_run_observed(
-        &self,
-        run_id: &RunId,
-        policy: WaitPolicy,
-        on_status: impl FnMut(&RunStatus) + Send,
-    ) -> Result<Run, Error> {
-        let mut wait = Wait::new(self.config(), run_id.clone(), policy, random_seed()).observed(on_status);
-        self.drive(&mut wait, Instant::now()).await
-    }
-
-    /// Starts a run and waits for it to finish, on the configured wait policy.
-    ///
-    /// If the wait fails, the error does not carry the new run's id (except
-    /// [`Error::WaitTimedOut`]); call [`start_run`](Self::start_run) then
-    /// [`wait_for_run`](Self::wait_for_run) to keep it.
-    pub async fn start_and_wait(&self, start: &StartRun) -> Result<Run, Error> {
-        self.start_and_wait_with(start, self.config().wait_policy().clone())
-            .await
-    }
-
-    /// [`start_and_wait`](Self::start_and_wait) on another schedule than the configured one.
-    pub async fn start_and_wait_with(&self, start: &StartRun, policy: WaitPolicy) -> Result<Run, Error> {
-        let started = self.start_run(start).await?;
-        self.wait_for_run_with(&started.id, policy).await
-    }
-}
-
-/// What lets [`Client::builder`] build a client.
-impl FromConfig for Client {
-    fn from_config(config: Config) -> Result<Self, Error> {
-        Client::new(config)
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use runs_core::{ListRuns, RunId, StartRun};
 
     fn assert_send<T: Send>(_: &T) {}
     fn assert_send_sync_clone<T: Send + Sync + Clone + 'static>() {}

@@ -14,12 +14,13 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use http::Uri;
+use std::sync::Arc;
+
+use http::{HeaderValue, Uri};
 use hyper_rustls::{HttpsConnector, MaybeHttpsStream};
 use hyper_util::client::legacy::connect::proxy::Tunnel;
-use hyper_util::client::proxy::matcher::Intercept;
 use hyper_util::rt::TokioIo;
-use runs_core::{BoxError, TransportErrorKind};
+use runs_core::{BoxError, ConnectionPlan, ProxyEndpoint, TransportErrorKind};
 use tokio::net::TcpStream;
 use tower_service::Service;
 
@@ -110,16 +111,23 @@ fn host_and_port(uri: &Uri) -> Result<(String, u16), ConnectFailure> {
 }
 
 /// Resolves the host and opens a TCP connection to the first address that accepts, directly or
-/// through a `CONNECT` tunnel when the configuration names a proxy for the API.
+/// through a `CONNECT` tunnel when runs-core's connection plan names a proxy for the origin.
 #[derive(Debug, Clone)]
 pub(crate) struct Route {
-    proxy: Option<Intercept>,
+    /// `None`: always direct (the hop to a proxy itself).
+    plan: Option<Arc<ConnectionPlan>>,
 }
 
 impl Route {
-    /// Connects through `proxy`, or directly when it is `None`.
-    pub(crate) fn new(proxy: Option<Intercept>) -> Self {
-        Self { proxy }
+    /// Connects as `plan` says for each origin.
+    pub(crate) fn new(plan: ConnectionPlan) -> Self {
+        Self {
+            plan: Some(Arc::new(plan)),
+        }
+    }
+
+    fn direct() -> Self {
+        Self { plan: None }
     }
 }
 
@@ -133,27 +141,50 @@ impl Service<Uri> for Route {
     }
 
     fn call(&mut self, dst: Uri) -> Self::Future {
-        let Some(proxy) = &self.proxy else {
+        let (host, port) = match host_and_port(&dst) {
+            Ok(target) => target,
+            Err(e) => return Box::pin(async { Err(e) }),
+        };
+        let https = dst.scheme_str() != Some("http");
+        let Some(proxy) = self
+            .plan
+            .as_ref()
+            .and_then(|plan| plan.proxy_for(https, &host, port))
+        else {
             return Box::pin(open_tcp(dst));
         };
-        // The hop to the proxy itself is a direct connection.
-        let mut tunnel = Tunnel::new(proxy.uri().clone(), Route::new(None));
-        if let Some(auth) = proxy.basic_auth() {
-            tunnel = tunnel.with_auth(auth.clone());
-        }
+        let tunnel = proxy_tunnel(proxy);
         Box::pin(async move {
             // The tunnel reads the port from the URI and assumes 443 when there is none.
-            let (host, port) = host_and_port(&dst)?;
-            let scheme = dst.scheme_str().unwrap_or("https");
+            let scheme = if https { "https" } else { "http" };
             let target: Uri = format!("{scheme}://{}:{port}", bracket(&host))
                 .parse()
                 .map_err(|e| ConnectFailure::new(TransportErrorKind::Proxy, e))?;
-            tunnel
+            tunnel?
                 .call(target)
                 .await
                 .map_err(|e| ConnectFailure::new(TransportErrorKind::Proxy, e))
         })
     }
+}
+
+/// A `CONNECT` tunnel through `proxy`, its credentials (if any) marked sensitive.
+fn proxy_tunnel(proxy: &ProxyEndpoint) -> Result<Tunnel<Route>, ConnectFailure> {
+    let fail = |e: &dyn fmt::Display| {
+        ConnectFailure::new(
+            TransportErrorKind::Proxy,
+            format!("the proxy {proxy} is unusable: {e}"),
+        )
+    };
+    let uri: Uri = proxy.url().parse().map_err(|e| fail(&e))?;
+    // The hop to the proxy itself is a direct connection.
+    let mut tunnel = Tunnel::new(uri, Route::direct());
+    if let Some(authorization) = proxy.authorization() {
+        let mut value = HeaderValue::from_str(authorization).map_err(|_| fail(&"bad credentials"))?;
+        value.set_sensitive(true);
+        tunnel = tunnel.with_auth(value);
+    }
+    Ok(tunnel)
 }
 
 fn bracket(host: &str) -> String {

@@ -62,7 +62,6 @@ mod client;
 mod connect;
 mod exchange;
 mod listing;
-mod proxy;
 mod tls;
 
 pub use client::Client;

@@ -1,16 +1,37 @@
 //! The one `ureq::Agent` a client sends through, configured from a runs-core [`Config`].
+//!
+//! Nothing is decided here: the proxy and the extra roots are runs-core's
+//! [`ConnectionPlan`](runs_core::ConnectionPlan), mapped onto ureq's settings.
 
-use runs_core::{Config, ConfigError, Error, Proxy};
-use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig, TlsProvider};
+use runs_core::{Config, ConfigError, Error, ProxyEndpoint};
+use ureq::tls::{Certificate, RootCerts, TlsConfig, TlsProvider};
 
 /// An agent that leaves every decision to runs-core: 4xx and 5xx come back as responses with
 /// their bodies, redirects come back unfollowed, and each request gets its own timeout.
 pub(crate) fn agent(config: &Config) -> Result<ureq::Agent, Error> {
+    let plan = config.connection();
+    // Mozilla's roots (from `webpki-root-certs`; ureq's own copy is not compiled in), then the
+    // plan's.
+    let roots: Vec<Certificate<'static>> = webpki_root_certs::TLS_SERVER_ROOT_CERTS
+        .iter()
+        .map(|der| Certificate::from_der(der.as_ref()))
+        .chain(
+            plan.root_certificates()
+                .map(|der| Certificate::from_der(der).to_owned()),
+        )
+        .collect();
     let tls = TlsConfig::builder()
         .provider(TlsProvider::Rustls)
         .unversioned_rustls_crypto_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
-        .root_certs(root_certs(config.root_certificates())?)
+        .root_certs(RootCerts::from(roots))
         .build();
+    // Every request of the client goes to its base URL's origin (runs-core follows redirects
+    // only within it), so the agent carries that origin's proxy.
+    let base = config.base_url();
+    let proxy = plan
+        .proxy_for(base.is_https(), base.host(), base.port())
+        .map(proxy)
+        .transpose()?;
     let agent_config = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .max_redirects(0)
@@ -20,7 +41,7 @@ pub(crate) fn agent(config: &Config) -> Result<ureq::Agent, Error> {
         .user_agent(config.user_agent())
         .accept("")
         .tls_config(tls)
-        .proxy(proxy(config.proxy())?)
+        .proxy(proxy)
         .build();
     Ok(ureq::Agent::with_parts(
         agent_config,
@@ -29,72 +50,50 @@ pub(crate) fn agent(config: &Config) -> Result<ureq::Agent, Error> {
     ))
 }
 
-fn proxy(proxy: &Proxy) -> Result<Option<ureq::Proxy>, Error> {
-    match proxy {
-        Proxy::FromEnv => Ok(ureq::Proxy::try_from_env()),
-        Proxy::None => Ok(None),
-        // The URL is not repeated: a proxy URL may carry credentials.
-        Proxy::Url(url) => ureq::Proxy::new(url)
-            .map(Some)
-            .map_err(|_| ConfigError::new("proxy", "is not a proxy URL ureq can use").into()),
+/// The plan's proxy as ureq's: an HTTP `CONNECT` proxy, with its credentials.
+fn proxy(endpoint: &ProxyEndpoint) -> Result<ureq::Proxy, Error> {
+    let host = endpoint.host();
+    let host = if host.contains(':') {
+        format!("[{host}]")
+    } else {
+        host.to_owned()
+    };
+    let mut builder = ureq::Proxy::builder(ureq::ProxyProtocol::Http)
+        .host(&host)
+        .port(endpoint.port());
+    if let Some((username, password)) = endpoint.credentials() {
+        builder = builder.username(username).password(password);
     }
-}
-
-/// Mozilla's roots (from `webpki-root-certs`; ureq's own copy is not compiled in), plus the
-/// configured PEM certificates.
-fn root_certs(pems: &[Vec<u8>]) -> Result<RootCerts, Error> {
-    let mut certs: Vec<Certificate<'static>> = webpki_root_certs::TLS_SERVER_ROOT_CERTS
-        .iter()
-        .map(|der| Certificate::from_der(der.as_ref()))
-        .collect();
-    for (n, pem) in pems.iter().enumerate() {
-        let before = certs.len();
-        for item in ureq::tls::parse_pem(pem) {
-            let item = item.map_err(|e| {
-                ConfigError::new(
-                    "root_certificates",
-                    format!("root certificate PEM number {} does not parse: {e}", n + 1),
-                )
-            })?;
-            if let PemItem::Certificate(cert) = item {
-                certs.push(cert);
-            }
-        }
-        if certs.len() == before {
-            return Err(ConfigError::new(
-                "root_certificates",
-                format!("root certificate PEM number {} holds no certificate", n + 1),
-            )
-            .into());
-        }
-    }
-    Ok(RootCerts::from(certs))
+    // runs-core has checked the URL; the proxy is named without its credentials.
+    builder
+        .build()
+        .map_err(|_| ConfigError::new("proxy", format!("ureq cannot use the proxy {endpoint}")).into())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn builder() -> runs_core::ConfigBuilder<runs_core::Set, runs_core::Set, Config> {
-        Config::builder().api_key("k").base_url("https://127.0.0.1:1/v2")
-    }
-
     #[test]
-    fn a_pem_with_no_certificate_is_a_config_error() {
-        let config = builder().add_root_certificate_pem("not a pem").build().unwrap();
-        let error = agent(&config).unwrap_err();
-        assert!(error.to_string().contains("root_certificates"), "{error}");
-    }
-
-    #[test]
-    fn default_and_explicit_proxies_build() {
-        for proxy in [
-            Proxy::FromEnv,
-            Proxy::None,
-            Proxy::Url("http://127.0.0.1:3128".into()),
-        ] {
-            let config = builder().proxy(proxy).build().unwrap();
-            assert!(agent(&config).is_ok());
-        }
+    fn a_proxy_with_credentials_maps_onto_ureq_with_them() {
+        let config = Config::builder()
+            .api_key("k")
+            .base_url("https://api.example.com/v2")
+            .proxy(runs_core::Proxy::Url(
+                "http://us%40er:p%40ss@proxy.corp:3128".into(),
+            ))
+            .build()
+            .unwrap();
+        let endpoint = config
+            .connection()
+            .proxy_for(true, "api.example.com", 443)
+            .unwrap();
+        let proxy = proxy(endpoint).unwrap();
+        assert_eq!((proxy.host(), proxy.port()), ("proxy.corp", 3128));
+        assert_eq!(
+            (proxy.username(), proxy.password()),
+            (Some("us@er"), Some("p@ss"))
+        );
+        assert!(agent(&config).is_ok());
     }
 }

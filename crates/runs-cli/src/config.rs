@@ -1,7 +1,6 @@
 //! From the global options to a blocking client, through runs-core's `ConfigBuilder`.
 
-use runs_blocking::{Client, Proxy, RetryPolicy};
-use runs_core::BaseUrl;
+use runs_blocking::{Client, RetryPolicy};
 
 use crate::cli::Global;
 use crate::exit::Failure;
@@ -9,7 +8,8 @@ use crate::exit::Failure;
 /// A client for the endpoint, key and timeouts the global options give.
 ///
 /// Fails with a usage error (exit 2) when there is no key, the base URL or a timeout is
-/// unusable, or the CA file cannot be read; no request is sent in any case.
+/// unusable, or the CA file cannot be read or holds no usable certificate; no request is sent
+/// in any case.
 pub fn client(global: &Global) -> Result<Client, Failure> {
     let key = global
         .api_key
@@ -17,16 +17,9 @@ pub fn client(global: &Global) -> Result<Client, Failure> {
         .filter(|k| !k.is_empty())
         .ok_or_else(|| Failure::usage("no API key: pass --api-key KEY or set RUNS_API_KEY"))?;
     let builder = Client::builder().api_key(key);
+    // Proxies are the library's rules (a loopback base URL is always reached directly).
     let mut builder = match &global.base_url {
-        Some(url) => {
-            // Nothing on the network can reach this machine's loopback for us: a proxy from
-            // the environment would only get in the way of a local emulator.
-            if BaseUrl::parse(url).is_ok_and(|u| u.is_loopback()) {
-                builder.base_url(url).proxy(Proxy::None)
-            } else {
-                builder.base_url(url)
-            }
-        }
+        Some(url) => builder.base_url(url),
         None => builder.region(global.region.into()),
     };
     for (flag, value) in [
@@ -47,9 +40,8 @@ pub fn client(global: &Global) -> Result<Client, Failure> {
         builder = builder.retry_policy(RetryPolicy::default().max_attempts(attempts));
     }
     if let Some(path) = &global.ca_cert {
-        let pem = std::fs::read(path)
-            .map_err(|e| Failure::usage(format!("cannot read --ca-cert {}: {e}", path.display())))?;
-        builder = builder.add_root_certificate_pem(pem);
+        // Read and checked by build(), whose error names the file and any bad block.
+        builder = builder.add_root_certificates_file(path);
     }
     Ok(builder.build()?)
 }

@@ -103,20 +103,28 @@ impl fmt::Display for Failure {
                     .unwrap_or(&text);
                 write!(f, "invalid {}: {reason}", flag_for(e.setting()))
             }
-            Failure::Sdk(e) => write!(f, "{e}"),
+            // After a deadline, what follows is the last attempt's error.
+            Failure::Sdk(e @ Error::DeadlineExceeded { .. }) => write_chain(f, e, "; last error: "),
+            Failure::Sdk(e) => write_chain(f, e, ": "),
             Failure::RunEnded(run) => write!(f, "run {} ended {}", run.id, run.status),
-            Failure::Emulator(e) => {
-                write!(f, "{e}")?;
-                let mut source = std::error::Error::source(e);
-                while let Some(s) = source {
-                    write!(f, ": {s}")?;
-                    source = s.source();
-                }
-                Ok(())
-            }
+            Failure::Emulator(e) => write_chain(f, e, ": "),
             Failure::Output(e) => write!(f, "cannot write the output: {e}"),
         }
     }
+}
+
+/// `error` and its sources on one line, each said once (the library's errors never repeat
+/// their source), `first` between the error and its first source and `: ` after that.
+fn write_chain(f: &mut fmt::Formatter<'_>, error: &dyn std::error::Error, first: &str) -> fmt::Result {
+    write!(f, "{error}")?;
+    let mut joiner = first;
+    let mut source = error.source();
+    while let Some(s) = source {
+        write!(f, "{joiner}{s}")?;
+        joiner = ": ";
+        source = s.source();
+    }
+    Ok(())
 }
 
 impl From<Error> for Failure {

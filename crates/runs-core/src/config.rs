@@ -161,6 +161,15 @@ impl BaseUrl {
             })
     }
 
+    /// The port: the one given, else 443 for `https` and 80 for `http`.
+    pub fn port(&self) -> u16 {
+        self.url[self.host_end..]
+            .strip_prefix(':')
+            .and_then(|rest| rest.split('/').next())
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(if self.https { 443 } else { 80 })
+    }
+
     /// `scheme://host[:port]`: what a redirect must keep for the key to follow it.
     pub fn origin(&self) -> &str {
         let after_host = &self.url[self.host_end..];
@@ -605,13 +614,19 @@ enum RootSource {
 }
 
 impl RootSource {
-    fn certificates(&self, number: usize) -> Result<Vec<rustls_pki_types::CertificateDer<'static>>, ConfigError> {
+    fn certificates(
+        &self,
+        number: usize,
+    ) -> Result<Vec<rustls_pki_types::CertificateDer<'static>>, ConfigError> {
         match self {
             RootSource::Pem(pem) => crate::roots::parse_pem(&alloc::format!("PEM number {number}"), pem),
             #[cfg(feature = "std")]
             RootSource::File(path) => {
                 let pem = std::fs::read(path).map_err(|e| {
-                    ConfigError::new("root_certificates", alloc::format!("cannot read {}: {e}", path.display()))
+                    ConfigError::new(
+                        "root_certificates",
+                        alloc::format!("cannot read {}: {e}", path.display()),
+                    )
                 })?;
                 crate::roots::parse_pem(&path.display().to_string(), &pem)
             }
@@ -644,6 +659,9 @@ mod tests {
         assert!(u.is_loopback());
         let v6 = BaseUrl::parse("http://[::1]:9/v2").unwrap();
         assert_eq!(v6.host(), "[::1]");
+        assert_eq!(v6.port(), 9);
+        assert_eq!(BaseUrl::parse("https://a.example/v2").unwrap().port(), 443);
+        assert_eq!(BaseUrl::parse("http://a.example").unwrap().port(), 80);
         assert!(v6.is_loopback());
         assert!(!BaseUrl::parse("http://127.evil.com/v2").unwrap().is_loopback());
     }

@@ -84,8 +84,13 @@ impl ProxyEndpoint {
             None => input,
         };
         let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-        if rest[authority.len()..].trim_start_matches('/').contains(|c: char| !c.is_whitespace()) {
-            return Err(bad("has a path; a proxy URL is http://[user:password@]host[:port]"));
+        if rest[authority.len()..]
+            .trim_start_matches('/')
+            .contains(|c: char| !c.is_whitespace())
+        {
+            return Err(bad(
+                "has a path; a proxy URL is http://[user:password@]host[:port]",
+            ));
         }
         let (userinfo, hostport) = match authority.rsplit_once('@') {
             Some((user, host)) => (Some(user), host),
@@ -99,7 +104,11 @@ impl ProxyEndpoint {
                 _ => return Err(bad("has a port that is not 1 to 65535")),
             },
         };
-        if host.is_empty() || !host.chars().all(|c| c.is_ascii_alphanumeric() || "-._:".contains(c)) {
+        if host.is_empty()
+            || !host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-._:".contains(c))
+        {
             return Err(bad("has no usable host"));
         }
         let authorization = match userinfo {
@@ -115,7 +124,9 @@ impl ProxyEndpoint {
                 let (username, password) = (decode(user)?, decode(pass)?);
                 // Basic authentication cannot carry a ':' in the user name.
                 if username.contains(':') || username.chars().chain(password.chars()).any(char::is_control) {
-                    return Err(bad("has credentials with a ':' in the user name or a control character"));
+                    return Err(bad(
+                        "has credentials with a ':' in the user name or a control character",
+                    ));
                 }
                 let mut header = String::from("Basic ");
                 base64(alloc::format!("{username}:{password}").as_bytes(), &mut header);
@@ -171,10 +182,7 @@ impl fmt::Debug for ProxyEndpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ProxyEndpoint")
             .field("url", &self.url())
-            .field(
-                "credentials",
-                &self.authorization.as_ref().map(|_| "<redacted>"),
-            )
+            .field("credentials", &self.authorization.as_ref().map(|_| "<redacted>"))
             .finish()
     }
 }
@@ -207,9 +215,17 @@ impl Bypass {
         if let Some((ip, bits)) = entry.split_once('/') {
             let ip: IpAddr = ip.trim_start_matches('[').trim_end_matches(']').parse().ok()?;
             let max = if ip.is_ipv4() { 32 } else { 128 };
-            return bits.parse::<u8>().ok().filter(|b| *b <= max).map(|b| Bypass::Cidr(ip, b));
+            return bits
+                .parse::<u8>()
+                .ok()
+                .filter(|b| *b <= max)
+                .map(|b| Bypass::Cidr(ip, b));
         }
-        if let Ok(ip) = entry.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>() {
+        if let Ok(ip) = entry
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<IpAddr>()
+        {
             return Some(Bypass::Ip(ip, None));
         }
         let (host, port) = split_host_port(entry)?;
@@ -220,7 +236,10 @@ impl Bypass {
         if let Ok(ip) = host.parse::<IpAddr>() {
             return Some(Bypass::Ip(ip, port));
         }
-        let domain = host.trim_start_matches("*.").trim_start_matches('.').to_ascii_lowercase();
+        let domain = host
+            .trim_start_matches("*.")
+            .trim_start_matches('.')
+            .to_ascii_lowercase();
         (!domain.is_empty()).then_some(Bypass::Domain(domain, port))
     }
 
@@ -337,7 +356,11 @@ impl ProxyRules {
     /// The proxy for a connection to `host:port` (`https` tells the scheme), or `None` to
     /// connect directly. `host` may be a name or an IP address, IPv6 with or without brackets.
     pub fn proxy_for(&self, https: bool, host: &str, port: u16) -> Option<&ProxyEndpoint> {
-        let proxy = if https { self.https.as_ref() } else { self.http.as_ref() }?;
+        let proxy = if https {
+            self.https.as_ref()
+        } else {
+            self.http.as_ref()
+        }?;
         let host = host.trim_start_matches('[').trim_end_matches(']');
         if self.loopback_too {
             return Some(proxy);

@@ -29,7 +29,11 @@ pub(crate) fn parse_pem(source: &str, pem: &[u8]) -> Result<Vec<CertificateDer<'
         let bad = |why: &dyn core::fmt::Display| {
             ConfigError::new(
                 "root_certificates",
-                alloc::format!("{source}: block {} (line {}) {why}", block + 1, line_of(pem, start)),
+                alloc::format!(
+                    "{source}: block {} (line {}) {why}",
+                    block + 1,
+                    line_of(pem, start)
+                ),
             )
         };
         // Each block is read alone, so an error is always that block's.
@@ -91,7 +95,9 @@ fn check_der(der: &[u8]) -> Result<(), String> {
         if n == 0 || n > 4 || rest.len() < n {
             return Err(wrong());
         }
-        let len = rest[..n].iter().fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
+        let len = rest[..n]
+            .iter()
+            .fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
         (len, &rest[n..])
     };
     if len != rest.len() {
@@ -129,15 +135,23 @@ MEUCIHxGKzeTOat6HOXdH2th4qAIbq8oZIOFAlStla0Ue1GjAiEA0cpvUgfAVdRF
 
     #[test]
     fn each_bad_input_names_the_source_the_block_and_its_line() {
-        let garbage_inside = alloc::format!("{CERT}\n-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n");
-        let not_base64 = alloc::format!("{CERT}-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n");
+        let garbage_inside =
+            alloc::format!("{CERT}\n-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n");
+        let not_base64 =
+            alloc::format!("{CERT}-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n");
         let unended = alloc::format!("{CERT}-----BEGIN CERTIFICATE-----\nMIIB\n");
         let cases: [(&str, &str); 5] = [
-            (&garbage_inside, "corp.pem: block 2 (line 13) is not a DER certificate"),
+            (
+                &garbage_inside,
+                "corp.pem: block 2 (line 13) is not a DER certificate",
+            ),
             (&not_base64, "corp.pem: block 2 (line 12) is not valid base64"),
             (&unended, "corp.pem: block 2 (line 12) has no END line"),
             ("not a certificate", "corp.pem holds no PEM certificate"),
-            ("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", "holds no PEM certificate"),
+            (
+                "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+                "holds no PEM certificate",
+            ),
         ];
         for (pem, expected) in cases {
             let error = parse_pem("corp.pem", pem.as_bytes()).unwrap_err();

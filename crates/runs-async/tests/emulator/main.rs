@@ -12,8 +12,8 @@ mod matrix;
 use std::time::Duration;
 
 use runs_async::{
-    Client, ConfigBuilder, Delivery, Error, ProcessStage, Proxy, RetryPolicy, Set, StartRun,
-    TransportErrorKind, WaitPolicy,
+    Client, ConfigBuilder, Delivery, Error, ProcessStage, RetryPolicy, Set, StartRun, TransportErrorKind,
+    WaitPolicy,
 };
 use runs_emulator::{DEMO_AGENT, Emulator, HELLO_WORLD, Schedule};
 
@@ -45,7 +45,6 @@ fn settings(emu: &Emulator) -> Builder {
     let builder = Client::builder()
         .api_key(SECRET)
         .base_url(emu.base_url())
-        .proxy(Proxy::None)
         .retry_policy(retries)
         .wait_policy(polls);
     match emu.ca_pem() {

@@ -299,7 +299,6 @@ fn an_untrusted_certificate_is_a_tls_error_and_a_post_is_not_sent() {
     let client = Client::builder()
         .api_key(KEY)
         .base_url(emu.base_url())
-        .proxy(Proxy::None)
         .retry_policy(fast_retries(3))
         .build()
         .unwrap();
@@ -327,7 +326,6 @@ fn a_refused_connection_is_a_connect_error_and_not_sent() {
     let client = Client::builder()
         .api_key(KEY)
         .base_url(format!("http://127.0.0.1:{port}/v2"))
-        .proxy(Proxy::None)
         .retry_policy(fast_retries(2))
         .build()
         .unwrap();

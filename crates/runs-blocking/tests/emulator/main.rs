@@ -10,7 +10,7 @@ mod redirects;
 
 use std::time::Duration;
 
-use runs_blocking::{Client, Error, ProcessStage, Proxy, RetryPolicy, StartRun, WaitPolicy};
+use runs_blocking::{Client, Error, ProcessStage, RetryPolicy, StartRun, WaitPolicy};
 use runs_emulator::{DEMO_AGENT, Emulator, HELLO_WORLD, Schedule};
 
 /// The key every test client sends; no error text may ever contain it.
@@ -36,7 +36,6 @@ fn builder(emu: &Emulator) -> runs_blocking::ConfigBuilder<runs_blocking::Set, r
     let mut builder = Client::builder()
         .api_key(KEY)
         .base_url(emu.base_url())
-        .proxy(Proxy::None)
         .request_timeout(Duration::from_secs(10))
         .retry_policy(fast_retries(4))
         .wait_policy(fast_polls());

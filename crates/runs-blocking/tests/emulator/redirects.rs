@@ -8,7 +8,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::thread::JoinHandle;
 
-use runs_blocking::{Client, Error, Proxy, TransportErrorKind};
+use runs_blocking::{Client, Error, TransportErrorKind};
 
 use super::{KEY, assert_keyless};
 
@@ -46,12 +46,7 @@ fn redirect(location: &str) -> String {
 }
 
 fn client(base_url: &str) -> Client {
-    Client::builder()
-        .api_key(KEY)
-        .base_url(base_url)
-        .proxy(Proxy::None)
-        .build()
-        .unwrap()
+    Client::builder().api_key(KEY).base_url(base_url).build().unwrap()
 }
 
 #[test]

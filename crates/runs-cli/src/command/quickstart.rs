@@ -6,7 +6,7 @@
 use std::io::Write;
 use std::time::Duration;
 
-use runs_blocking::{Client, ListRuns, ProcessStage, Proxy, StartRun, WaitPolicy};
+use runs_blocking::{Client, ListRuns, ProcessStage, StartRun, WaitPolicy};
 use runs_emulator::{DEMO_AGENT, Emulator, HELLO_WORLD, Schedule};
 
 use crate::cli::OutputFormat;
@@ -29,7 +29,6 @@ pub fn run(out: &mut dyn Write) -> Result<(), Failure> {
     let client = Client::builder()
         .api_key(KEY)
         .base_url(emulator.base_url())
-        .proxy(Proxy::None)
         .wait_policy(
             WaitPolicy::default()
                 .initial_interval(poll)

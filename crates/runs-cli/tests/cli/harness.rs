@@ -4,7 +4,7 @@ use std::borrow::BorrowMut;
 use std::time::Duration;
 
 use assert_cmd::Command;
-use runs_blocking::{Client, ProcessStage, Proxy, Run, RunStatus, StartRun, WaitPolicy};
+use runs_blocking::{Client, ProcessStage, Run, RunStatus, StartRun, WaitPolicy};
 use runs_emulator::{DEMO_AGENT, Emulator, Schedule};
 
 /// The key every test sends; no output may ever contain it.
@@ -47,7 +47,6 @@ pub fn client(emu: &Emulator) -> Client {
     Client::builder()
         .api_key(KEY)
         .base_url(emu.base_url())
-        .proxy(Proxy::None)
         .wait_policy(WaitPolicy::default().initial_interval(Duration::from_millis(1)))
         .build()
         .unwrap()

@@ -175,3 +175,27 @@ fn seed_run_tls(emu: &runs_emulator::Emulator) -> String {
     let run: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     run["id"].as_str().unwrap().to_string()
 }
+
+#[test]
+fn a_ca_file_with_a_broken_block_names_the_file_and_the_block_and_sends_nothing() {
+    let emu = builder().tls(true).start().unwrap();
+    let mut ca = tempfile::NamedTempFile::new().unwrap();
+    // The emulator's CA, then a block whose body is not a certificate.
+    let pem = format!(
+        "{}-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+        emu.ca_pem().unwrap()
+    );
+    ca.write_all(pem.as_bytes()).unwrap();
+    let path = ca.path().to_str().unwrap();
+    let out = outcome(runs(&emu, &["--ca-cert", path, "get", "r1"]));
+    assert_eq!((out.code, out.stdout.as_str()), (2, ""), "{}", out.stderr);
+    let lines = emu.ca_pem().unwrap().lines().count();
+    assert_eq!(
+        out.stderr.trim_end(),
+        format!(
+            "error: invalid --ca-cert: {path}: block 2 (line {}) is not a DER certificate",
+            lines + 1
+        )
+    );
+    assert_eq!(emu.counters().connections, 0);
+}

@@ -9,6 +9,14 @@ fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + use<> {
     move |name| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
 }
 
+/// A case: its name, the environment, the origin (https, host, port), the proxy expected.
+type Case = (
+    &'static str,
+    Vec<(&'static str, &'static str)>,
+    (bool, &'static str, u16),
+    Option<&'static str>,
+);
+
 /// Where a connection to each origin goes under an environment: the table both transports are
 /// held to (runs-conformance runs the same kinds of case end to end).
 #[test]
@@ -16,7 +24,7 @@ fn environments_resolve_to_one_plan_per_origin() {
     const API: (bool, &str, u16) = (true, "rest-api.app.kognitos.com", 443);
     const PLAIN: (bool, &str, u16) = (false, "api.internal", 80);
     #[rustfmt::skip]
-    let table: Vec<(&str, Vec<(&str, &str)>, (bool, &str, u16), Option<&str>)> = vec![
+    let table: Vec<Case> = vec![
         ("nothing set", vec![], API, None),
         ("HTTPS_PROXY", vec![("HTTPS_PROXY", "http://p:3128")], API, Some("http://p:3128")),
         ("https_proxy wins over HTTPS_PROXY", vec![("HTTPS_PROXY", "http://upper:1"), ("https_proxy", "http://lower:2")], API, Some("http://lower:2")),
@@ -61,7 +69,11 @@ fn explicit_settings_ignore_the_environment() {
     let none = ProxyRules::resolve(&Proxy::None, &vars).unwrap();
     assert_eq!(none.proxy_for(true, "api.example.com", 443), None);
     let url = ProxyRules::resolve(&Proxy::Url("http://explicit:3128".into()), &vars).unwrap();
-    for (https, host) in [(true, "api.example.com"), (false, "127.0.0.1"), (true, "localhost")] {
+    for (https, host) in [
+        (true, "api.example.com"),
+        (false, "127.0.0.1"),
+        (true, "localhost"),
+    ] {
         let got = url.proxy_for(https, host, 1).map(ProxyEndpoint::url);
         assert_eq!(got.as_deref(), Some("http://explicit:3128"), "{host}");
     }
@@ -83,7 +95,10 @@ fn credentials_are_decoded_sent_as_basic_and_never_shown() {
         alloc::format!("{proxy}"),
         alloc::format!("{rules:?}"),
     ] {
-        assert!(!shown.contains("p%3Ass") && !shown.contains("p:ss") && !shown.contains("dXNAZXI6"), "{shown}");
+        assert!(
+            !shown.contains("p%3Ass") && !shown.contains("p:ss") && !shown.contains("dXNAZXI6"),
+            "{shown}"
+        );
     }
     let setting = Proxy::Url("http://user:hunter22@proxy.corp:3128".into());
     assert!(!alloc::format!("{setting:?}").contains("hunter22"));
@@ -146,5 +161,8 @@ fn bypass_entries_that_do_not_parse_are_skipped() {
     assert_eq!(Bypass::parse(""), None);
     assert_eq!(Bypass::parse("10.0.0.0/99"), None);
     assert_eq!(Bypass::parse("host:notaport"), None);
-    assert_eq!(Bypass::parse("*.example.com"), Some(Bypass::Domain("example.com".into(), None)));
+    assert_eq!(
+        Bypass::parse("*.example.com"),
+        Some(Bypass::Domain("example.com".into(), None))
+    );
 }
