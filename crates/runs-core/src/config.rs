@@ -152,13 +152,7 @@ impl BaseUrl {
     /// Whether the host is this machine (`localhost`, `127.0.0.0/8`, `[::1]`), where plain HTTP
     /// cannot leak the key to the network.
     pub fn is_loopback(&self) -> bool {
-        let host = self.host();
-        host == "localhost"
-            || host.ends_with(".localhost")
-            || host == "[::1]"
-            || host.strip_prefix("127.").is_some_and(|rest| {
-                rest.split('.').count() == 3 && rest.split('.').all(|o| o.parse::<u8>().is_ok())
-            })
+        is_loopback_host(self.host())
     }
 
     /// The port: the one given, else 443 for `https` and 80 for `http`.
@@ -175,6 +169,21 @@ impl BaseUrl {
         let after_host = &self.url[self.host_end..];
         let port_len = after_host.find('/').unwrap_or(after_host.len());
         &self.url[..self.host_end + port_len]
+    }
+}
+
+/// Whether `host` (a name, or an IP address with or without brackets) is this machine:
+/// `localhost` and its subdomains, `127.0.0.0/8`, `::1`, and those as IPv4-mapped IPv6. The
+/// one rule for both plain-HTTP refusal and proxy bypass.
+pub(crate) fn is_loopback_host(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    match host.parse::<core::net::IpAddr>() {
+        Ok(ip) => ip.to_canonical().is_loopback(),
+        Err(_) => {
+            let name = host.strip_suffix('.').unwrap_or(host);
+            name.eq_ignore_ascii_case("localhost")
+                || (name.len() > 10 && name[name.len() - 10..].eq_ignore_ascii_case(".localhost"))
+        }
     }
 }
 
@@ -664,6 +673,18 @@ mod tests {
         assert_eq!(BaseUrl::parse("http://a.example").unwrap().port(), 80);
         assert!(v6.is_loopback());
         assert!(!BaseUrl::parse("http://127.evil.com/v2").unwrap().is_loopback());
+        for host in [
+            "localhost.",
+            "a.localhost",
+            "127.255.0.1",
+            "[::ffff:127.0.0.1]",
+            "[::1]",
+        ] {
+            assert!(is_loopback_host(host), "{host}");
+        }
+        for host in ["0.0.0.0", "localhost.example", "128.0.0.1", "[::2]", "xlocalhost"] {
+            assert!(!is_loopback_host(host), "{host}");
+        }
     }
 
     #[test]

@@ -13,6 +13,7 @@ use alloc::vec::Vec;
 use core::fmt;
 use core::net::IpAddr;
 
+use crate::config::is_loopback_host;
 use crate::error::ConfigError;
 
 /// Which proxy to use: a setting of [`ConfigBuilder`](crate::ConfigBuilder).
@@ -292,7 +293,8 @@ fn in_block(ip: IpAddr, net: IpAddr, bits: u8) -> bool {
 ///     a host name that matches itself and its subdomains (`example.com` and `.example.com`
 ///     both match `api.example.com`), an IP address, or a CIDR block (`10.0.0.0/8`). An entry
 ///     with `:port` matches that port only.
-///   - A loopback origin (`localhost`, `127.0.0.0/8`, `[::1]`) is always reached directly: a
+///   - A loopback origin (`localhost`, `127.0.0.0/8`, `[::1]`, IPv4-mapped loopback) is always
+///     reached directly: a
 ///     proxy elsewhere cannot reach this machine's loopback, and a local emulator lives there.
 /// - Only `http://` proxies are supported (a URL without a scheme means `http://`, port 80 by
 ///   default). Every connection through one is a `CONNECT` tunnel, so `https://` stays
@@ -365,20 +367,13 @@ impl ProxyRules {
         if self.loopback_too {
             return Some(proxy);
         }
-        let ip = host.parse::<IpAddr>().ok();
-        let loopback = ip.map_or_else(
-            || host.eq_ignore_ascii_case("localhost") || ends_with_ignore_case(host, ".localhost"),
-            |ip| ip.is_loopback(),
-        );
-        if loopback || self.bypass.iter().any(|b| b.matches(host, ip, port)) {
+        let ip = host.parse::<IpAddr>().ok().map(|ip| ip.to_canonical());
+        let host = host.strip_suffix('.').unwrap_or(host);
+        if is_loopback_host(host) || self.bypass.iter().any(|b| b.matches(host, ip, port)) {
             return None;
         }
         Some(proxy)
     }
-}
-
-fn ends_with_ignore_case(s: &str, suffix: &str) -> bool {
-    s.len() >= suffix.len() && s[s.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
 }
 
 /// `host[:port]` or `[v6][:port]`, the host without brackets.

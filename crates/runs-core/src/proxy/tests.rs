@@ -54,6 +54,10 @@ fn environments_resolve_to_one_plan_per_origin() {
         ("loopback 127.x is direct", vec![("ALL_PROXY", "http://p:1")], (true, "127.3.2.1", 443), None),
         ("loopback localhost is direct", vec![("ALL_PROXY", "http://p:1")], (false, "localhost", 80), None),
         ("loopback ::1 is direct", vec![("ALL_PROXY", "http://p:1")], (true, "[::1]", 443), None),
+        ("localhost. is loopback", vec![("ALL_PROXY", "http://p:1")], (true, "localhost.", 443), None),
+        ("mapped ::ffff:127.0.0.1 is loopback", vec![("ALL_PROXY", "http://p:1")], (true, "[::ffff:127.0.0.1]", 443), None),
+        ("0.0.0.0 is not loopback", vec![("ALL_PROXY", "http://p:1")], (false, "0.0.0.0", 80), Some("http://p:1")),
+        ("NO_PROXY matches a trailing-dot name", vec![("HTTPS_PROXY", "http://p:1"), ("NO_PROXY", "kognitos.com")], (true, "api.kognitos.com.", 443), None),
         ("127.evil.com is not loopback", vec![("ALL_PROXY", "http://p:1")], (true, "127.evil.com", 443), Some("http://p:1")),
     ];
     for (name, vars, (https, host, port), expected) in table {
