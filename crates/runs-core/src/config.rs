@@ -15,7 +15,7 @@ use core::time::Duration;
 
 use crate::error::{ConfigError, Error};
 use crate::retry::RetryPolicy;
-use crate::secret::ApiKey;
+use crate::secret::{ApiKey, Secrets};
 use crate::typestate::{Missing, Set};
 use crate::wait::WaitPolicy;
 
@@ -208,6 +208,8 @@ pub struct Config {
     // Shared: listings and waits keep a clone of the config, and PEM files can be large.
     pub(crate) root_certificates: Arc<[Vec<u8>]>,
     pub(crate) headers: crate::wire::Headers,
+    /// Scrubbed from server text before it reaches an error (the key; more may be added).
+    pub(crate) secrets: Secrets,
 }
 
 impl fmt::Debug for Config {
@@ -289,6 +291,10 @@ impl Config {
     /// Extra trusted root certificates (PEM), beside the built-in Mozilla roots.
     pub fn root_certificates(&self) -> &[Vec<u8>] {
         &self.root_certificates
+    }
+    /// The secrets scrubbed from server text before it reaches an error: the API key.
+    pub fn secrets(&self) -> &Secrets {
+        &self.secrets
     }
 }
 
@@ -566,8 +572,10 @@ impl<K, E, T: FromConfig> ConfigBuilder<K, E, T> {
             );
         }
         let headers = crate::wire::Headers::new(api_key.expose(), &self.user_agent);
+        let secrets = Secrets::default().with(api_key.expose());
         T::from_config(Config {
             headers,
+            secrets,
             base_url,
             api_key,
             user_agent: self.user_agent,

@@ -88,7 +88,7 @@ pub use page::RunPage;
 pub use paginate::{Listing, Paginator};
 pub use retry::RetryPolicy;
 pub use run::{NameValue, Run};
-pub use secret::ApiKey;
+pub use secret::{ApiKey, Secrets};
 pub use start::{AgentIdIsSet, NameIsSet, ProcessIdIsSet, StageIsSet, StartRun, StartRunBuilder};
 pub use status::{ProcessStage, RunStatus};
 pub use timestamp::Timestamp;
