@@ -54,6 +54,7 @@
 extern crate alloc;
 
 mod api_error;
+pub mod body;
 pub mod call;
 mod config;
 mod error;
