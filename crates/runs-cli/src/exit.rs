@@ -104,7 +104,12 @@ impl fmt::Display for Failure {
                 write!(f, "invalid {}: {reason}", flag_for(e.setting()))
             }
             Failure::Sdk(e) => write!(f, "{e}"),
-            Failure::RunEnded(run) => write!(f, "run {} ended {}", run.id, run.status),
+            Failure::RunEnded(run) => write!(
+                f,
+                "run {} ended {}",
+                run.id,
+                crate::terminal::printable(run.status.as_str())
+            ),
             Failure::Emulator(e) => {
                 write!(f, "{e}")?;
                 let mut source = std::error::Error::source(e);
