@@ -238,6 +238,9 @@ pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(120);
 /// The default cap on a response body: 16 MiB, far above a page of 100 runs.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+/// The longest connect or request timeout: a longer one (`Duration::MAX` for "none") is cut to
+/// this at build time, since HTTP libraries add timeouts to the clock and would overflow.
+pub const LONGEST_TIMEOUT: Duration = Duration::from_secs(365 * 24 * 60 * 60);
 /// The default `User-Agent`, naming this SDK and its version.
 pub const DEFAULT_USER_AGENT: &str = concat!("runs-sdk-rust/", env!("CARGO_PKG_VERSION"));
 
@@ -477,19 +480,22 @@ impl<K, E, T> ConfigBuilder<K, E, T> {
         self
     }
 
-    /// Time allowed to open a connection; default [`DEFAULT_CONNECT_TIMEOUT`].
+    /// Time allowed to open a connection; default [`DEFAULT_CONNECT_TIMEOUT`], at most
+    /// [`LONGEST_TIMEOUT`].
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
         self
     }
 
-    /// Time allowed for one request; default [`DEFAULT_REQUEST_TIMEOUT`].
+    /// Time allowed for one request; default [`DEFAULT_REQUEST_TIMEOUT`], at most
+    /// [`LONGEST_TIMEOUT`].
     pub fn request_timeout(mut self, timeout: Duration) -> Self {
         self.request_timeout = timeout;
         self
     }
 
     /// Time allowed for one operation, retries included; default [`DEFAULT_DEADLINE`].
+    /// `Duration::MAX` means no deadline.
     pub fn deadline(mut self, deadline: Duration) -> Self {
         self.deadline = deadline;
         self
@@ -579,8 +585,8 @@ impl<K, E, T: FromConfig> ConfigBuilder<K, E, T> {
             base_url,
             api_key,
             user_agent: self.user_agent,
-            connect_timeout: self.connect_timeout,
-            request_timeout: self.request_timeout,
+            connect_timeout: self.connect_timeout.min(LONGEST_TIMEOUT),
+            request_timeout: self.request_timeout.min(LONGEST_TIMEOUT),
             deadline: self.deadline,
             retry: self.retry,
             wait: self.wait,

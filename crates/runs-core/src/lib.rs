@@ -102,6 +102,6 @@ pub use wire::{GetRun, ListPage, Operation};
 pub mod config_defaults {
     pub use crate::config::{
         DEFAULT_CONNECT_TIMEOUT, DEFAULT_DEADLINE, DEFAULT_MAX_BODY_BYTES, DEFAULT_REQUEST_TIMEOUT,
-        DEFAULT_USER_AGENT,
+        DEFAULT_USER_AGENT, LONGEST_TIMEOUT,
     };
 }
