@@ -101,6 +101,10 @@ impl Client {
         drive!(
             *machine,
             now = start.elapsed(),
+            // The wall clock, for a Retry-After date that comes without a Date header.
+            wall = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default(),
             send(request, timeout) => exchange.send(request, timeout).await,
             sleep(delay) => tokio::time::sleep(delay).await,
         )

@@ -96,17 +96,23 @@ impl Exchange {
             target.error(kind, delivery).with_source(Below(e))
         })?;
         let (parts, body) = response.into_parts();
-        let body = Limited::new(body, self.max_body_bytes)
+        let status = parts.status.as_u16();
+        let limit = self.max_body_bytes;
+        // Refused unread: a server may declare a gigabyte and send it slowly.
+        if let Some(declared) = runs_core::body::declared_over(&parts.headers, limit) {
+            return Err(runs_core::body::body_too_large(
+                &target.describe(),
+                status,
+                limit,
+                Some(declared),
+            ));
+        }
+        let body = Limited::new(body, limit)
             .collect()
             .await
             .map_err(|e| {
                 if e.is::<LengthLimitError>() {
-                    target
-                        .error(TransportErrorKind::BodyTooLarge, Delivery::MaybeSent)
-                        .with_source(io::Error::other(format!(
-                            "over the cap of {} bytes (max_body_bytes)",
-                            self.max_body_bytes
-                        )))
+                    runs_core::body::body_too_large(&target.describe(), status, limit, None)
                 } else {
                     target
                         .error(TransportErrorKind::Io, Delivery::MaybeSent)
@@ -122,8 +128,12 @@ impl Exchange {
 struct Target(http::Method, http::Uri);
 
 impl Target {
+    fn describe(&self) -> String {
+        format!("{} {}", self.0, self.1)
+    }
+
     fn error(&self, kind: TransportErrorKind, delivery: Delivery) -> TransportError {
-        TransportError::new(kind, delivery, format!("{} {}", self.0, self.1))
+        TransportError::new(kind, delivery, self.describe())
     }
 }
 

@@ -72,6 +72,10 @@ impl Client {
         drive!(
             *machine,
             now = epoch.elapsed(),
+            // The wall clock, for a Retry-After date that comes without a Date header.
+            wall = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default(),
             send(request, timeout) => crate::send::send(
                 &self.agent,
                 request,

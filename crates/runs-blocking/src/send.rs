@@ -35,11 +35,26 @@ pub(crate) fn send(
     }
     .map_err(fail)?;
     let (parts, body) = response.into_parts();
+    let status = parts.status.as_u16();
+    // Refused unread: a server may declare a gigabyte and send it slowly.
+    if let Some(declared) = runs_core::body::declared_over(&parts.headers, max_body) {
+        return Err(runs_core::body::body_too_large(
+            &context,
+            status,
+            max_body,
+            Some(declared),
+        ));
+    }
     let body = body
         .into_with_config()
         .limit(u64::try_from(max_body).unwrap_or(u64::MAX))
         .read_to_vec()
-        .map_err(fail)?;
+        .map_err(|e| match e {
+            ureq::Error::BodyExceedsLimit(_) => {
+                runs_core::body::body_too_large(&context, status, max_body, None)
+            }
+            other => fail(other),
+        })?;
     Ok(http::Response::from_parts(parts, body))
 }
 

@@ -70,7 +70,8 @@ pub struct Global {
     pub region: RegionArg,
 
     /// The API's base URL, ending in /v2 (an emulator, a gateway); wins over --region.
-    #[arg(long, env = "RUNS_BASE_URL", global = true, help_heading = GLOBAL, hide_env_values = true, value_name = "URL")]
+    #[arg(long, env = "RUNS_BASE_URL", global = true, help_heading = GLOBAL, hide_env_values = true, value_name = "URL",
+          value_parser = base_url)]
     pub base_url: Option<String>,
 
     /// How results are printed on stdout: aligned columns for people, or the API's JSON.
@@ -133,15 +134,16 @@ pub struct ListArgs {
     #[arg(long, value_enum)]
     pub stage: Option<StageArg>,
     /// Runs per page, 1 to 100 [default: the server's, 10].
-    #[arg(long, value_name = "N")]
-    pub limit: Option<u64>,
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub limit: Option<i64>,
     /// Start from this page (the token a previous page gave).
     #[arg(long, value_name = "TOKEN")]
     pub continuation_token: Option<String>,
     /// Fetch every page (lazily, as they are printed); JSON output is one array of runs.
     #[arg(long, conflicts_with = "max_items")]
     pub all: bool,
-    /// Fetch pages until N runs (lazily, as they are printed); JSON output is one array.
+    /// Fetch pages until N runs, at least 1 (lazily, as they are printed); JSON output is one
+    /// array.
     #[arg(long, value_name = "N")]
     pub max_items: Option<u64>,
 }
@@ -182,10 +184,10 @@ pub struct StartArgs {
     /// Wait for the run to finish and print the final run; exit 1 unless it Succeeded.
     #[arg(long)]
     pub wait: bool,
-    /// With --wait: give up waiting after this long (exit 4) [default: 600].
+    /// With --wait: give up waiting after this long, more than 0 (exit 4) [default: 600].
     #[arg(long, requires = "wait", value_name = "SECS", value_parser = seconds)]
     pub timeout: Option<Duration>,
-    /// With --wait: poll this often [default: from 1, growing to 10].
+    /// With --wait: poll this often, at least 0.1 [default: from 1, growing to 10].
     #[arg(long, requires = "wait", value_name = "SECS", value_parser = seconds)]
     pub interval: Option<Duration>,
 }
@@ -196,10 +198,10 @@ pub struct WaitArgs {
     /// The run's id.
     #[arg(value_name = "RUN_ID")]
     pub run_id: String,
-    /// Give up after this long (exit 4) [default: 600].
+    /// Give up after this long, more than 0 (exit 4) [default: 600].
     #[arg(long, value_name = "SECS", value_parser = seconds)]
     pub timeout: Option<Duration>,
-    /// Poll this often [default: from 1, growing to 10].
+    /// Poll this often, at least 0.1 [default: from 1, growing to 10].
     #[arg(long, value_name = "SECS", value_parser = seconds)]
     pub interval: Option<Duration>,
 }
@@ -268,6 +270,19 @@ impl From<StageArg> for ProcessStage {
             StageArg::Draft => ProcessStage::Draft,
             StageArg::Published => ProcessStage::Published,
         }
+    }
+}
+
+/// Reads `--base-url`, refusing plain `http://` to another host in this command line's terms:
+/// the library's own refusal names a builder method this tool has no flag for.
+pub fn base_url(text: &str) -> Result<String, String> {
+    match runs_core::BaseUrl::parse(text) {
+        Ok(url) if !url.is_https() && !url.is_loopback() => Err(format!(
+            "{url} is plain http:// to another host, which would send the API key in clear; \
+             use https:// (plain http:// is accepted only for this machine: localhost, 127.0.0.1, [::1])"
+        )),
+        // Other mistakes are reported by the library, with the rule they break.
+        _ => Ok(text.to_string()),
     }
 }
 

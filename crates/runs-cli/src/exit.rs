@@ -106,7 +106,12 @@ impl fmt::Display for Failure {
             // After a deadline, what follows is the last attempt's error.
             Failure::Sdk(e @ Error::DeadlineExceeded { .. }) => write_chain(f, e, "; last error: "),
             Failure::Sdk(e) => write_chain(f, e, ": "),
-            Failure::RunEnded(run) => write!(f, "run {} ended {}", run.id, run.status),
+            Failure::RunEnded(run) => write!(
+                f,
+                "run {} ended {}",
+                run.id,
+                crate::terminal::printable(run.status.as_str())
+            ),
             Failure::Emulator(e) => write_chain(f, e, ": "),
             Failure::Output(e) => write!(f, "cannot write the output: {e}"),
         }

@@ -11,6 +11,7 @@
 //! | [`inputs`] | `--input` and `--input-json`, in command-line order |
 //! | [`render`] | results on stdout: JSON or tables |
 //! | [`progress`] | a wait's progress on stderr |
+//! | [`terminal`] | server text made printable, and shell-quoted in suggested commands |
 //! | [`exit`] | failures and their exit codes |
 //!
 //! Results go to stdout, in the `--output` format; everything else (explanations, progress,
@@ -40,6 +41,7 @@ mod exit;
 mod inputs;
 mod progress;
 mod render;
+mod terminal;
 
 use std::io::Write;
 use std::process::ExitCode;

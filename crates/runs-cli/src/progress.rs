@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 
 use runs_core::{RunId, RunStatus};
 
+use crate::terminal::printable;
+
 const FRAMES: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 const TICK: Duration = Duration::from_millis(100);
 
@@ -32,10 +34,15 @@ impl Progress {
     pub fn status(&mut self, status: &RunStatus) {
         match &self.spinner {
             Some((tx, _)) => {
-                let _ = tx.send(status.to_string());
+                let _ = tx.send(printable(status.as_str()).into_owned());
             }
             None => {
-                let _ = writeln!(std::io::stderr(), "run {}: {status}", self.run_id);
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "run {}: {}",
+                    self.run_id,
+                    printable(status.as_str())
+                );
             }
         }
     }

@@ -203,21 +203,9 @@ impl Table {
     }
 }
 
-/// Text from the server made safe for one line of a terminal: control characters escaped.
+/// Text from the server made safe for one line of a terminal; see [`crate::terminal`].
 fn cell(text: &str) -> String {
-    if text.chars().any(char::is_control) {
-        text.chars()
-            .map(|c| {
-                if c.is_control() {
-                    c.escape_default().to_string()
-                } else {
-                    c.to_string()
-                }
-            })
-            .collect()
-    } else {
-        text.to_string()
-    }
+    crate::terminal::printable(text).into_owned()
 }
 
 /// An output value for people: strings as they are, anything else as compact JSON.

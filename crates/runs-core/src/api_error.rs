@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::one_line;
+use crate::secret::Secrets;
 
 /// The error body as the API documents it. Every field is optional on the way in.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -44,15 +45,32 @@ pub struct ApiError {
 impl ApiError {
     /// Reads an error response; never fails, whatever the body.
     pub fn from_response(status: u16, request_id: Option<&str>, body: &[u8]) -> Self {
+        Self::from_response_scrubbed(status, request_id, body, &Secrets::default())
+    }
+
+    /// As [`from_response`](Self::from_response), every piece of server text (message,
+    /// details, body snippet, request id) scrubbed of `secrets` before it is kept or cut, so
+    /// a server that echoes the API key back cannot put it in the error.
+    pub fn from_response_scrubbed(
+        status: u16,
+        request_id: Option<&str>,
+        body: &[u8],
+        secrets: &Secrets,
+    ) -> Self {
         let mut error = Self {
             status,
             message: None,
             details: Vec::new(),
-            request_id: request_id.map(|s| one_line(s, 100)),
+            request_id: request_id.map(|s| one_line(&secrets.scrub(s), 100)),
             snippet: None,
         };
         match serde_json::from_slice::<Value>(body) {
-            Ok(Value::Object(map)) => {
+            Ok(Value::Object(mut map)) => {
+                if !secrets.is_empty() {
+                    for value in map.values_mut() {
+                        secrets.scrub_json(value);
+                    }
+                }
                 let message = map.get("message").and_then(Value::as_str);
                 let detail = map.get("detail");
                 match (message, detail) {
@@ -67,12 +85,12 @@ impl ApiError {
                     Some(other) => error.details = alloc::vec![other.clone()],
                 }
                 if error.message.is_none() && error.details.is_empty() {
-                    error.snippet = Some(snippet(body));
+                    error.snippet = Some(snippet(body, secrets));
                 }
             }
             _ => {
                 if !body.is_empty() {
-                    error.snippet = Some(snippet(body));
+                    error.snippet = Some(snippet(body, secrets));
                 }
             }
         }
@@ -151,8 +169,9 @@ fn detail_line(detail: &Value) -> String {
     one_line(&line, 300)
 }
 
-fn snippet(body: &[u8]) -> String {
+fn snippet(body: &[u8], secrets: &Secrets) -> String {
     let text = String::from_utf8_lossy(body);
+    let text = secrets.scrub(&text);
     // One line, so the error prints on one line whatever the page looked like.
     let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
     one_line(&flat, SNIPPET_CHARS)
@@ -263,6 +282,23 @@ mod tests {
             br#"{"message":"one\ntwo\u001b[31m","details":[{"msg":"x\ny"}]}"#,
         );
         assert!(!e.to_string().contains(['\n', '\u{1b}']), "{e}");
+    }
+
+    #[test]
+    fn an_echoed_key_is_scrubbed_from_every_piece_of_server_text() {
+        let key = "sk-live-ECHOED-9f3a";
+        let secrets = Secrets::default().with(key);
+        let body = alloc::format!(
+            r#"{{"message":"bad key {key}","details":[{{"field":"{key}","message":"was {key}"}},["{key}"]]}}"#
+        );
+        let e = ApiError::from_response_scrubbed(401, Some(key), body.as_bytes(), &secrets);
+        let shown = alloc::format!("{e} {e:?}");
+        assert!(!shown.contains(key), "{shown}");
+        assert_eq!(e.message(), Some("bad key <redacted>"));
+        // In an HTML page, and where a cut at the snippet's length would leave half of it.
+        let html = alloc::format!("<p>{}{key}</p>", "x".repeat(SNIPPET_CHARS - 10));
+        let e = ApiError::from_response_scrubbed(403, None, html.as_bytes(), &secrets);
+        assert!(!e.to_string().contains("sk-live"), "{e}");
     }
 
     #[test]

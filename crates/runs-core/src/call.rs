@@ -30,6 +30,7 @@ use crate::config::Config;
 use crate::error::{ConfigError, Delivery, Error, TransportError, TransportErrorKind};
 use crate::http::{Method, Request, Response};
 use crate::retry::{Retry, StopReason, Verdict};
+use crate::secret::Secrets;
 use crate::wire::{self, Operation};
 
 /// What a machine wants the transport to do next.
@@ -59,6 +60,16 @@ pub trait Machine {
     fn poll(&mut self, now: Duration) -> Action<Self::Output>;
     /// The whole response to the last request sent.
     fn handle_response(&mut self, now: Duration, response: Response<'_>);
+    /// As [`handle_response`](Machine::handle_response), with the wall-clock time it arrived
+    /// at as time since the Unix epoch (`SystemTime::now().duration_since(UNIX_EPOCH)`): it
+    /// measures a `Retry-After` date sent without a `Date` header, which is otherwise ignored.
+    /// The machine still reads no clock; a transport that has one passes it here.
+    ///
+    /// The default ignores the time. A machine that wraps others forwards it to them.
+    fn handle_response_at(&mut self, now: Duration, unix_time: Duration, response: Response<'_>) {
+        let _ = unix_time;
+        self.handle_response(now, response);
+    }
     /// The last request failed below HTTP.
     fn handle_failure(&mut self, now: Duration, error: TransportError);
 }
@@ -67,7 +78,9 @@ pub trait Machine {
 /// async: the one loop every transport runs.
 ///
 /// `send(request, timeout)` must evaluate to `Result<R, TransportError>` where `R` implements
-/// [`AsResponse`](crate::AsResponse); in an async function it may `.await`.
+/// [`AsResponse`](crate::AsResponse); in an async function it may `.await`. An optional
+/// `wall = expr` after `now` gives the wall clock (time since the Unix epoch) each response
+/// arrived at, for [`Machine::handle_response_at`].
 ///
 /// ```
 /// use std::time::Duration;
@@ -88,21 +101,32 @@ pub trait Machine {
 /// ```
 #[macro_export]
 macro_rules! drive {
-    ($machine:expr, now = $now:expr, send($req:pat_param, $timeout:pat_param) => $send:expr, sleep($delay:pat_param) => $sleep:expr $(,)?) => {{
-        let machine = &mut $machine;
+    ($machine:expr, now = $now:expr, send($req:pat_param, $timeout:pat_param) => $send:expr, sleep($delay:pat_param) => $sleep:expr $(,)?) => {
+        $crate::drive!(@loop $machine, $now, |machine, response| $crate::Machine::handle_response(
+            machine,
+            $now,
+            $crate::AsResponse::as_response(&response),
+        ), $req, $timeout, $send, $delay, $sleep)
+    };
+    ($machine:expr, now = $now:expr, wall = $wall:expr, send($req:pat_param, $timeout:pat_param) => $send:expr, sleep($delay:pat_param) => $sleep:expr $(,)?) => {
+        $crate::drive!(@loop $machine, $now, |machine, response| $crate::Machine::handle_response_at(
+            machine,
+            $now,
+            $wall,
+            $crate::AsResponse::as_response(&response),
+        ), $req, $timeout, $send, $delay, $sleep)
+    };
+    (@loop $machine:expr, $now:expr, |$m:ident, $response:ident| $handle:expr, $req:pat_param, $timeout:pat_param, $send:expr, $delay:pat_param, $sleep:expr) => {{
+        let $m = &mut $machine;
         loop {
-            match $crate::Machine::poll(machine, $now) {
+            match $crate::Machine::poll($m, $now) {
                 $crate::Action::Send {
                     request: $req,
                     timeout: $timeout,
                 } => match $send {
-                    ::core::result::Result::Ok(response) => $crate::Machine::handle_response(
-                        machine,
-                        $now,
-                        $crate::AsResponse::as_response(&response),
-                    ),
+                    ::core::result::Result::Ok($response) => $handle,
                     ::core::result::Result::Err(error) => {
-                        $crate::Machine::handle_failure(machine, $now, error)
+                        $crate::Machine::handle_failure($m, $now, error)
                     }
                 },
                 $crate::Action::Sleep($delay) => $sleep,
@@ -134,6 +158,7 @@ pub struct Call<O: Operation> {
     retry: Retry,
     request_timeout: Duration,
     redirects: u8,
+    secrets: Secrets,
     last_error: Option<Error>,
     state: State<O::Output>,
 }
@@ -154,6 +179,7 @@ impl<O: Operation> Call<O> {
             retry,
             request_timeout: config.request_timeout,
             redirects: 0,
+            secrets: config.secrets.clone(),
             last_error: None,
             state: State::Ready,
         }
@@ -211,6 +237,45 @@ impl<O: Operation> Call<O> {
         self.request.set_url(target);
         Ok(())
     }
+    /// Reads a response, `unix_time` measuring a `Retry-After` date without `Date`. Every
+    /// piece of server text that can reach an error is scrubbed of the configured secrets.
+    fn respond(&mut self, now: Duration, unix_time: Option<Duration>, response: Response<'_>) {
+        let status = response.status;
+        if (300..400).contains(&status) && status != 304 {
+            let location = response
+                .headers
+                .header("location")
+                .map(|l| self.secrets.scrub(l).into_owned());
+            match self.follow_redirect(location.as_deref()) {
+                Ok(()) => self.state = State::Ready,
+                Err(e) => self.finish(Err(e)),
+            }
+            return;
+        }
+        if (200..300).contains(&status) {
+            let result = wire::decode_scrubbed(O::WHAT, response, &self.secrets);
+            self.finish(result);
+            return;
+        }
+        let error = Error::Api(ApiError::from_response_scrubbed(
+            status,
+            wire::request_id(response.headers),
+            response.body,
+            &self.secrets,
+        ));
+        match self
+            .retry
+            .after_status_at(now, unix_time, status, response.headers)
+        {
+            Verdict::RetryAfter(d) => {
+                self.last_error = Some(error);
+                self.state = State::Sleeping {
+                    until: now.saturating_add(d),
+                };
+            }
+            Verdict::Stop(reason) => self.stop(reason, error),
+        }
+    }
 }
 
 impl<O: Operation> Machine for Call<O> {
@@ -252,38 +317,20 @@ impl<O: Operation> Machine for Call<O> {
     }
 
     fn handle_response(&mut self, now: Duration, response: Response<'_>) {
-        let status = response.status;
-        if (300..400).contains(&status) && status != 304 {
-            match self.follow_redirect(response.headers.header("location")) {
-                Ok(()) => self.state = State::Ready,
-                Err(e) => self.finish(Err(e)),
-            }
-            return;
-        }
-        if (200..300).contains(&status) {
-            let result = wire::decode(O::WHAT, response);
-            self.finish(result);
-            return;
-        }
-        let error = Error::Api(ApiError::from_response(
-            status,
-            wire::request_id(response.headers),
-            response.body,
-        ));
-        match self.retry.after_status(now, status, response.headers) {
-            Verdict::RetryAfter(d) => {
-                self.last_error = Some(error);
-                self.state = State::Sleeping { until: now + d };
-            }
-            Verdict::Stop(reason) => self.stop(reason, error),
-        }
+        self.respond(now, None, response);
+    }
+
+    fn handle_response_at(&mut self, now: Duration, unix_time: Duration, response: Response<'_>) {
+        self.respond(now, Some(unix_time), response);
     }
 
     fn handle_failure(&mut self, now: Duration, error: TransportError) {
         match self.retry.after_failure(now, &error) {
             Verdict::RetryAfter(d) => {
                 self.last_error = Some(Error::Transport(error));
-                self.state = State::Sleeping { until: now + d };
+                self.state = State::Sleeping {
+                    until: now.saturating_add(d),
+                };
             }
             Verdict::Stop(reason) => {
                 // A timeout cut short by the deadline is the deadline's doing.

@@ -16,7 +16,7 @@ use crate::connection::ConnectionPlan;
 use crate::error::{ConfigError, Error};
 use crate::proxy::{PROXY_ENV_VARS, Proxy, ProxyRules};
 use crate::retry::RetryPolicy;
-use crate::secret::ApiKey;
+use crate::secret::{ApiKey, Secrets};
 use crate::typestate::{Missing, Set};
 use crate::wait::WaitPolicy;
 
@@ -214,6 +214,8 @@ pub struct Config {
     pub(crate) proxy: Proxy,
     pub(crate) connection: ConnectionPlan,
     pub(crate) headers: crate::wire::Headers,
+    /// Scrubbed from server text before it reaches an error (the key; more may be added).
+    pub(crate) secrets: Secrets,
 }
 
 impl fmt::Debug for Config {
@@ -242,6 +244,9 @@ pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(120);
 /// The default cap on a response body: 16 MiB, far above a page of 100 runs.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+/// The longest connect or request timeout: a longer one (`Duration::MAX` for "none") is cut to
+/// this at build time, since HTTP libraries add timeouts to the clock and would overflow.
+pub const LONGEST_TIMEOUT: Duration = Duration::from_secs(365 * 24 * 60 * 60);
 /// The default `User-Agent`, naming this SDK and its version.
 pub const DEFAULT_USER_AGENT: &str = concat!("runs-sdk-rust/", env!("CARGO_PKG_VERSION"));
 
@@ -296,6 +301,11 @@ impl Config {
     /// when the configuration was built.
     pub fn connection(&self) -> &ConnectionPlan {
         &self.connection
+    }
+    /// The secrets scrubbed from server text before it reaches an error: the API key and any
+    /// proxy password.
+    pub fn secrets(&self) -> &Secrets {
+        &self.secrets
     }
 }
 
@@ -489,19 +499,22 @@ impl<K, E, T> ConfigBuilder<K, E, T> {
         self
     }
 
-    /// Time allowed to open a connection; default [`DEFAULT_CONNECT_TIMEOUT`].
+    /// Time allowed to open a connection; default [`DEFAULT_CONNECT_TIMEOUT`], at most
+    /// [`LONGEST_TIMEOUT`].
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
         self
     }
 
-    /// Time allowed for one request; default [`DEFAULT_REQUEST_TIMEOUT`].
+    /// Time allowed for one request; default [`DEFAULT_REQUEST_TIMEOUT`], at most
+    /// [`LONGEST_TIMEOUT`].
     pub fn request_timeout(mut self, timeout: Duration) -> Self {
         self.request_timeout = timeout;
         self
     }
 
     /// Time allowed for one operation, retries included; default [`DEFAULT_DEADLINE`].
+    /// `Duration::MAX` means no deadline.
     pub fn deadline(mut self, deadline: Duration) -> Self {
         self.deadline = deadline;
         self
@@ -598,13 +611,21 @@ impl<K, E, T: FromConfig> ConfigBuilder<K, E, T> {
             );
         }
         let headers = crate::wire::Headers::new(api_key.expose(), &self.user_agent);
+        // The key, and any proxy password (alone and as the Basic header a proxy could echo).
+        let secrets = proxies
+            .endpoints()
+            .flat_map(crate::proxy::ProxyEndpoint::secrets)
+            .fold(Secrets::default().with(api_key.expose()), |all, secret| {
+                all.with(secret)
+            });
         T::from_config(Config {
             headers,
+            secrets,
             base_url,
             api_key,
             user_agent: self.user_agent,
-            connect_timeout: self.connect_timeout,
-            request_timeout: self.request_timeout,
+            connect_timeout: self.connect_timeout.min(LONGEST_TIMEOUT),
+            request_timeout: self.request_timeout.min(LONGEST_TIMEOUT),
             deadline: self.deadline,
             retry: self.retry,
             wait: self.wait,
@@ -737,6 +758,21 @@ mod tests {
             ("RUNS_REGION", "mars"),
         ]));
         assert!(bad_region.unwrap_err().to_string().contains("RUNS_REGION"));
+    }
+
+    #[test]
+    fn proxy_passwords_are_scrubbed_like_the_key() {
+        let c = Config::builder()
+            .api_key("sk-secret-123")
+            .region(Region::Us)
+            .proxy(Proxy::Url("http://user:hunter22@proxy.corp:3128".into()))
+            .build()
+            .unwrap();
+        let echoed = "denied for sk-secret-123 via hunter22 (Basic dXNlcjpodW50ZXIyMg==)";
+        let scrubbed = c.secrets().scrub(echoed);
+        for secret in ["sk-secret-123", "hunter22", "dXNlcjpodW50ZXIyMg=="] {
+            assert!(!scrubbed.contains(secret), "{scrubbed}");
+        }
     }
 
     #[test]

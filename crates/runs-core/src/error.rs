@@ -46,6 +46,12 @@ pub enum Error {
         /// The token seen twice.
         token: String,
     },
+    /// The server sent [`MAX_EMPTY_PAGES`](crate::paginate::MAX_EMPTY_PAGES) empty pages in a
+    /// row, each with a new continuation token: a listing that would page forever.
+    EmptyPages {
+        /// How many empty pages came in a row.
+        pages: u32,
+    },
     /// A run did not reach a terminal status before the wait's deadline.
     WaitTimedOut {
         /// The run waited for.
@@ -106,6 +112,11 @@ impl fmt::Display for Error {
                 f,
                 "the server repeated continuation token {:?}; stopped the listing rather than loop forever",
                 one_line(token, 60)
+            ),
+            Error::EmptyPages { pages } => write!(
+                f,
+                "the server sent {pages} empty pages in a row, each with a new continuation token; \
+                 stopped the listing rather than page forever"
             ),
             Error::WaitTimedOut {
                 run_id,
@@ -240,10 +251,21 @@ pub struct DecodeError {
 
 impl DecodeError {
     pub(crate) fn new(what: &'static str, status: u16, error: &serde_json::Error) -> Self {
+        Self::scrubbed(what, status, error, &crate::secret::Secrets::default())
+    }
+
+    /// As `new`, `secrets` scrubbed from serde's text (which may quote the body) before it is
+    /// cut to one line, so a cut cannot leave half a secret.
+    pub(crate) fn scrubbed(
+        what: &'static str,
+        status: u16,
+        error: &serde_json::Error,
+        secrets: &crate::secret::Secrets,
+    ) -> Self {
         Self {
             what,
             status,
-            detail: one_line(&alloc::format!("{error}"), 300),
+            detail: one_line(&secrets.scrub(&alloc::format!("{error}")), 300),
             truncated: error.is_eof(),
         }
     }

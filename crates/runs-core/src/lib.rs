@@ -54,6 +54,7 @@
 extern crate alloc;
 
 mod api_error;
+pub mod body;
 pub mod call;
 mod config;
 mod connection;
@@ -94,7 +95,7 @@ pub use paginate::{Listing, Paginator};
 pub use proxy::{PROXY_ENV_VARS, Proxy, ProxyEndpoint, ProxyRules};
 pub use retry::RetryPolicy;
 pub use run::{NameValue, Run};
-pub use secret::ApiKey;
+pub use secret::{ApiKey, Secrets};
 pub use start::{AgentIdIsSet, NameIsSet, ProcessIdIsSet, StageIsSet, StartRun, StartRunBuilder};
 pub use status::{ProcessStage, RunStatus};
 pub use timestamp::Timestamp;
@@ -107,6 +108,6 @@ pub use wire::{GetRun, ListPage, Operation};
 pub mod config_defaults {
     pub use crate::config::{
         DEFAULT_CONNECT_TIMEOUT, DEFAULT_DEADLINE, DEFAULT_MAX_BODY_BYTES, DEFAULT_REQUEST_TIMEOUT,
-        DEFAULT_USER_AGENT,
+        DEFAULT_USER_AGENT, LONGEST_TIMEOUT,
     };
 }

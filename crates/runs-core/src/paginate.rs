@@ -3,7 +3,9 @@
 //! [`Paginator`] is the pure part: it says which page to fetch next, takes the page that came
 //! back, and hands out its runs one by one. It stops on a `null` token or once `max_items` runs
 //! have been handed out, asking the last page only for the runs still wanted. A token the
-//! server already gave is an error ([`Error::RepeatedToken`]), not an endless loop.
+//! server already gave is an error ([`Error::RepeatedToken`]), not an endless loop, and so
+//! are [`MAX_EMPTY_PAGES`] empty pages in a row that each bring a new token
+//! ([`Error::EmptyPages`]): a server can page forever without repeating itself.
 //!
 //! [`Listing`] wraps it with a [`Call`] per page, so a transport drives a whole listing with the
 //! same loop as any other operation, fetching a page only when the previous one is used up.
@@ -23,6 +25,12 @@ use crate::list::{DEFAULT_LIMIT, ListRuns};
 use crate::page::RunPage;
 use crate::run::Run;
 use crate::wire::ListPage;
+
+/// The most empty pages in a row, each with a new continuation token, a listing accepts before
+/// it stops with [`Error::EmptyPages`]. A server that filters after paging can send a few
+/// empty pages legitimately (a stage filter over a long history); a thousand, at up to 100
+/// runs a page, is a server paging forever.
+pub const MAX_EMPTY_PAGES: u32 = 1000;
 
 /// What the paginator wants next.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,6 +61,7 @@ pub struct Paginator {
     handed_out: u64,
     buffer: VecDeque<Run>,
     seen: BTreeSet<String>,
+    empty_in_a_row: u32,
     next: Next,
 }
 
@@ -71,6 +80,7 @@ impl Paginator {
             handed_out: 0,
             buffer: VecDeque::new(),
             seen,
+            empty_in_a_row: 0,
             next: if max_items == Some(0) {
                 Next::End
             } else {
@@ -122,9 +132,21 @@ impl Paginator {
     /// Takes the page fetched for the last [`Step::Fetch`].
     pub fn handle_page(&mut self, page: RunPage) -> Result<(), Error> {
         let token = page.continuation_token.filter(|t| !t.is_empty());
-        self.buffer.extend(page.items.unwrap_or_default());
+        let items = page.items.unwrap_or_default();
+        if items.is_empty() {
+            self.empty_in_a_row = self.empty_in_a_row.saturating_add(1);
+        } else {
+            self.empty_in_a_row = 0;
+        }
+        self.buffer.extend(items);
         match token {
             None => self.next = Next::End,
+            Some(_) if self.empty_in_a_row >= MAX_EMPTY_PAGES => {
+                self.next = Next::End;
+                return Err(Error::EmptyPages {
+                    pages: self.empty_in_a_row,
+                });
+            }
             Some(t) if self.seen.contains(&t) => {
                 self.next = Next::End;
                 return Err(Error::RepeatedToken { token: t });
@@ -214,6 +236,12 @@ impl Machine for Listing {
                         self.call = None;
                         if let Err(e) = result.and_then(|page| self.pages.handle_page(page)) {
                             self.pages.stop();
+                            let e = match e {
+                                Error::RepeatedToken { token } => Error::RepeatedToken {
+                                    token: self.config.secrets.scrub(&token).into_owned(),
+                                },
+                                other => other,
+                            };
                             return Action::Done(Some(Err(e)));
                         }
                     }
@@ -233,6 +261,12 @@ impl Machine for Listing {
     fn handle_response(&mut self, now: Duration, response: Response<'_>) {
         if let Some(call) = &mut self.call {
             call.handle_response(now, response);
+        }
+    }
+
+    fn handle_response_at(&mut self, now: Duration, unix_time: Duration, response: Response<'_>) {
+        if let Some(call) = &mut self.call {
+            call.handle_response_at(now, unix_time, response);
         }
     }
 
@@ -308,6 +342,44 @@ mod tests {
         assert!(matches!(listing.poll_ready(), Some(Some(Ok(run))) if run.id.as_str() == "r2"));
         // max_items reached: the end is known without asking for the next page.
         assert!(matches!(listing.poll_ready(), Some(None)));
+    }
+
+    #[test]
+    fn endless_empty_pages_with_new_tokens_end_the_listing() {
+        let mut pages = Paginator::new(query(), None);
+        for n in 1..MAX_EMPTY_PAGES {
+            assert!(matches!(pages.poll(), Step::Fetch(_)));
+            pages.handle_page(page(Some(&alloc::format!("t{n}")))).unwrap();
+        }
+        assert!(matches!(pages.poll(), Step::Fetch(_)));
+        let e = pages.handle_page(page(Some("last"))).unwrap_err();
+        assert!(
+            matches!(e, Error::EmptyPages { pages } if pages == MAX_EMPTY_PAGES),
+            "{e}"
+        );
+        assert_eq!(pages.poll(), Step::Done);
+    }
+
+    #[test]
+    fn a_page_with_runs_resets_the_count_of_empty_pages() {
+        let mut pages = Paginator::new(query(), None);
+        let run = crate::Run::new(
+            "r".parse().unwrap(),
+            "n",
+            "a".parse().unwrap(),
+            "p".parse().unwrap(),
+            crate::ProcessStage::Draft,
+            crate::RunStatus::Running,
+            "2021-01-01T12:00:00".parse().unwrap(),
+        );
+        for n in 0..3 * MAX_EMPTY_PAGES {
+            while let Step::Item(_) = pages.poll() {}
+            let mut p = page(Some(&alloc::format!("t{n}")));
+            if n % (MAX_EMPTY_PAGES - 1) == 0 {
+                p.items = Some(alloc::vec![run.clone()]);
+            }
+            pages.handle_page(p).unwrap();
+        }
     }
 
     #[test]

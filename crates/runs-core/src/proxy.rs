@@ -169,6 +169,16 @@ impl ProxyEndpoint {
         self.authorization.as_ref().map(|c| c.header.as_str())
     }
 
+    /// The secrets this proxy knows (its password, and the header carrying it), to scrub
+    /// from server text.
+    pub(crate) fn secrets(&self) -> impl Iterator<Item = &str> {
+        self.authorization
+            .iter()
+            // The credentials' base64 alone: a server may echo it without the scheme.
+            .flat_map(|c| [c.password.as_str(), c.header.trim_start_matches("Basic ")])
+            .filter(|s| !s.is_empty())
+    }
+
     /// The proxy's URL without credentials: `http://host:port`.
     pub fn url(&self) -> String {
         if self.host.contains(':') {
@@ -353,6 +363,11 @@ impl ProxyRules {
                 })
             }
         }
+    }
+
+    /// Every proxy these rules may use (at most two).
+    pub(crate) fn endpoints(&self) -> impl Iterator<Item = &ProxyEndpoint> {
+        self.https.iter().chain(self.http.iter())
     }
 
     /// The proxy for a connection to `host:port` (`https` tells the scheme), or `None` to

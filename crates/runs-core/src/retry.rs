@@ -9,8 +9,9 @@
 //!   when the request provably never reached the server ([`Delivery::NotSent`]: DNS, connect or
 //!   TLS failure), or on 429 or 503 *with* `Retry-After`, where the server says it did nothing.
 //! - Delays grow exponentially with equal jitter (half fixed, half random), capped by
-//!   [`RetryPolicy::max_backoff`]. A `Retry-After` (seconds, or an HTTP date measured against
-//!   the response's own `Date` header, so clock skew does not matter) replaces the backoff.
+//!   [`RetryPolicy::max_backoff`]. A `Retry-After` (seconds, or an HTTP date in any of RFC
+//!   9110's three forms, measured against the response's own `Date` header so that clock skew
+//!   does not matter, else against the wall clock the transport passes in) replaces the backoff.
 //! - No retry is started that could not finish before the overall deadline.
 
 use core::time::Duration;
@@ -130,16 +131,19 @@ impl Retry {
     /// or `None` when it has passed and nothing should be sent.
     pub fn begin_attempt(&mut self, now: Duration) -> Option<Duration> {
         let start = *self.start.get_or_insert(now);
-        let left = (start + self.deadline)
+        // Saturating: a deadline of `Duration::MAX` means "no deadline", not an overflow.
+        let left = start
+            .saturating_add(self.deadline)
             .checked_sub(now)
             .filter(|d| !d.is_zero())?;
-        self.attempts += 1;
+        self.attempts = self.attempts.saturating_add(1);
         Some(left)
     }
 
     /// Whether the deadline has passed at `now` (false before the first attempt).
     pub fn is_past_deadline(&self, now: Duration) -> bool {
-        self.start.is_some_and(|start| now >= start + self.deadline)
+        self.start
+            .is_some_and(|start| now >= start.saturating_add(self.deadline))
     }
 
     /// How many attempts have begun.
@@ -152,9 +156,23 @@ impl Retry {
         self.deadline
     }
 
-    /// The verdict on an attempt answered with `status` (not 2xx), at `now`.
+    /// The verdict on an attempt answered with `status` (not 2xx), at `now`. A `Retry-After`
+    /// date is measured only against the response's `Date` header; see
+    /// [`after_status_at`](Self::after_status_at).
     pub fn after_status(&mut self, now: Duration, status: u16, headers: &dyn HeaderSource) -> Verdict {
-        let retry_after = retry_after(headers);
+        self.after_status_at(now, None, status, headers)
+    }
+
+    /// As [`after_status`](Self::after_status), with the transport's wall clock (`unix_now`,
+    /// time since the Unix epoch) to measure a `Retry-After` date when there is no `Date`.
+    pub fn after_status_at(
+        &mut self,
+        now: Duration,
+        unix_now: Option<Duration>,
+        status: u16,
+        headers: &dyn HeaderSource,
+    ) -> Verdict {
+        let retry_after = retry_after_at(headers, unix_now);
         let retryable = match self.method {
             Method::Get => matches!(status, 408 | 429 | 500 | 502 | 503 | 504),
             // The server says, by Retry-After on these statuses, that it did not act.
@@ -195,15 +213,15 @@ impl Retry {
             .min(self.policy.max_backoff);
         let half = full / 2;
         let nanos = u64::try_from(half.as_nanos()).unwrap_or(u64::MAX);
-        half + Duration::from_nanos(self.jitter.up_to(nanos))
+        half.saturating_add(Duration::from_nanos(self.jitter.up_to(nanos)))
     }
 
     fn schedule(&self, now: Duration, delay: Duration) -> Verdict {
         if self.attempts >= self.policy.max_attempts {
             return Verdict::Stop(StopReason::AttemptsExhausted);
         }
-        let end = self.start.unwrap_or(now) + self.deadline;
-        if now + delay >= end {
+        let end = self.start.unwrap_or(now).saturating_add(self.deadline);
+        if now.saturating_add(delay) >= end {
             return Verdict::Stop(StopReason::Deadline);
         }
         Verdict::RetryAfter(delay)
@@ -211,35 +229,118 @@ impl Retry {
 }
 
 /// Reads `Retry-After`: whole seconds, or an HTTP date taken relative to the `Date` header.
+///
+/// Without a `Date` header, a date cannot be measured and is ignored; see [`retry_after_at`].
 pub fn retry_after(headers: &dyn HeaderSource) -> Option<Duration> {
-    let value = headers.header("retry-after")?.trim();
-    if let Ok(secs) = value.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
-    }
-    let at = parse_http_date(value)?;
-    let date = parse_http_date(headers.header("date")?.trim())?;
-    Some(Duration::from_secs(at.saturating_sub(date).max(0).unsigned_abs()))
+    retry_after_at(headers, None)
 }
 
-/// Parses an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`) into Unix seconds.
+/// Reads `Retry-After`: whole seconds, or an HTTP date in any of RFC 9110's three forms.
+///
+/// A date is measured against the response's own `Date` header when it has a readable one (so
+/// a client with a wrong clock still waits as long as the server meant), else against
+/// `unix_now`, the transport's wall clock as time since the Unix epoch; with neither it is
+/// ignored. A date in the past means "now". A number of seconds too large for a `u64`
+/// saturates, and so asks for longer than any policy allows.
+pub fn retry_after_at(headers: &dyn HeaderSource, unix_now: Option<Duration>) -> Option<Duration> {
+    let value = headers.header("retry-after")?.trim();
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(Duration::from_secs(value.parse::<u64>().unwrap_or(u64::MAX)));
+    }
+    let wall = unix_now.map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+    let date = headers
+        .header("date")
+        .and_then(|d| parse_http_date_near(d.trim(), wall));
+    let reference = date.or(wall)?;
+    let at = parse_http_date_near(value, Some(reference))?;
+    let secs = at.saturating_sub(reference);
+    if secs <= 0 {
+        return Some(Duration::ZERO);
+    }
+    let delay = Duration::from_secs(secs.unsigned_abs());
+    Some(match (date, unix_now) {
+        // Measured against the wall clock, whose fraction of a second has already gone by.
+        (None, Some(now)) => delay.saturating_sub(Duration::from_nanos(u64::from(now.subsec_nanos()))),
+        _ => delay,
+    })
+}
+
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+const LONG_DAYS: [&str; 7] = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
+
+/// Parses an HTTP date into Unix seconds, in any of the three forms RFC 9110 requires a
+/// recipient to read:
+///
+/// - IMF-fixdate: `Sun, 06 Nov 1994 08:49:37 GMT`
+/// - RFC 850: `Sunday, 06-Nov-94 08:49:37 GMT` (its two-digit year read as 1970 to 2069)
+/// - asctime: `Sun Nov  6 08:49:37 1994`
 pub fn parse_http_date(s: &str) -> Option<i64> {
-    let mut parts = s.split_ascii_whitespace();
-    let _weekday = parts.next()?.strip_suffix(',')?;
-    let day: u8 = parts.next()?.parse().ok()?;
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let month_name = parts.next()?;
-    let month = MONTHS.iter().position(|m| *m == month_name)? + 1;
-    let year: u16 = parts.next()?.parse().ok()?;
-    let time = parts.next()?;
-    if parts.next()? != "GMT" || parts.next().is_some() || time.len() != 8 {
+    parse_http_date_near(s, None)
+}
+
+/// As [`parse_http_date`], an RFC 850 two-digit year read, as RFC 9110 says, as the most
+/// recent year with those digits that is not more than 50 years after `reference` (Unix
+/// seconds); without a reference, as 1970 to 2069.
+fn parse_http_date_near(s: &str, reference: Option<i64>) -> Option<i64> {
+    let parts: alloc::vec::Vec<&str> = s.split_ascii_whitespace().collect();
+    let month = |name: &str| MONTHS.iter().position(|m| *m == name).map(|i| i + 1);
+    let number = |text: &str, len: core::ops::RangeInclusive<usize>| {
+        (len.contains(&text.len()) && text.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| text.parse::<u16>().ok())
+            .flatten()
+    };
+    let (year, month, day, time) = match parts.as_slice() {
+        [weekday, day, mon, year, time, "GMT"]
+            if weekday.strip_suffix(',').is_some_and(|w| DAYS.contains(&w)) =>
+        {
+            (number(year, 4..=4)?, month(mon)?, number(day, 2..=2)?, *time)
+        }
+        [weekday, date, time, "GMT"] if weekday.strip_suffix(',').is_some_and(|w| LONG_DAYS.contains(&w)) => {
+            let mut fields = date.split('-');
+            let (day, mon, yy) = (fields.next()?, fields.next()?, fields.next()?);
+            if fields.next().is_some() {
+                return None;
+            }
+            let year = full_year(number(yy, 2..=2)?, reference)?;
+            (year, month(mon)?, number(day, 2..=2)?, *time)
+        }
+        [weekday, mon, day, time, year] if DAYS.contains(weekday) => {
+            (number(year, 4..=4)?, month(mon)?, number(day, 1..=2)?, *time)
+        }
+        _ => return None,
+    };
+    if time.len() != 8 {
         return None;
     }
     let text = alloc::format!("{year:04}-{month:02}-{day:02}T{time}Z");
     crate::timestamp::Timestamp::parse(&text)
         .ok()
         .map(|t| t.unix_seconds())
+}
+
+/// The four-digit year of an RFC 850 date's two digits `yy`.
+fn full_year(yy: u16, reference: Option<i64>) -> Option<u16> {
+    let Some(reference) = reference else {
+        return Some(if yy < 70 { 2000 + yy } else { 1900 + yy });
+    };
+    let now = crate::timestamp::Timestamp::from_unix(reference, 0)?;
+    let now_year: i64 = alloc::string::ToString::to_string(&now).get(..4)?.parse().ok()?;
+    let mut year = now_year - now_year.rem_euclid(100) + i64::from(yy);
+    if year > now_year + 50 {
+        year -= 100;
+    }
+    u16::try_from(year).ok()
 }
 
 #[cfg(test)]
@@ -252,8 +353,16 @@ mod tests {
             parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"),
             Some(784_111_777)
         );
-        assert_eq!(parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT"), None);
+        assert_eq!(
+            parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT"),
+            Some(784_111_777)
+        );
+        assert_eq!(parse_http_date("Sun Nov  6 08:49:37 1994"), Some(784_111_777));
         assert_eq!(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT extra"), None);
+        assert_eq!(parse_http_date("Sun, 6 Nov 1994 08:49:37 GMT"), None);
+        assert_eq!(parse_http_date("Sun Nov  6 08:49:37 1994 GMT"), None);
+        assert_eq!(parse_http_date("Sonntag, 06-Nov-94 08:49:37 GMT"), None);
+        assert_eq!(parse_http_date("Sun, 31 Feb 1994 08:49:37 GMT"), None);
     }
 
     #[test]
@@ -269,5 +378,48 @@ mod tests {
         ];
         assert_eq!(retry_after(&past), Some(Duration::ZERO));
         assert_eq!(retry_after(&[("Retry-After", "soon")]), None);
+    }
+
+    #[test]
+    fn a_date_without_a_date_header_is_measured_against_the_wall_clock() {
+        let at = Duration::from_secs(784_111_777);
+        for form in [
+            "Sun, 06 Nov 1994 08:49:40 GMT",
+            "Sunday, 06-Nov-94 08:49:40 GMT",
+            "Sun Nov  6 08:49:40 1994",
+        ] {
+            let h = [("Retry-After", form)];
+            assert_eq!(retry_after(&h), None, "{form}: no clock, no Date");
+            assert_eq!(
+                retry_after_at(&h, Some(at)),
+                Some(Duration::from_secs(3)),
+                "{form}"
+            );
+            let later = at + Duration::from_millis(2_500);
+            assert_eq!(
+                retry_after_at(&h, Some(later)),
+                Some(Duration::from_millis(500)),
+                "{form}"
+            );
+            // A Date header wins over the wall clock: the server's clock is what it meant.
+            let with_date = [("Retry-After", form), ("Date", "Sun, 06 Nov 1994 08:49:38 GMT")];
+            assert_eq!(retry_after_at(&with_date, Some(at)), Some(Duration::from_secs(2)));
+        }
+    }
+
+    #[test]
+    fn a_two_digit_year_is_at_most_fifty_years_ahead() {
+        let jan_2030 = 1_893_456_000;
+        assert_eq!(full_year(79, Some(jan_2030)), Some(2079));
+        assert_eq!(full_year(81, Some(jan_2030)), Some(1981));
+        assert_eq!(full_year(30, Some(jan_2030)), Some(2030));
+        assert_eq!(full_year(94, None), Some(1994));
+        assert_eq!(full_year(5, None), Some(2005));
+    }
+
+    #[test]
+    fn seconds_too_large_for_u64_saturate() {
+        let h = [("Retry-After", "99999999999999999999999")];
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(u64::MAX)));
     }
 }

@@ -1,6 +1,9 @@
-//! The API key, kept out of every log line.
+//! The API key, kept out of every log line, and the secrets scrubbed from server text.
 
+use alloc::borrow::Cow;
 use alloc::string::String;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
 use core::fmt;
 
 use crate::validation::{FieldError, Rule};
@@ -58,3 +61,92 @@ impl core::str::FromStr for ApiKey {
         Self::new(s)
     }
 }
+
+/// The secrets a configuration holds (the API key; later, proxy credentials), to scrub from
+/// any text a server sends before it reaches an error: a server or proxy that echoes the key
+/// in a 401's message or HTML page must not put it on a terminal or in a log.
+///
+/// Cheap to clone (shared). `Debug` shows only how many secrets it holds.
+///
+/// ```
+/// use runs_core::Secrets;
+/// let secrets = Secrets::default().with("sk-live-1234");
+/// assert_eq!(secrets.scrub("bad key sk-live-1234!"), "bad key <redacted>!");
+/// assert_eq!(secrets.scrub("nothing here"), "nothing here");
+/// ```
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Secrets(Arc<[String]>);
+
+impl Secrets {
+    /// Secrets shorter than this are not scrubbed: replacing every occurrence of a two-letter
+    /// "key" would mangle every message, and a key that short protects nothing anyway.
+    pub const MIN_LEN: usize = 6;
+
+    /// These secrets and `secret` (ignored when shorter than [`Secrets::MIN_LEN`] characters).
+    pub fn with(self, secret: impl Into<String>) -> Self {
+        let secret = secret.into();
+        if secret.chars().count() < Self::MIN_LEN || self.0.contains(&secret) {
+            return self;
+        }
+        let mut all: Vec<String> = self.0.to_vec();
+        all.push(secret);
+        // Longest first, so a secret that contains another is replaced whole.
+        all.sort_by_key(|s| core::cmp::Reverse(s.len()));
+        Self(all.into())
+    }
+
+    /// How many secrets are scrubbed.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether there is nothing to scrub.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// `text` with every occurrence of every secret replaced by `<redacted>`; borrowed when
+    /// there was none.
+    pub fn scrub<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        let mut out = Cow::Borrowed(text);
+        for secret in self.0.iter() {
+            if out.contains(secret.as_str()) {
+                out = Cow::Owned(out.replace(secret.as_str(), REDACTED));
+            }
+        }
+        out
+    }
+
+    /// Scrubs every string in a JSON value (object keys included), in place.
+    pub(crate) fn scrub_json(&self, value: &mut serde_json::Value) {
+        use serde_json::Value;
+        if self.is_empty() {
+            return;
+        }
+        match value {
+            Value::String(s) => {
+                if let Cow::Owned(clean) = self.scrub(s) {
+                    *s = clean;
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|v| self.scrub_json(v)),
+            Value::Object(map) => {
+                let taken = core::mem::take(map);
+                for (k, mut v) in taken {
+                    self.scrub_json(&mut v);
+                    map.insert(self.scrub(&k).into_owned(), v);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+impl fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Secrets({} redacted)", self.0.len())
+    }
+}
+
+/// What a scrubbed secret reads as.
+const REDACTED: &str = "<redacted>";

@@ -5,6 +5,10 @@
 //! wait's own timeout passes. A poll that fails for a reason worth retrying (a 503 that outlived
 //! its retries, a dropped connection) is not the end of the wait: the next poll may succeed.
 //! Anything else (a 404, a bad key) ends it at once.
+//!
+//! Every setting is safe: polls are never closer than [`WaitPolicy::MIN_INTERVAL`] (all
+//! endpoints share one rate-limit pool, so a busy loop would starve the caller's other calls),
+//! and any duration or factor, `Duration::MAX` included, saturates instead of overflowing.
 
 use core::time::Duration;
 
@@ -40,19 +44,24 @@ impl Default for WaitPolicy {
 }
 
 impl WaitPolicy {
-    /// The delay after the first poll.
+    /// The shortest delay between two polls: 100 ms. An interval given below it is raised to
+    /// it, so no setting can turn a wait into a busy loop against the shared rate limit.
+    pub const MIN_INTERVAL: Duration = Duration::from_millis(100);
+
+    /// The delay after the first poll (at least [`WaitPolicy::MIN_INTERVAL`]).
     pub fn initial_interval(mut self, interval: Duration) -> Self {
-        self.initial_interval = interval;
+        self.initial_interval = interval.max(Self::MIN_INTERVAL);
         self
     }
 
-    /// The longest delay between polls.
+    /// The longest delay between polls (at least [`WaitPolicy::MIN_INTERVAL`]).
     pub fn max_interval(mut self, interval: Duration) -> Self {
-        self.max_interval = interval;
+        self.max_interval = interval.max(Self::MIN_INTERVAL);
         self
     }
 
-    /// How much the delay grows after each poll (1.0: a fixed interval; below 1.0 reads as 1.0).
+    /// How much the delay grows after each poll (1.0: a fixed interval; below 1.0 or not a
+    /// number reads as 1.0; a huge factor reaches [`max_interval`](Self::max_interval) at once).
     pub fn factor(mut self, factor: f64) -> Self {
         self.factor = if factor.is_finite() && factor >= 1.0 {
             factor
@@ -62,7 +71,8 @@ impl WaitPolicy {
         self
     }
 
-    /// How long to wait in all before giving up with [`Error::WaitTimedOut`].
+    /// How long to wait in all before giving up with [`Error::WaitTimedOut`]. `Duration::MAX`
+    /// waits for as long as the run takes; `Duration::ZERO` gives up at once, sending nothing.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
@@ -128,11 +138,8 @@ impl Wait {
     }
 
     fn schedule_next(&mut self, now: Duration) {
-        self.wake_at = Some(now + self.interval);
-        self.interval = self
-            .interval
-            .mul_f64(self.policy.factor)
-            .min(self.policy.max_interval);
+        self.wake_at = Some(now.saturating_add(self.interval));
+        self.interval = grow(self.interval, self.policy.factor).min(self.policy.max_interval);
     }
 }
 
@@ -141,7 +148,7 @@ impl Machine for Wait {
 
     fn poll(&mut self, now: Duration) -> Action<Self::Output> {
         let start = *self.start.get_or_insert(now);
-        let end = start + self.policy.timeout;
+        let end = start.saturating_add(self.policy.timeout);
         loop {
             if let Some(call) = &mut self.call {
                 match call.poll(now) {
@@ -158,7 +165,7 @@ impl Machine for Wait {
                     Action::Done(Err(e)) => {
                         self.call = None;
                         if now >= end {
-                            return Action::Done(Err(self.timed_out(now - start)));
+                            return Action::Done(Err(self.timed_out(now.saturating_sub(start))));
                         }
                         if !e.is_retryable() {
                             return Action::Done(Err(e));
@@ -168,7 +175,7 @@ impl Machine for Wait {
                 }
             }
             if now >= end {
-                return Action::Done(Err(self.timed_out(now - start)));
+                return Action::Done(Err(self.timed_out(now.saturating_sub(start))));
             }
             if let Some(wake) = self.wake_at {
                 if now < wake {
@@ -193,11 +200,23 @@ impl Machine for Wait {
         }
     }
 
+    fn handle_response_at(&mut self, now: Duration, unix_time: Duration, response: Response<'_>) {
+        if let Some(call) = &mut self.call {
+            call.handle_response_at(now, unix_time, response);
+        }
+    }
+
     fn handle_failure(&mut self, now: Duration, error: TransportError) {
         if let Some(call) = &mut self.call {
             call.handle_failure(now, error);
         }
     }
+}
+
+/// `interval` times `factor` (at least 1.0), saturating at `Duration::MAX` where
+/// `Duration::mul_f64` would panic.
+fn grow(interval: Duration, factor: f64) -> Duration {
+    Duration::try_from_secs_f64(interval.as_secs_f64() * factor).unwrap_or(Duration::MAX)
 }
 
 /// A [`Wait`] that reports each new status it sees; made by [`Wait::observed`].
@@ -232,6 +251,10 @@ impl<F: FnMut(&RunStatus)> Machine for Observed<F> {
 
     fn handle_response(&mut self, now: Duration, response: Response<'_>) {
         self.wait.handle_response(now, response);
+    }
+
+    fn handle_response_at(&mut self, now: Duration, unix_time: Duration, response: Response<'_>) {
+        self.wait.handle_response_at(now, unix_time, response);
     }
 
     fn handle_failure(&mut self, now: Duration, error: TransportError) {

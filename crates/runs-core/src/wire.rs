@@ -19,6 +19,7 @@ use crate::id::RunId;
 use crate::list::ListRuns;
 use crate::page::RunPage;
 use crate::run::Run;
+use crate::secret::Secrets;
 use crate::start::StartRun;
 
 /// Everything but RFC 3986's unreserved characters is escaped in query values, so a token
@@ -160,6 +161,26 @@ pub fn decode<T: DeserializeOwned>(what: &'static str, response: Response<'_>) -
             response.status,
             request_id(response.headers),
             response.body,
+        )))
+    }
+}
+
+/// As [`decode`], every piece of server text that reaches an error first scrubbed of
+/// `secrets` (as [`Call`](crate::Call) does with its configuration's).
+pub fn decode_scrubbed<T: DeserializeOwned>(
+    what: &'static str,
+    response: Response<'_>,
+    secrets: &Secrets,
+) -> Result<T, Error> {
+    if (200..300).contains(&response.status) {
+        serde_json::from_slice(response.body)
+            .map_err(|e| Error::Decode(DecodeError::scrubbed(what, response.status, &e, secrets)))
+    } else {
+        Err(Error::Api(ApiError::from_response_scrubbed(
+            response.status,
+            request_id(response.headers),
+            response.body,
+            secrets,
         )))
     }
 }

@@ -3,10 +3,11 @@
 use std::io::Write;
 
 use runs_blocking::ListRuns;
-use runs_core::{AgentId, FieldError, ProcessId};
+use runs_core::{AgentId, FieldError, MAX_LIMIT, ProcessId};
 
 use crate::cli::{Global, ListArgs, OutputFormat};
 use crate::exit::Failure;
+use crate::terminal::shell_word;
 use crate::{config, render};
 
 /// Prints one page, or with `--all`/`--max-items` every run, fetched as it is printed.
@@ -17,7 +18,11 @@ pub fn run(global: &Global, args: &ListArgs, out: &mut dyn Write) -> Result<(), 
         let page = client.list_runs(&query)?;
         render::page(out, global.output, &page)?;
         if let (OutputFormat::Table, Some(token)) = (global.output, &page.continuation_token) {
-            eprintln!("more runs: add --continuation-token {token}, or --all");
+            // The token is the server's text, pasted into a command: quoted, and escaped.
+            eprintln!(
+                "more runs: add --continuation-token {}, or --all",
+                shell_word(token)
+            );
         }
         return Ok(());
     }
@@ -51,7 +56,18 @@ fn query(args: &ListArgs) -> Result<ListRuns, Failure> {
         .map_err(|e: FieldError| e.in_field("--process-id"))?;
     let mut query = ListRuns::new(agent_id, process_id);
     if let Some(limit) = args.limit {
-        query = query.limit(limit).map_err(|e| e.in_field("--limit"))?;
+        // A negative limit is as out of range as 0, and is told so the same way.
+        let checked = u64::try_from(limit).map_err(|_| {
+            Failure::usage(format!(
+                "invalid input: --limit must be between 1 and {MAX_LIMIT}, got {limit}"
+            ))
+        })?;
+        query = query.limit(checked).map_err(|e| e.in_field("--limit"))?;
+    }
+    if args.max_items == Some(0) {
+        return Err(Failure::usage(
+            "--max-items must be at least 1 (leave it out for one page, or use --all)",
+        ));
     }
     if let Some(stage) = args.stage {
         query = query.stage(stage.into());

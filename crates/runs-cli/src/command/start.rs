@@ -18,13 +18,14 @@ pub fn run(
 ) -> Result<(), Failure> {
     let start = request(args, matches)?;
     let client = config::client(global)?;
+    // Checked before the run is started: a refused --interval must not leave a run behind.
+    let policy = super::wait::policy(&client, args.timeout, args.interval)?;
     let run = client.start_run(&start)?;
     if !args.wait {
         render::run(out, global.output, &run)?;
         return Ok(());
     }
     eprintln!("started run {}", run.id);
-    let policy = super::wait::policy(&client, args.timeout, args.interval);
     let run = super::wait::wait(&client, &run.id, policy)?;
     super::wait::finished(global, run, out)
 }

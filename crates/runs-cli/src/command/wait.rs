@@ -14,24 +14,42 @@ use crate::{config, render};
 pub fn run(global: &Global, args: &WaitArgs, out: &mut dyn Write) -> Result<(), Failure> {
     let run_id = super::run_id(&args.run_id)?;
     let client = config::client(global)?;
-    let policy = policy(&client, args.timeout, args.interval);
+    let policy = policy(&client, args.timeout, args.interval)?;
     let run = wait(&client, &run_id, policy)?;
     finished(global, run, out)
 }
 
 /// The client's wait policy, with the timeout and a fixed poll interval if given.
-pub fn policy(client: &Client, timeout: Option<Duration>, interval: Option<Duration>) -> WaitPolicy {
+///
+/// Refuses (exit 2, before any request) a timeout of 0, which would give up without looking,
+/// and an interval below runs-core's floor ([`WaitPolicy::MIN_INTERVAL`]), which the library
+/// would raise silently: on the command line, a value that is not used is a mistake to report.
+pub fn policy(
+    client: &Client,
+    timeout: Option<Duration>,
+    interval: Option<Duration>,
+) -> Result<WaitPolicy, Failure> {
     let mut policy = client.config().wait_policy().clone();
     if let Some(timeout) = timeout {
+        if timeout.is_zero() {
+            return Err(Failure::usage("--timeout must be more than 0 seconds"));
+        }
         policy = policy.timeout(timeout);
     }
     if let Some(interval) = interval {
+        if interval < WaitPolicy::MIN_INTERVAL {
+            return Err(Failure::usage(format!(
+                "--interval must be at least {} seconds: polling faster would flood the API, \
+                 whose rate limit every call shares",
+                WaitPolicy::MIN_INTERVAL.as_secs_f64()
+            )));
+        }
         policy = policy
             .initial_interval(interval)
             .max_interval(interval)
             .factor(1.0);
     }
-    policy
+    Ok(policy)
 }
 
 /// Polls the run until it is terminal, showing its status on stderr as it goes.

@@ -227,7 +227,7 @@ fn start_wait_keeps_inputs_in_command_line_order_and_exits_0_on_success() {
             r#"d={"k":[true,null]}"#,
             "--wait",
             "--interval",
-            "0.01",
+            "0.1",
             "--timeout",
             "30",
         ],
@@ -266,7 +266,7 @@ fn a_run_ending_in_another_terminal_status_exits_1() {
             "Published",
             "--wait",
             "--interval",
-            "0.01",
+            "0.1",
         ],
     ));
     assert_eq!(out.code, 1);
@@ -276,7 +276,7 @@ fn a_run_ending_in_another_terminal_status_exits_1() {
         let run = seed_run(&emu, process, "x", ProcessStage::Draft);
         let out = outcome(runs(
             &emu,
-            &["--output", "json", "wait", run.id.as_str(), "--interval", "0.01"],
+            &["--output", "json", "wait", run.id.as_str(), "--interval", "0.1"],
         ));
         assert_eq!(out.code, 1, "{}", out.stderr);
         assert_eq!(json(&out.stdout)["status"], status);
@@ -293,7 +293,7 @@ fn wait_reports_each_status_on_stderr_and_prints_the_final_run() {
     let run = seed_run(&emu, HELLO_WORLD, "waited", ProcessStage::Published);
     let out = outcome(runs(
         &emu,
-        &["wait", run.id.as_str(), "--interval", "0.01", "--timeout", "30"],
+        &["wait", run.id.as_str(), "--interval", "0.1", "--timeout", "30"],
     ));
     assert_eq!(out.code, 0, "{}", out.stderr);
     snapshot_outcome("wait_succeeded", &out);
@@ -306,7 +306,7 @@ fn wait_past_its_timeout_exits_4() {
     let run = seed_run(&emu, NEVER_ENDS, "stuck", ProcessStage::Published);
     let out = outcome(runs(
         &emu,
-        &["wait", run.id.as_str(), "--interval", "0.01", "--timeout", "0.3"],
+        &["wait", run.id.as_str(), "--interval", "0.1", "--timeout", "0.3"],
     ));
     assert_eq!(out.code, 4);
     assert_eq!(out.stdout, "");

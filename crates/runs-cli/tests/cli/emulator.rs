@@ -113,7 +113,7 @@ fn emulator_with_tls_writes_its_ca_for_ca_cert() {
         "Draft",
         "--wait",
         "--interval",
-        "0.01",
+        "0.1",
     ];
     let out = outcome(
         bare()

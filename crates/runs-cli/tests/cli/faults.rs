@@ -31,7 +31,7 @@ fn an_api_error_exits_3_with_the_servers_message() {
     assert_eq!(out.code, 3);
     snapshot("error_404_list", &out.stderr);
 
-    let out = outcome(runs(&emu, &["wait", "no-such-run", "--interval", "0.01"]));
+    let out = outcome(runs(&emu, &["wait", "no-such-run", "--interval", "0.1"]));
     assert_eq!((out.code, out.stdout.as_str()), (3, ""));
     let start = [
         "start",
