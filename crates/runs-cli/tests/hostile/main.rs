@@ -12,7 +12,6 @@ mod server;
 
 mod echoed_key;
 mod edges;
-mod numbers;
 mod polling;
 mod retry_after;
 mod settings;
