@@ -91,6 +91,15 @@ fn a_post_is_resent_after_a_retry_after_date_in_every_form_without_a_date_header
             assert!(result.is_ok(), "{form:?} on {t:?}: {result:?}");
         }
         assert_eq!(server.count(), 4, "{form:?}: one 503 and one retry per transport");
+        // The retry is the same POST, body and all.
+        let requests = server.requests();
+        assert!(
+            requests
+                .iter()
+                .all(|r| (r.method.as_str(), r.target.as_str(), &r.body)
+                    == ("POST", "/v2/runs", &requests[0].body)),
+            "{requests:?}"
+        );
     }
 }
 
