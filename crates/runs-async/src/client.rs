@@ -18,6 +18,12 @@ use crate::exchange::{Exchange, MAX_IN_FLIGHT, POOL_IDLE_TIMEOUT};
 use crate::listing::Runs;
 use crate::tls;
 
+/// The span an operation runs in: `tracing`'s with the feature, nothing without it.
+#[cfg(feature = "tracing")]
+type Span = tracing::Span;
+#[cfg(not(feature = "tracing"))]
+type Span = runs_core::NoSpan;
+
 /// An async client of the Runs API.
 ///
 /// Cheap to clone: clones share the configuration and the connection pool, so make one and hand
@@ -89,9 +95,14 @@ impl Client {
         &self.shared.config
     }
 
-    /// Drives a machine to its end with a fresh clock.
-    async fn execute<M: Machine + Send>(&self, machine: &mut M) -> M::Output {
-        self.drive(machine, Instant::now()).await
+    /// Drives a machine to its end with a fresh clock, inside the operation's span.
+    async fn execute<M: Machine + Send>(&self, machine: &mut M, span: Span) -> M::Output {
+        let driving = self.drive(machine, Instant::now());
+        #[cfg(feature = "tracing")]
+        let driving = tracing::Instrument::instrument(driving, span);
+        #[cfg(not(feature = "tracing"))]
+        let _ = span;
+        driving.await
     }
 
     /// Drives `machine` until it is done: the transport's one loop. `start` is the machine's

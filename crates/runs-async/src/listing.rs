@@ -84,10 +84,15 @@ impl Stream for Runs {
                 return Poll::Ready(None);
             };
             let (client, epoch) = (this.client.clone(), this.epoch);
-            this.fetching = Some(Box::pin(async move {
+            #[cfg(feature = "tracing")]
+            let span = runs_core::__page_span(&listing);
+            let fetch = async move {
                 let item = client.drive(&mut listing, epoch).await;
                 (item, listing)
-            }));
+            };
+            #[cfg(feature = "tracing")]
+            let fetch = tracing::Instrument::instrument(fetch, span);
+            this.fetching = Some(Box::pin(fetch));
         }
         let Some(fetching) = this.fetching.as_mut() else {
             return Poll::Ready(None);

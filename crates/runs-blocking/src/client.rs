@@ -12,6 +12,12 @@ use runs_core::{Config, Error, Machine, drive};
 
 use crate::listing::Runs;
 
+/// The span an operation runs in: `tracing`'s with the feature, nothing without it.
+#[cfg(feature = "tracing")]
+type Span = tracing::Span;
+#[cfg(not(feature = "tracing"))]
+type Span = runs_core::NoSpan;
+
 /// A blocking Runs API client.
 ///
 /// Cheap to clone (clones share one connection pool) and safe to share between threads.
@@ -61,8 +67,12 @@ impl Client {
         &self.config
     }
 
-    /// Drives a machine to its end with a fresh clock.
-    fn execute<M: Machine>(&self, machine: &mut M) -> M::Output {
+    /// Drives a machine to its end with a fresh clock, inside the operation's span.
+    fn execute<M: Machine>(&self, machine: &mut M, span: Span) -> M::Output {
+        #[cfg(feature = "tracing")]
+        let _entered = span.enter();
+        #[cfg(not(feature = "tracing"))]
+        let _ = span;
         self.drive(machine, Instant::now())
     }
 

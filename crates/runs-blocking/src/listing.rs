@@ -50,6 +50,12 @@ impl Iterator for Runs {
     type Item = Result<Run, Error>;
 
     fn next(&mut self) -> Option<Self::Item> {
+        // A run of a page already fetched is handed out as it is, outside any span.
+        if let Some(ready) = self.listing.poll_ready() {
+            return ready;
+        }
+        #[cfg(feature = "tracing")]
+        let _entered = runs_core::__page_span(&self.listing).entered();
         self.client.drive(&mut self.listing, self.epoch)
     }
 }

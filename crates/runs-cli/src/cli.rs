@@ -69,6 +69,11 @@ pub struct Global {
     )]
     pub region: RegionArg,
 
+    /// Show each HTTP attempt, retry and wait poll on stderr; -vv for more. RUNS_LOG (a
+    /// tracing filter, such as `runs=debug`) sets it finer.
+    #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count, global = true, help_heading = GLOBAL)]
+    pub verbose: u8,
+
     /// The API's base URL, ending in /v2 (an emulator, a gateway); wins over --region.
     #[arg(long, env = "RUNS_BASE_URL", global = true, help_heading = GLOBAL, hide_env_values = true, value_name = "URL",
           value_parser = base_url)]

@@ -9,6 +9,7 @@
 //! | [`config`] | from the global options to a client |
 //! | [`command`] | one module per command |
 //! | [`inputs`] | `--input` and `--input-json`, in command-line order |
+//! | [`logging`] | `-v`, `-vv` and `RUNS_LOG`: what the SDK does, on stderr |
 //! | [`render`] | results on stdout: JSON or tables |
 //! | [`progress`] | a wait's progress on stderr |
 //! | [`terminal`] | server text made printable, and shell-quoted in suggested commands |
@@ -39,6 +40,7 @@ mod command;
 mod config;
 mod exit;
 mod inputs;
+mod logging;
 mod progress;
 mod render;
 mod terminal;
@@ -59,7 +61,9 @@ fn main() -> ExitCode {
         Err(e) => e.exit(),
     };
     let stdout = std::io::stdout();
-    let result = command::run(&cli, &matches, &mut stdout.lock());
+    let runs_log = std::env::var("RUNS_LOG").ok();
+    let result = logging::install(cli.global.verbose, runs_log.as_deref())
+        .and_then(|()| command::run(&cli, &matches, &mut stdout.lock()));
     match result {
         Ok(()) => Exit::Success.into(),
         Err(failure) => {

@@ -31,6 +31,7 @@ use crate::error::{ConfigError, Delivery, Error, TransportError, TransportErrorK
 use crate::http::{Method, Request, Response};
 use crate::retry::{Retry, StopReason, Verdict};
 use crate::secret::Secrets;
+use crate::trace::event;
 use crate::wire::{self, Operation};
 
 /// What a machine wants the transport to do next.
@@ -161,6 +162,9 @@ pub struct Call<O: Operation> {
     secrets: Secrets,
     last_error: Option<Error>,
     state: State<O::Output>,
+    /// When the attempt in flight was sent, for the trace's `elapsed_ms`.
+    #[cfg_attr(not(feature = "tracing"), allow(dead_code))]
+    sent_at: Duration,
 }
 
 impl<O: Operation> Call<O> {
@@ -182,6 +186,7 @@ impl<O: Operation> Call<O> {
             secrets: config.secrets.clone(),
             last_error: None,
             state: State::Ready,
+            sent_at: Duration::ZERO,
         }
     }
 
@@ -241,6 +246,20 @@ impl<O: Operation> Call<O> {
     /// piece of server text that can reach an error is scrubbed of the configured secrets.
     fn respond(&mut self, now: Duration, unix_time: Option<Duration>, response: Response<'_>) {
         let status = response.status;
+        event!(
+            info,
+            {
+                http.request.method = self.request.method().as_str(),
+                url.path = crate::trace::path(self.request.url(), self.origin_len),
+                attempt = self.retry.attempts(),
+                http.response.status_code = status,
+                elapsed_ms = crate::trace::millis(now.saturating_sub(self.sent_at)),
+                // Server text: Debug-quoted, so no control character reaches a log as it is.
+                request_id = wire::request_id(response.headers)
+                    .map(|id| ::tracing::field::debug(self.secrets.scrub(id))),
+            },
+            "response"
+        );
         if (300..400).contains(&status) && status != 304 {
             let location = response
                 .headers
@@ -268,12 +287,32 @@ impl<O: Operation> Call<O> {
             .after_status_at(now, unix_time, status, response.headers)
         {
             Verdict::RetryAfter(d) => {
+                event!(
+                    info,
+                    {
+                        retry.reason = "status",
+                        http.response.status_code = status,
+                        retry.delay_ms = crate::trace::millis(d),
+                        retry.basis = crate::trace::basis(crate::retry::retry_after_at(response.headers, unix_time)),
+                        http.request.resend_count = self.retry.attempts(),
+                    },
+                    "retrying"
+                );
                 self.last_error = Some(error);
                 self.state = State::Sleeping {
                     until: now.saturating_add(d),
                 };
             }
-            Verdict::Stop(reason) => self.stop(reason, error),
+            Verdict::Stop(reason) => {
+                event!(
+                    debug,
+                    {
+                        reason = ?reason,
+                    },
+                    "not retrying"
+                );
+                self.stop(reason, error)
+            }
         }
     }
 }
@@ -296,6 +335,16 @@ impl<O: Operation> Machine for Call<O> {
                         continue;
                     };
                     self.state = State::InFlight;
+                    self.sent_at = now;
+                    event!(
+                        debug,
+                        {
+                            http.request.method = self.request.method().as_str(),
+                            url.path = crate::trace::path(self.request.url(), self.origin_len),
+                            attempt = self.retry.attempts(),
+                        },
+                        "sending"
+                    );
                     return Action::Send {
                         request: self.request.clone(),
                         timeout: self.request_timeout.min(left),
@@ -325,8 +374,31 @@ impl<O: Operation> Machine for Call<O> {
     }
 
     fn handle_failure(&mut self, now: Duration, error: TransportError) {
+        event!(
+            warn,
+            {
+                http.request.method = self.request.method().as_str(),
+                url.path = crate::trace::path(self.request.url(), self.origin_len),
+                attempt = self.retry.attempts(),
+                error.type = ?error.kind(),
+                delivery = ?error.delivery(),
+                elapsed_ms = crate::trace::millis(now.saturating_sub(self.sent_at)),
+            },
+            "request failed"
+        );
         match self.retry.after_failure(now, &error) {
             Verdict::RetryAfter(d) => {
+                event!(
+                    info,
+                    {
+                        retry.reason = "transport",
+                        error.type = ?error.kind(),
+                        retry.delay_ms = crate::trace::millis(d),
+                        retry.basis = "backoff",
+                        http.request.resend_count = self.retry.attempts(),
+                    },
+                    "retrying"
+                );
                 self.last_error = Some(Error::Transport(error));
                 self.state = State::Sleeping {
                     until: now.saturating_add(d),

@@ -48,6 +48,8 @@
 //! - `std` (default): `std::error::Error`-based conveniences, reading the environment.
 //!   Without it the crate is `no_std` with `alloc`.
 //! - `http`: conversions to and from the `http` crate's request and response types.
+//! - `tracing`: the machines report each attempt, retry, wait poll and page as `tracing`
+//!   events (target `runs`); works without `std` too.
 #![cfg_attr(not(feature = "std"), no_std)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
@@ -74,6 +76,7 @@ mod start;
 mod status;
 mod surface;
 mod timestamp;
+mod trace;
 mod typestate;
 mod validation;
 pub mod wait;
@@ -99,6 +102,11 @@ pub use secret::{ApiKey, Secrets};
 pub use start::{AgentIdIsSet, NameIsSet, ProcessIdIsSet, StageIsSet, StartRun, StartRunBuilder};
 pub use status::{ProcessStage, RunStatus};
 pub use timestamp::Timestamp;
+#[cfg(feature = "tracing")]
+#[doc(hidden)]
+pub use trace::__page_span;
+#[doc(hidden)]
+pub use trace::NoSpan;
 pub use typestate::{Missing, Set};
 pub use validation::{FieldError, Rule, ValidationError};
 pub use wait::{Observed, Wait, WaitPolicy};

@@ -24,6 +24,7 @@ use crate::http::Response;
 use crate::list::{DEFAULT_LIMIT, ListRuns};
 use crate::page::RunPage;
 use crate::run::Run;
+use crate::trace::event;
 use crate::wire::ListPage;
 
 /// The most empty pages in a row, each with a new continuation token, a listing accepts before
@@ -133,6 +134,8 @@ impl Paginator {
     pub fn handle_page(&mut self, page: RunPage) -> Result<(), Error> {
         let token = page.continuation_token.filter(|t| !t.is_empty());
         let items = page.items.unwrap_or_default();
+        // The token itself is not recorded: it may be a credential of sorts.
+        event!(debug, { runs = items.len(), more = token.is_some() }, "page");
         if items.is_empty() {
             self.empty_in_a_row = self.empty_in_a_row.saturating_add(1);
         } else {
@@ -163,6 +166,11 @@ impl Paginator {
     pub fn stop(&mut self) {
         self.buffer.clear();
         self.next = Next::End;
+    }
+
+    /// The query being listed.
+    pub fn query(&self) -> &ListRuns {
+        &self.query
     }
 
     /// How many runs have been handed out.

@@ -23,9 +23,10 @@
 
 /// Expands the client operations for a transport; see the [module docs](self).
 ///
-/// The calling crate must have in scope: `Client` (with `execute(&self, &mut impl Machine)`
+/// The calling crate must have in scope: `Client` (with `execute(&self, &mut impl Machine, span)`
 /// in the mode given, and `new(Config)`), `Runs` (with `Runs::new(Client, ListRuns,
-/// Option<u64>)`), and the `maybe_async` crate.
+/// Option<u64>)`), and the `maybe_async` crate; and a `tracing` feature, which makes the span
+/// a `tracing::Span` (else a [`NoSpan`](crate::NoSpan)).
 #[doc(hidden)]
 #[macro_export]
 macro_rules! client_surface {
@@ -65,7 +66,11 @@ macro_rules! client_surface {
                     $crate::GetRun(run_id.clone()),
                     $crate::random_seed(),
                 );
-                self.execute(&mut call).await
+                self.execute(
+                    &mut call,
+                    $crate::__span!("get_run", run.id = run_id.as_str()),
+                )
+                .await
             }
 
             /// Starts a run (`POST /runs`).
@@ -78,7 +83,12 @@ macro_rules! client_surface {
                 start: &$crate::StartRun,
             ) -> ::core::result::Result<$crate::Run, $crate::Error> {
                 let mut call = $crate::Call::new(self.config(), start.clone(), $crate::random_seed());
-                self.execute(&mut call).await
+                let span = $crate::__span!(
+                    "start_run",
+                    agent.id = start.agent_id().as_str(),
+                    process.id = start.process_id().as_str()
+                );
+                self.execute(&mut call, span).await
             }
 
             /// Fetches one page of runs (`GET /runs`). Pass the page's continuation token
@@ -93,7 +103,12 @@ macro_rules! client_surface {
                     $crate::ListPage(query.clone()),
                     $crate::random_seed(),
                 );
-                self.execute(&mut call).await
+                let span = $crate::__span!(
+                    "list_runs",
+                    agent.id = query.agent_id().as_str(),
+                    process.id = query.process_id().as_str()
+                );
+                self.execute(&mut call, span).await
             }
 
             /// Every run of `query` (at most `max_items` of them; `None`: all), fetched page
@@ -126,7 +141,11 @@ macro_rules! client_surface {
             ) -> ::core::result::Result<$crate::Run, $crate::Error> {
                 let mut wait =
                     $crate::Wait::new(self.config(), run_id.clone(), policy, $crate::random_seed());
-                self.execute(&mut wait).await
+                self.execute(
+                    &mut wait,
+                    $crate::__span!("wait_for_run", run.id = run_id.as_str()),
+                )
+                .await
             }
 
             /// As [`wait_for_run_with`](Self::wait_for_run_with), calling `on_status` with
@@ -141,7 +160,11 @@ macro_rules! client_surface {
                 let mut wait =
                     $crate::Wait::new(self.config(), run_id.clone(), policy, $crate::random_seed())
                         .observed(on_status);
-                self.execute(&mut wait).await
+                self.execute(
+                    &mut wait,
+                    $crate::__span!("wait_for_run", run.id = run_id.as_str()),
+                )
+                .await
             }
 
             /// Starts a run and waits for it to finish, on the configured wait policy.

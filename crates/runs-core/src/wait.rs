@@ -19,6 +19,7 @@ use crate::http::Response;
 use crate::id::RunId;
 use crate::run::Run;
 use crate::status::RunStatus;
+use crate::trace::event;
 use crate::wire::GetRun;
 
 /// How a run is polled while waiting.
@@ -156,6 +157,15 @@ impl Machine for Wait {
                     Action::Sleep(d) => return Action::Sleep(d),
                     Action::Done(Ok(run)) => {
                         self.call = None;
+                        event!(
+                            debug,
+                            {
+                                run.id = run.id.as_str(),
+                                run.status = ?run.status.as_str(),
+                                terminal = run.status.is_terminal(),
+                            },
+                            "wait poll"
+                        );
                         if run.status.is_terminal() {
                             return Action::Done(Ok(run));
                         }

@@ -14,3 +14,4 @@ mod faults;
 mod help;
 mod options;
 mod quickstart;
+mod verbose;
