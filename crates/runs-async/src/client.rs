@@ -8,13 +8,15 @@
 use std::fmt;
 use std::sync::Arc;
 
+use bytes::Bytes;
+
 use hyper_util::client::legacy;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use runs_core::{Config, Error, Machine, drive};
 use tokio::time::Instant;
 
 use crate::connect::{Connector, Route};
-use crate::exchange::{Exchange, MAX_IN_FLIGHT, POOL_IDLE_TIMEOUT};
+use crate::exchange::{Exchange, HttpService, MAX_IN_FLIGHT, POOL_IDLE_TIMEOUT};
 use crate::listing::Runs;
 use crate::tls;
 
@@ -89,6 +91,59 @@ impl Client {
         Ok(Self {
             shared: Arc::new(Shared { config, exchange }),
         })
+    }
+
+    /// This client with `layer` around its HTTP exchange: a `tower` layer (or a stack of them,
+    /// from `tower::ServiceBuilder`) that sees each attempt's request before it is sent and
+    /// its whole response after the body was read, to add a header, limit the rate, count or
+    /// time calls.
+    ///
+    /// What runs-core decides still holds with a layer in place: the request timeout covers
+    /// the layer (a layer that waits, waits within the attempt's time), the body cap is applied
+    /// below it, and retries, redirects and the deadline are decided on what it returns. An
+    /// error of the layer's own ends the attempt as [`TransportErrorKind::Middleware`]
+    /// (`runs_core::TransportErrorKind::Middleware`), which counts as possibly sent, so a POST
+    /// is not re-sent after it; a layer that knows it sent nothing can fail with a
+    /// [`TransportError`](runs_core::TransportError) of `Delivery::NotSent` instead. The
+    /// returned client shares this one's connection pool; calling this again wraps the
+    /// exchange anew, not the previous layers.
+    ///
+    /// ```
+    /// use runs_async::Client;
+    /// use tower::util::MapRequestLayer;
+    ///
+    /// let client = Client::builder().api_key("sk-test").base_url("http://127.0.0.1:1/v2").build()?;
+    /// let client = client.with_layer(MapRequestLayer::new(|mut request: http::Request<bytes::Bytes>| {
+    ///     request.headers_mut().insert("x-tenant", http::HeaderValue::from_static("acme"));
+    ///     request
+    /// }));
+    /// # Ok::<(), runs_async::Error>(())
+    /// ```
+    ///
+    /// [`TransportErrorKind::Middleware`]: runs_core::TransportErrorKind::Middleware
+    pub fn with_layer<L>(&self, layer: L) -> Client
+    where
+        L: tower::Layer<HttpService>,
+        L::Service: tower::Service<http::Request<Bytes>, Response = http::Response<Bytes>>
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        <L::Service as tower::Service<http::Request<Bytes>>>::Error: Into<runs_core::BoxError>,
+        <L::Service as tower::Service<http::Request<Bytes>>>::Future: Send + 'static,
+    {
+        use tower::ServiceExt;
+        let layered = layer.layer(self.shared.exchange.service()).map_err(Into::into);
+        let exchange = self
+            .shared
+            .exchange
+            .with_layered(tower::util::BoxCloneSyncService::new(layered));
+        Client {
+            shared: Arc::new(Shared {
+                config: self.shared.config.clone(),
+                exchange,
+            }),
+        }
     }
 
     fn config_ref(&self) -> &Config {

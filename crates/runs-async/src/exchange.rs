@@ -7,14 +7,20 @@
 
 use std::error::Error as StdError;
 use std::fmt;
+use std::future::Future;
 use std::io;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper_util::client::legacy;
-use runs_core::{Delivery, Request, TransportError, TransportErrorKind};
+use runs_core::{BoxError, Delivery, Request, TransportError, TransportErrorKind};
 use tokio::sync::Semaphore;
+use tower::Service;
+use tower::util::BoxCloneSyncService;
 
 use crate::connect::{ConnectFailure, Connector};
 
@@ -32,39 +38,120 @@ pub const MAX_IN_FLIGHT: usize = 64;
 /// is closing.
 pub const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Sends requests over a pooled hyper client.
+/// The client's own HTTP exchange as a [`tower::Service`]: what a layer given to
+/// [`Client::with_layer`](crate::Client::with_layer) wraps.
+///
+/// It takes a request whose body is whole (`http::Request<Bytes>`) and answers with the
+/// whole response, its body read up to the configured cap (`http::Response<Bytes>`); waiting
+/// for one of the [`MAX_IN_FLIGHT`] slots, connecting (through the connection plan's proxy and
+/// TLS) and reading happen inside. Its error is runs-core's [`TransportError`]. Cheap to clone:
+/// clones share the connection pool.
+#[derive(Clone)]
+pub struct HttpService {
+    inner: Arc<Pool>,
+}
+
+impl std::fmt::Debug for HttpService {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpService")
+            .field("max_body_bytes", &self.inner.max_body_bytes)
+            .finish_non_exhaustive()
+    }
+}
+
 #[derive(Debug)]
-pub(crate) struct Exchange {
+struct Pool {
     http: legacy::Client<Connector, Full<Bytes>>,
     slots: Semaphore,
     max_body_bytes: usize,
 }
 
+impl Service<http::Request<Bytes>> for HttpService {
+    type Response = http::Response<Bytes>;
+    type Error = TransportError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, TransportError>> + Send>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        // Readiness is a free slot, waited for inside the call, within its timeout.
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: http::Request<Bytes>) -> Self::Future {
+        let pool = self.inner.clone();
+        Box::pin(async move {
+            let target = Target(request.method().clone(), request.uri().clone());
+            pool.attempt(request.map(Full::new), &target).await
+        })
+    }
+}
+
+/// A user's layers around the [`HttpService`], their error types erased.
+pub(crate) type Layered = BoxCloneSyncService<http::Request<Bytes>, http::Response<Bytes>, BoxError>;
+
+/// Sends requests over a pooled hyper client, through the user's layers when there are any.
+#[derive(Debug)]
+pub(crate) struct Exchange {
+    service: HttpService,
+    // `None` keeps the usual path free of a boxed service and a boxed future per request.
+    layered: Option<Layered>,
+}
+
 impl Exchange {
     pub(crate) fn new(http: legacy::Client<Connector, Full<Bytes>>, max_body_bytes: usize) -> Self {
         Self {
-            http,
-            slots: Semaphore::new(MAX_IN_FLIGHT),
-            max_body_bytes,
+            service: HttpService {
+                inner: Arc::new(Pool {
+                    http,
+                    slots: Semaphore::new(MAX_IN_FLIGHT),
+                    max_body_bytes,
+                }),
+            },
+            layered: None,
         }
     }
 
-    /// Sends `request` and reads the whole response, all within `timeout`.
+    /// The same pool, with `layered` (made around [`service`](Self::service)) in front.
+    pub(crate) fn with_layered(&self, layered: Layered) -> Self {
+        Self {
+            service: self.service.clone(),
+            layered: Some(layered),
+        }
+    }
+
+    /// The exchange itself, for a layer to wrap.
+    pub(crate) fn service(&self) -> HttpService {
+        self.service.clone()
+    }
+
+    /// Sends `request` and reads the whole response, all within `timeout`, the user's layers
+    /// included: a layer that waits (a rate limiter) waits within the attempt's time.
     pub(crate) async fn send(
         &self,
         request: Request,
         timeout: Duration,
     ) -> Result<http::Response<Bytes>, TransportError> {
-        let request = request
-            .into_http(|body| Full::new(Bytes::from(body)))
-            .map_err(|e| {
-                TransportError::new(TransportErrorKind::Io, Delivery::NotSent, "building the request")
-                    .with_source(e)
-            })?;
+        let request = request.into_http(Bytes::from).map_err(|e| {
+            TransportError::new(TransportErrorKind::Io, Delivery::NotSent, "building the request")
+                .with_source(e)
+        })?;
         // Cheap copies (a shared buffer and a tag), kept to name the request only if it fails:
         // the success path formats nothing.
         let target = Target(request.method().clone(), request.uri().clone());
-        match tokio::time::timeout(timeout, self.attempt(request, &target)).await {
+        let attempt = async {
+            match &self.layered {
+                None => self.service.inner.attempt(request.map(Full::new), &target).await,
+                Some(layered) => {
+                    let mut layered = layered.clone();
+                    let ready = std::future::poll_fn(|cx| layered.poll_ready(cx)).await;
+                    match ready {
+                        Ok(()) => layered.call(request).await,
+                        Err(e) => Err(e),
+                    }
+                    .map_err(|e| target.from_layer(e))
+                }
+            }
+        };
+        match tokio::time::timeout(timeout, attempt).await {
             Ok(result) => result,
             Err(_) => Err(target
                 .error(TransportErrorKind::Timeout, Delivery::MaybeSent)
@@ -74,7 +161,9 @@ impl Exchange {
                 ))),
         }
     }
+}
 
+impl Pool {
     async fn attempt(
         &self,
         request: http::Request<Full<Bytes>>,
@@ -134,6 +223,18 @@ impl Target {
 
     fn error(&self, kind: TransportErrorKind, delivery: Delivery) -> TransportError {
         TransportError::new(kind, delivery, self.describe())
+    }
+
+    /// A failure out of the user's layers: the exchange's own [`TransportError`] as it is;
+    /// any other a middleware failure that may have sent the request (a layer that knows it
+    /// did not can say so by failing with a `TransportError` of `Delivery::NotSent`).
+    fn from_layer(&self, error: BoxError) -> TransportError {
+        match error.downcast::<TransportError>() {
+            Ok(e) => *e,
+            Err(other) => self
+                .error(TransportErrorKind::Middleware, Delivery::MaybeSent)
+                .with_source(other),
+        }
     }
 }
 

@@ -65,7 +65,7 @@ mod listing;
 mod tls;
 
 pub use client::Client;
-pub use exchange::{MAX_IN_FLIGHT, POOL_IDLE_TIMEOUT};
+pub use exchange::{HttpService, MAX_IN_FLIGHT, POOL_IDLE_TIMEOUT};
 pub use listing::Runs;
 pub use runs_core::{
     AgentId, ApiError, Config, ConfigBuilder, ConfigError, DecodeError, Delivery, Error, ListRuns, Missing,

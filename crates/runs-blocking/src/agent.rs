@@ -9,29 +9,6 @@ use ureq::tls::{Certificate, RootCerts, TlsConfig, TlsProvider};
 /// An agent that leaves every decision to runs-core: 4xx and 5xx come back as responses with
 /// their bodies, redirects come back unfollowed, and each request gets its own timeout.
 pub(crate) fn agent(config: &Config) -> Result<ureq::Agent, Error> {
-    let plan = config.connection();
-    // Mozilla's roots (from `webpki-root-certs`; ureq's own copy is not compiled in), then the
-    // plan's.
-    let roots: Vec<Certificate<'static>> = webpki_root_certs::TLS_SERVER_ROOT_CERTS
-        .iter()
-        .map(|der| Certificate::from_der(der.as_ref()))
-        .chain(
-            plan.root_certificates()
-                .map(|der| Certificate::from_der(der).to_owned()),
-        )
-        .collect();
-    let tls = TlsConfig::builder()
-        .provider(TlsProvider::Rustls)
-        .unversioned_rustls_crypto_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
-        .root_certs(RootCerts::from(roots))
-        .build();
-    // Every request of the client goes to its base URL's origin (runs-core follows redirects
-    // only within it), so the agent carries that origin's proxy.
-    let base = config.base_url();
-    let proxy = plan
-        .proxy_for(base.is_https(), base.host(), base.port())
-        .map(proxy)
-        .transpose()?;
     let agent_config = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .max_redirects(0)
@@ -40,14 +17,78 @@ pub(crate) fn agent(config: &Config) -> Result<ureq::Agent, Error> {
         // runs-core sets these headers on every request.
         .user_agent(config.user_agent())
         .accept("")
-        .tls_config(tls)
-        .proxy(proxy)
+        .tls_config(tls_config(config))
+        .proxy(base_proxy(config)?)
         .build();
     Ok(ureq::Agent::with_parts(
         agent_config,
         ureq::unversioned::transport::DefaultConnector::default(),
         crate::resolve::CachingResolver::default(),
     ))
+}
+
+/// What a user's agent is made to do on each request, so that runs-core's rules hold on it
+/// as on the client's own: statuses come back as data, redirects unfollowed, the connection
+/// plan's proxy and roots, the configured connect timeout.
+#[derive(Debug, Clone)]
+pub(crate) struct Pins {
+    tls: TlsConfig,
+    proxy: Option<ureq::Proxy>,
+    connect_timeout: std::time::Duration,
+}
+
+impl Pins {
+    pub(crate) fn new(config: &Config) -> Result<Self, Error> {
+        Ok(Self {
+            tls: tls_config(config),
+            proxy: base_proxy(config)?,
+            connect_timeout: config.connect_timeout(),
+        })
+    }
+
+    /// `request`'s settings with the pins applied.
+    pub(crate) fn apply<B: ureq::AsSendBody>(
+        &self,
+        request: ureq::config::ConfigBuilder<ureq::typestate::HttpCrateScope<B>>,
+    ) -> ureq::config::ConfigBuilder<ureq::typestate::HttpCrateScope<B>> {
+        request
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .timeout_connect(Some(self.connect_timeout))
+            .proxy(self.proxy.clone())
+            .tls_config(self.tls.clone())
+    }
+}
+
+/// Mozilla's roots (from `webpki-root-certs`; ureq's own copy is not compiled in), then the
+/// plan's, on rustls with *ring*.
+fn tls_config(config: &Config) -> TlsConfig {
+    let roots: Vec<Certificate<'static>> = webpki_root_certs::TLS_SERVER_ROOT_CERTS
+        .iter()
+        .map(|der| Certificate::from_der(der.as_ref()))
+        .chain(
+            config
+                .connection()
+                .root_certificates()
+                .map(|der| Certificate::from_der(der).to_owned()),
+        )
+        .collect();
+    TlsConfig::builder()
+        .provider(TlsProvider::Rustls)
+        .unversioned_rustls_crypto_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
+        .root_certs(RootCerts::from(roots))
+        .build()
+}
+
+/// Every request of the client goes to its base URL's origin (runs-core follows redirects
+/// only within it), so the agent carries that origin's proxy.
+fn base_proxy(config: &Config) -> Result<Option<ureq::Proxy>, Error> {
+    let base = config.base_url();
+    config
+        .connection()
+        .proxy_for(base.is_https(), base.host(), base.port())
+        .map(proxy)
+        .transpose()
 }
 
 /// The plan's proxy as ureq's: an HTTP `CONNECT` proxy, with its credentials.

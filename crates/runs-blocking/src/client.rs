@@ -6,10 +6,12 @@
 //! loop that drives a machine on the calling thread.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Instant;
 
 use runs_core::{Config, Error, Machine, drive};
 
+use crate::agent::Pins;
 use crate::listing::Runs;
 
 /// The span an operation runs in: `tracing`'s with the feature, nothing without it.
@@ -40,6 +42,8 @@ type Span = runs_core::NoSpan;
 pub struct Client {
     agent: ureq::Agent,
     config: Config,
+    /// Set when the agent is a user's: the settings each request must carry.
+    pins: Option<Arc<Pins>>,
 }
 
 impl fmt::Debug for Client {
@@ -59,6 +63,40 @@ impl Client {
     pub fn new(config: Config) -> Result<Self, Error> {
         Ok(Self {
             agent: crate::agent::agent(&config)?,
+            config,
+            pins: None,
+        })
+    }
+
+    /// A client that sends through `agent`, a `ureq::Agent` of your own: its middleware
+    /// chain (`ureq::config::ConfigBuilder::middleware`: add a header, count or time calls),
+    /// its connection pool and its resolver.
+    ///
+    /// runs-core's rules still hold on it: each request is given the settings they need,
+    /// over whatever the agent says (statuses come back as data, redirects are left to
+    /// runs-core, the request and connect timeouts, the body cap, and the connection plan's
+    /// proxy and trusted roots from `config`); retries and the deadline are decided on what
+    /// the middleware returns. A middleware that fails a request ends the attempt as ureq's
+    /// error does, and a POST is then not re-sent unless the failure was while connecting.
+    ///
+    /// ```
+    /// use runs_blocking::{Client, Config};
+    ///
+    /// let agent: ureq::Agent = ureq::Agent::config_builder()
+    ///     .middleware(|mut request: http::Request<ureq::SendBody>, next: ureq::middleware::MiddlewareNext| {
+    ///         request.headers_mut().insert("x-tenant", http::HeaderValue::from_static("acme"));
+    ///         next.handle(request)
+    ///     })
+    ///     .build()
+    ///     .into();
+    /// let config = Config::builder().api_key("sk-test").base_url("http://127.0.0.1:1/v2").build()?;
+    /// let client = Client::with_agent(config, agent)?;
+    /// # Ok::<(), runs_blocking::Error>(())
+    /// ```
+    pub fn with_agent(config: Config, agent: ureq::Agent) -> Result<Self, Error> {
+        Ok(Self {
+            pins: Some(Arc::new(Pins::new(&config)?)),
+            agent,
             config,
         })
     }
@@ -88,6 +126,7 @@ impl Client {
                 .unwrap_or_default(),
             send(request, timeout) => crate::send::send(
                 &self.agent,
+                self.pins.as_deref(),
                 request,
                 timeout,
                 self.config.max_body_bytes(),

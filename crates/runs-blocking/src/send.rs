@@ -11,10 +11,15 @@ use std::time::Duration;
 use runs_core::{Delivery, Request, TransportError, TransportErrorKind};
 use ureq::AsSendBody;
 
+use crate::agent::Pins;
+
 /// Sends `request` within `timeout` and reads the whole response, its body capped at
 /// `max_body` bytes (one more byte is an error, and nothing past it is read).
+///
+/// `pins` are applied when the agent is a user's (see [`Pins`]).
 pub(crate) fn send(
     agent: &ureq::Agent,
+    pins: Option<&Pins>,
     request: Request,
     timeout: Duration,
     max_body: usize,
@@ -29,9 +34,9 @@ pub(crate) fn send(
         .into_parts();
     // An empty body is no body: a GET carries no `content-length: 0`.
     let response = if body.is_empty() {
-        run(agent, http::Request::from_parts(parts, ()), timeout)
+        run(agent, pins, http::Request::from_parts(parts, ()), timeout)
     } else {
-        run(agent, http::Request::from_parts(parts, body), timeout)
+        run(agent, pins, http::Request::from_parts(parts, body), timeout)
     }
     .map_err(fail)?;
     let (parts, body) = response.into_parts();
@@ -60,14 +65,15 @@ pub(crate) fn send(
 
 fn run(
     agent: &ureq::Agent,
+    pins: Option<&Pins>,
     request: http::Request<impl AsSendBody>,
     timeout: Duration,
 ) -> Result<http::Response<ureq::Body>, ureq::Error> {
-    let request = agent
-        .configure_request(request)
-        .timeout_global(Some(timeout))
-        .build();
-    agent.run(request)
+    let mut request = agent.configure_request(request).timeout_global(Some(timeout));
+    if let Some(pins) = pins {
+        request = pins.apply(request);
+    }
+    agent.run(request.build())
 }
 
 /// Names a ureq failure. `context` is the request's method and URL, never its headers.

@@ -6,9 +6,12 @@
 //! environment, `NO_PROXY`, loopback, credentials) through a real `CONNECT` proxy on
 //! loopback, and the client surface itself.
 //!
-//! The library part is the test support those cases share: [`ConnectProxy`].
+//! The library part is the test support those cases share: [`ConnectProxy`], and
+//! [`RecordingServer`] for what a user's middleware sends.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 mod connect_proxy;
+mod recording_server;
 
 pub use connect_proxy::{ConnectProxy, Tunnel};
+pub use recording_server::{RUN_JSON, RecordingServer, Reply};

@@ -314,6 +314,8 @@ pub enum TransportErrorKind {
     Proxy,
     /// The server redirected somewhere the SDK will not send the key.
     Redirect,
+    /// A user's middleware around the transport's exchange failed.
+    Middleware,
 }
 
 impl TransportErrorKind {
@@ -327,6 +329,7 @@ impl TransportErrorKind {
             TransportErrorKind::BodyTooLarge => "the response body is too large",
             TransportErrorKind::Proxy => "the proxy failed",
             TransportErrorKind::Redirect => "refused a redirect",
+            TransportErrorKind::Middleware => "the client's middleware failed",
         }
     }
 }
