@@ -147,7 +147,7 @@ impl Exchange {
                         Ok(()) => layered.call(request).await,
                         Err(e) => Err(e),
                     }
-                    .map_err(|e| target.from_layer(e))
+                    .map_err(|e| target.layer_failure(e))
                 }
             }
         };
@@ -228,7 +228,7 @@ impl Target {
     /// A failure out of the user's layers: the exchange's own [`TransportError`] as it is;
     /// any other a middleware failure that may have sent the request (a layer that knows it
     /// did not can say so by failing with a `TransportError` of `Delivery::NotSent`).
-    fn from_layer(&self, error: BoxError) -> TransportError {
+    fn layer_failure(&self, error: BoxError) -> TransportError {
         match error.downcast::<TransportError>() {
             Ok(e) => *e,
             Err(other) => self
