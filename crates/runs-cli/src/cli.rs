@@ -4,6 +4,7 @@
 //! by the command that uses them, with runs-core's rules, so that a mistake is reported in one
 //! line naming the flag, before any request is sent.
 
+#[cfg(feature = "emulator")]
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -118,11 +119,13 @@ pub enum Command {
     /// It accepts the key given with --api-key (`emulator-key` if none; RUNS_API_KEY is not
     /// used, as the banner prints the key). Agent `demo-agent` has the processes
     /// `hello-world` (runs succeed), `always-fails`, `gets-cancelled` and `times-out`.
+    #[cfg(feature = "emulator")]
     Emulator(EmulatorArgs),
     /// Walk through start, wait, get and list against an in-process emulator; needs no key
     /// and no network.
     ///
     /// Explanations go to stderr, results to stdout, always as tables (whatever --output says).
+    #[cfg(feature = "emulator")]
     Quickstart,
 }
 
@@ -212,6 +215,7 @@ pub struct WaitArgs {
 }
 
 /// `runs emulator`. The key it accepts is the global `--api-key`.
+#[cfg(feature = "emulator")]
 #[derive(Debug, Args)]
 pub struct EmulatorArgs {
     /// Address to listen on; port 0 picks a free port (the banner says which).

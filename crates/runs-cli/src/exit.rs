@@ -58,6 +58,7 @@ pub enum Failure {
     /// The run finished, but not with Succeeded (it has been printed).
     RunEnded(Box<Run>),
     /// The emulator could not start or serve.
+    #[cfg(feature = "emulator")]
     Emulator(runs_emulator::Error),
     /// Writing the results failed.
     Output(io::Error),
@@ -75,9 +76,11 @@ impl Failure {
             Failure::Usage(_) => Exit::Invalid,
             Failure::Sdk(e) => code_for(e),
             Failure::RunEnded(_) => Exit::RunUnsuccessful,
+            #[cfg(feature = "emulator")]
             Failure::Emulator(runs_emulator::Error::Bind { .. } | runs_emulator::Error::EmptyApiKey) => {
                 Exit::Invalid
             }
+            #[cfg(feature = "emulator")]
             Failure::Emulator(_) => Exit::NoAnswer,
             // stdout went away (`runs list --all | head`): nobody is left to tell.
             Failure::Output(e) if e.kind() == io::ErrorKind::BrokenPipe => Exit::Success,
@@ -112,6 +115,7 @@ impl fmt::Display for Failure {
                 run.id,
                 crate::terminal::printable(run.status.as_str())
             ),
+            #[cfg(feature = "emulator")]
             Failure::Emulator(e) => write_chain(f, e, ": "),
             Failure::Output(e) => write!(f, "cannot write the output: {e}"),
         }
@@ -156,6 +160,7 @@ impl From<io::Error> for Failure {
     }
 }
 
+#[cfg(feature = "emulator")]
 impl From<runs_emulator::Error> for Failure {
     fn from(e: runs_emulator::Error) -> Self {
         Failure::Emulator(e)
@@ -295,6 +300,7 @@ mod tests {
             Failure::from(io::Error::other("disk full")).exit(),
             Exit::NoAnswer
         );
+        #[cfg(feature = "emulator")]
         assert_eq!(
             Failure::from(runs_emulator::Error::EmptyApiKey).exit(),
             Exit::Invalid

@@ -1,8 +1,10 @@
 //! The commands, one module each; [`run`] dispatches to them.
 
+#[cfg(feature = "emulator")]
 mod emulator;
 mod get;
 mod list;
+#[cfg(feature = "emulator")]
 mod quickstart;
 mod start;
 mod wait;
@@ -24,7 +26,9 @@ pub fn run(cli: &Cli, matches: &ArgMatches, out: &mut dyn Write) -> Result<(), F
         Command::Get(args) => get::run(&cli.global, args, out),
         Command::Start(args) => start::run(&cli.global, args, sub, out),
         Command::Wait(args) => wait::run(&cli.global, args, out),
+        #[cfg(feature = "emulator")]
         Command::Emulator(args) => emulator::run(&cli.global, args, sub),
+        #[cfg(feature = "emulator")]
         Command::Quickstart => quickstart::run(out),
     }
 }
