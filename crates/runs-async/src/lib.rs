@@ -69,6 +69,6 @@ pub use exchange::{HttpService, MAX_IN_FLIGHT, POOL_IDLE_TIMEOUT};
 pub use listing::Runs;
 pub use runs_core::{
     AgentId, ApiError, Config, ConfigBuilder, ConfigError, DecodeError, Delivery, Error, ListRuns, Missing,
-    NameValue, ProcessId, ProcessStage, Proxy, Region, RetryPolicy, Run, RunId, RunPage, RunStatus, Set,
-    StartRun, TransportError, TransportErrorKind, ValidationError, WaitPolicy,
+    NameValue, OutputError, ProcessId, ProcessStage, Proxy, Region, RetryPolicy, Run, RunId, RunPage,
+    RunStatus, Set, StartRun, TransportError, TransportErrorKind, ValidationError, WaitPolicy, serde_json,
 };

@@ -61,6 +61,6 @@ pub use listing::Runs;
 // The types a caller of the client needs, so that most programs depend on this crate alone.
 pub use runs_core::{
     AgentId, ApiError, Config, ConfigBuilder, ConfigError, DecodeError, Delivery, Error, ListRuns, Missing,
-    NameValue, ProcessId, ProcessStage, Proxy, Region, RetryPolicy, Run, RunId, RunPage, RunStatus, Set,
-    StartRun, TransportError, TransportErrorKind, ValidationError, WaitPolicy,
+    NameValue, OutputError, ProcessId, ProcessStage, Proxy, Region, RetryPolicy, Run, RunId, RunPage,
+    RunStatus, Set, StartRun, TransportError, TransportErrorKind, ValidationError, WaitPolicy, serde_json,
 };

@@ -23,6 +23,10 @@ pub type BoxError = Box<dyn core::error::Error + Send + Sync + 'static>;
 pub enum Error {
     /// Input was rejected before any request was sent.
     Invalid(ValidationError),
+    /// A run's output is missing or not of the type asked for ([`Run::output_as`]).
+    ///
+    /// [`Run::output_as`]: crate::Run::output_as
+    Output(crate::output::OutputError),
     /// The client's configuration is unusable (a bad base URL, plain HTTP to a remote host).
     Config(ConfigError),
     /// The API answered with an error status (after any retries).
@@ -93,6 +97,7 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Invalid(e) => fmt::Display::fmt(e, f),
+            Error::Output(e) => fmt::Display::fmt(e, f),
             Error::Config(e) => fmt::Display::fmt(e, f),
             Error::Api(e) => fmt::Display::fmt(e, f),
             Error::Decode(e) => fmt::Display::fmt(e, f),
@@ -141,6 +146,7 @@ impl core::error::Error for Error {
     fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
         match self {
             Error::Invalid(e) => core::error::Error::source(e),
+            Error::Output(e) => core::error::Error::source(e),
             Error::Config(e) => core::error::Error::source(e),
             Error::Api(e) => core::error::Error::source(e),
             Error::Decode(e) => core::error::Error::source(e),
@@ -172,6 +178,12 @@ impl From<ApiError> for Error {
 impl From<TransportError> for Error {
     fn from(e: TransportError) -> Self {
         Error::Transport(e)
+    }
+}
+
+impl From<crate::output::OutputError> for Error {
+    fn from(e: crate::output::OutputError) -> Self {
+        Error::Output(e)
     }
 }
 

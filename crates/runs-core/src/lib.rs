@@ -55,6 +55,10 @@
 
 extern crate alloc;
 
+/// The JSON crate of the values in runs (inputs, outputs, error details), so a program uses
+/// the same version as the SDK.
+pub use serde_json;
+
 mod api_error;
 pub mod body;
 pub mod call;
@@ -65,6 +69,7 @@ mod http;
 mod id;
 mod jitter;
 mod list;
+mod output;
 mod page;
 pub mod paginate;
 mod proxy;
@@ -93,6 +98,7 @@ pub use jitter::Jitter;
 #[cfg(feature = "std")]
 pub use jitter::random_seed;
 pub use list::{DEFAULT_LIMIT, ListRuns, MAX_LIMIT, check_limit};
+pub use output::OutputError;
 pub use page::RunPage;
 pub use paginate::{Listing, Paginator};
 pub use proxy::{PROXY_ENV_VARS, Proxy, ProxyEndpoint, ProxyRules};

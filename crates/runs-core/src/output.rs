@@ -1,0 +1,144 @@
+//! Typed outputs: a run's outputs read into the caller's own types.
+//!
+//! Outputs are any JSON, so [`Run::output`](crate::Run::output) gives a
+//! `serde_json::Value`; most programs know what a process produces and would rather have a
+//! `u64` or their own `#[derive(Deserialize)]` struct. [`Run::output_as`] reads one output by
+//! name, [`Run::outputs_as`] reads all of them into a struct whose fields are the outputs'
+//! names. A missing output or one of the wrong shape is an [`OutputError`] naming it.
+//!
+//! ```
+//! use serde::Deserialize;
+//! use runs_core::{Run, serde_json};
+//!
+//! let run: Run = serde_json::from_str(r#"{"id":"r1","name":"n","agent_id":"a","process_id":"p",
+//!     "stage":"Published","status":"Succeeded","created_at":"2026-03-01T09:00:00",
+//!     "outputs":[{"name":"total","value":1250},{"name":"currency","value":"EUR"}]}"#)?;
+//!
+//! let total: u64 = run.output_as("total")?;
+//! assert_eq!(total, 1250);
+//!
+//! #[derive(Deserialize)]
+//! struct Invoice { total: u64, currency: String }
+//! let invoice: Invoice = run.outputs_as()?;
+//! assert_eq!(invoice.currency, "EUR");
+//!
+//! let missing = run.output_as::<String>("due_date").unwrap_err();
+//! assert_eq!(missing.to_string(), "the run has no output \"due_date\"");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use alloc::string::String;
+use core::fmt;
+
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+use crate::error::one_line;
+use crate::run::Run;
+
+/// An output that is not there, or not of the type asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputError {
+    name: Option<String>,
+    detail: Option<String>,
+}
+
+impl OutputError {
+    /// The output's name; `None` when [`Run::outputs_as`] failed on the outputs as a whole.
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+
+    /// Whether the output is missing (rather than of the wrong shape).
+    pub fn is_missing(&self) -> bool {
+        self.detail.is_none()
+    }
+}
+
+impl fmt::Display for OutputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.name, &self.detail) {
+            (Some(name), None) => write!(f, "the run has no output {:?}", one_line(name, 100)),
+            (Some(name), Some(detail)) => write!(
+                f,
+                "output {:?} is not of the type asked for: {detail}",
+                one_line(name, 100)
+            ),
+            (None, Some(detail)) => write!(f, "the outputs do not fit the type asked for: {detail}"),
+            (None, None) => f.write_str("the outputs do not fit the type asked for"),
+        }
+    }
+}
+
+impl core::error::Error for OutputError {}
+
+impl Run {
+    /// The output `name` (the first of that name), read as a `T`.
+    pub fn output_as<T: DeserializeOwned>(&self, name: &str) -> Result<T, OutputError> {
+        let value = self.output(name).ok_or_else(|| OutputError {
+            name: Some(name.into()),
+            detail: None,
+        })?;
+        T::deserialize(value).map_err(|e| OutputError {
+            name: Some(name.into()),
+            detail: Some(one_line(&alloc::format!("{e}"), 200)),
+        })
+    }
+
+    /// All outputs read into a `T` whose fields are named after them (the first output of
+    /// each name counts), as serde reads a JSON object: a missing field is an error unless
+    /// it is an `Option` or has `#[serde(default)]`, and outputs with no field are ignored
+    /// unless `T` denies unknown fields.
+    pub fn outputs_as<T: DeserializeOwned>(&self) -> Result<T, OutputError> {
+        let mut outputs = Map::new();
+        for output in self.outputs() {
+            if !outputs.contains_key(&output.name) {
+                outputs.insert(output.name.clone(), output.value.clone());
+            }
+        }
+        T::deserialize(Value::Object(outputs)).map_err(|e| OutputError {
+            name: None,
+            detail: Some(one_line(&alloc::format!("{e}"), 200)),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    fn run(outputs: &str) -> Run {
+        serde_json::from_str(&alloc::format!(
+            r#"{{"id":"r1","name":"n","agent_id":"a","process_id":"p","stage":"Draft","status":"Succeeded","created_at":"2021-01-01T12:00:00","outputs":{outputs}}}"#
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_wrong_shape_names_the_output_and_says_what_was_found() {
+        let r = run(r#"[{"name":"total","value":"twelve"}]"#);
+        let e = r.output_as::<u64>("total").unwrap_err();
+        assert_eq!(e.name(), Some("total"));
+        assert!(!e.is_missing());
+        assert_eq!(
+            e.to_string(),
+            "output \"total\" is not of the type asked for: invalid type: string \"twelve\", expected u64"
+        );
+    }
+
+    #[test]
+    fn all_outputs_fill_a_struct_by_name_the_first_of_each_name_winning() {
+        #[derive(Deserialize, Debug, PartialEq)]
+        struct Out {
+            a: u8,
+            b: Option<String>,
+        }
+        let r = run(r#"[{"name":"a","value":1},{"name":"a","value":2},{"name":"extra","value":true}]"#);
+        assert_eq!(r.outputs_as::<Out>().unwrap(), Out { a: 1, b: None });
+        let none = run("null");
+        let e = none.outputs_as::<Out>().unwrap_err();
+        assert_eq!(e.name(), None);
+        assert!(e.to_string().contains("missing field `a`"), "{e}");
+    }
+}
