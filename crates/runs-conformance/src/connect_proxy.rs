@@ -33,7 +33,7 @@ struct State {
     tunnels: Vec<Tunnel>,
 }
 
-/// A running proxy; it stops when dropped. See the [module docs](self).
+/// A running proxy, counting its tunnels; it stops when dropped.
 pub struct ConnectProxy {
     addr: SocketAddr,
     state: Arc<Mutex<State>>,

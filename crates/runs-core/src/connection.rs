@@ -41,7 +41,30 @@ use rustls_pki_types::CertificateDer;
 
 use crate::proxy::{ProxyEndpoint, ProxyRules};
 
-/// How to connect to each origin: proxy and trusted roots. See the [module docs](self).
+/// How to connect to each origin: the proxy and the trusted roots, decided once when the
+/// [`Config`](crate::Config) was built; a transport only maps it onto its library.
+///
+/// ```
+/// use runs_core::{Config, ConfigBuilder};
+///
+/// let env = |name: &str| match name {
+///     "RUNS_API_KEY" => Some("sk-test".to_string()),
+///     "HTTPS_PROXY" => Some("http://user:secret@proxy.corp:3128".to_string()),
+///     "NO_PROXY" => Some("internal.corp".to_string()),
+///     _ => None,
+/// };
+/// let config = ConfigBuilder::<_, _, Config>::from_env_vars(env)?.build()?;
+/// let plan = config.connection();
+///
+/// let proxy = plan.proxy_for(true, "rest-api.app.kognitos.com", 443).unwrap();
+/// assert_eq!(proxy.url(), "http://proxy.corp:3128");
+/// assert_eq!(proxy.authorization(), Some("Basic dXNlcjpzZWNyZXQ="));
+/// assert!(plan.proxy_for(true, "runs.internal.corp", 443).is_none()); // NO_PROXY
+/// assert!(plan.proxy_for(false, "127.0.0.1", 8080).is_none()); // loopback: always direct
+/// assert!(!format!("{plan:?}").contains("secret"));
+/// # Ok::<(), runs_core::Error>(())
+/// ```
+
 #[derive(Clone, PartialEq, Eq)]
 pub struct ConnectionPlan {
     proxies: ProxyRules,

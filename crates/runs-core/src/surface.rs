@@ -5,7 +5,7 @@
 //! copies in step by hand, the operations are defined here once, as `async` code, and each
 //! transport expands them with [`maybe-async`](https://docs.rs/maybe-async) in its own mode:
 //!
-//! ```ignore
+//! ```text
 //! runs_core::client_surface!(maybe_async::must_be_sync);  // runs-blocking
 //! runs_core::client_surface!(maybe_async::must_be_async); // runs-async
 //! ```

@@ -1,0 +1,40 @@
+//! The two clients' method lists, read from the checked-in public API listings (`api/`, kept
+//! fresh by `.ci/public-api`): the same methods with the same signatures, `async` aside, but
+//! for the one way each takes a user's middleware.
+
+use std::collections::BTreeSet;
+
+/// `Client`'s inherent and trait methods in a listing, with the crate's name made neutral and
+/// `async` dropped, so the two listings compare.
+fn methods(crate_name: &str) -> BTreeSet<String> {
+    let path = format!("{}/../../api/{crate_name}.txt", env!("CARGO_MANIFEST_DIR"));
+    let listing = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let ident = crate_name.replace('-', "_");
+    listing
+        .lines()
+        .filter_map(|line| {
+            let line = line.strip_prefix("pub ")?;
+            let line = line.strip_prefix("async ").unwrap_or(line);
+            let signature = line.strip_prefix(&format!("fn {ident}::Client::"))?;
+            Some(signature.replace(&ident, "CLIENT_CRATE"))
+        })
+        .collect()
+}
+
+#[test]
+fn the_two_clients_list_the_same_methods() {
+    let blocking = methods("runs-blocking");
+    let asynchronous = methods("runs-async");
+    assert!(blocking.len() >= 14, "{blocking:#?}");
+    let only_blocking: Vec<_> = blocking.difference(&asynchronous).collect();
+    let only_async: Vec<_> = asynchronous.difference(&blocking).collect();
+    // A user's ureq::Agent and a user's tower layer: each its transport's own middleware.
+    assert!(
+        only_blocking.len() == 1 && only_blocking[0].starts_with("with_agent("),
+        "only in runs-blocking: {only_blocking:#?}"
+    );
+    assert!(
+        only_async.len() == 1 && only_async[0].starts_with("with_layer<"),
+        "only in runs-async: {only_async:#?}"
+    );
+}
