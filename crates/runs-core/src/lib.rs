@@ -3,6 +3,9 @@
 //! This crate knows everything about the Runs API except how to move bytes: the models and
 //! their validation, the typed-state request builders, the wire format (requests out, typed
 //! results and errors in), and the state machines for retries, pagination and waiting on a run.
+//! Beyond runs it plans file uploads ([`CreateFile`], then [`Upload`] to object storage, which
+//! never gets the API key), lists and gets processes ([`ListProcesses`], [`GetProcess`]) and
+//! checks health ([`GetHealth`]).
 //! It opens no socket, reads no clock and never sleeps. Transports (`runs-blocking` on ureq,
 //! `runs-async` on hyper, or your own on a microcontroller's HTTP stack) are loops that send
 //! what a [`Machine`] asks for, sleep when it says so, and report what came back.
@@ -57,19 +60,24 @@ mod api_error;
 pub mod call;
 mod config;
 mod error;
+mod file;
+mod health;
 mod http;
 mod id;
 mod jitter;
 mod list;
 mod page;
 pub mod paginate;
+mod process;
 pub mod retry;
 mod run;
 mod secret;
 mod start;
 mod status;
+mod storage;
 mod timestamp;
 mod typestate;
+pub mod upload;
 mod validation;
 pub mod wait;
 pub mod wire;
@@ -78,21 +86,26 @@ pub use api_error::{ApiError, ErrorBody};
 pub use call::{Action, Call, Machine};
 pub use config::{BaseUrl, Config, ConfigBuilder, EndpointIsSet, FromConfig, KeyIsSet, Proxy, Region};
 pub use error::{BoxError, ConfigError, DecodeError, Delivery, Error, TransportError, TransportErrorKind};
+pub use file::{CreateFile, FILE_NAME_MAX_LEN, FileId, FileResource, OrderedFields, check_file_name};
+pub use health::{GetHealth, Health};
 pub use http::{API_KEY_HEADER, AsResponse, HeaderSource, Method, Request, Response};
 pub use id::{AgentId, ID_MAX_LEN, ProcessId, RUN_NAME_MAX_LEN, RunId, RunName, check_id};
 pub use jitter::Jitter;
 #[cfg(feature = "std")]
 pub use jitter::random_seed;
 pub use list::{DEFAULT_LIMIT, ListRuns, MAX_LIMIT, check_limit};
-pub use page::RunPage;
-pub use paginate::{Listing, Paginator};
+pub use page::{Page, ProcessPage, RunPage};
+pub use paginate::{Listing, PageQuery, Paginator};
+pub use process::{GetProcess, ListProcesses, ListProcessesPage, Process};
 pub use retry::RetryPolicy;
 pub use run::{NameValue, Run};
 pub use secret::ApiKey;
 pub use start::{AgentIdIsSet, NameIsSet, ProcessIdIsSet, StageIsSet, StartRun, StartRunBuilder};
-pub use status::{ProcessStage, RunStatus};
+pub use status::{ProcessStage, RunStatus, Stage};
+pub use storage::StorageError;
 pub use timestamp::Timestamp;
 pub use typestate::{Missing, Set};
+pub use upload::{Upload, UploadRequest};
 pub use validation::{FieldError, Rule, ValidationError};
 pub use wait::{Observed, Wait, WaitPolicy};
 pub use wire::{GetRun, ListPage, Operation};
