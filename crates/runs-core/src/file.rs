@@ -181,37 +181,40 @@ impl CreateFile {
     }
 
     /// Reads a create-file body as a server would, checking every rule; for the emulator.
+    /// `agent_id` may be left out, but not sent as `null`: the schema types it a string.
     pub fn from_json(body: &[u8]) -> Result<Self, crate::ValidationError> {
-        #[derive(Deserialize)]
-        #[serde(deny_unknown_fields)]
-        struct Raw {
-            file_name: Option<serde_json::Value>,
-            agent_id: Option<serde_json::Value>,
-        }
-        let raw: Raw = serde_json::from_slice(body).map_err(|e| {
-            FieldError::new(
-                "body",
-                Rule::Malformed(if e.is_data() {
-                    "a JSON object with file_name and optionally agent_id, and nothing unknown"
-                } else {
-                    "valid JSON"
-                }),
-            )
-        })?;
+        use serde_json::Value;
+        let map = match serde_json::from_slice::<Value>(body) {
+            Ok(Value::Object(map)) => map,
+            Ok(_) => return Err(FieldError::new("body", Rule::Malformed("a JSON object")).into()),
+            Err(_) => return Err(FieldError::new("body", Rule::Malformed("valid JSON")).into()),
+        };
         let mut c = crate::validation::Collector::default();
-        let file_name = c.check(match raw.file_name {
-            Some(serde_json::Value::String(s)) => check_file_name(&s).map(|()| s),
-            None | Some(serde_json::Value::Null) => Err(FieldError::new(
+        let file_name = c.check(match map.get("file_name") {
+            Some(Value::String(s)) => check_file_name(s).map(|()| s.clone()),
+            None | Some(Value::Null) => Err(FieldError::new(
                 "file_name",
                 Rule::Malformed("present and not null"),
             )),
             Some(_) => Err(FieldError::new("file_name", Rule::Malformed("a string"))),
         });
-        let agent_id = c.check(match raw.agent_id {
+        let agent_id = c.check(match map.get("agent_id") {
             None => Ok(None),
-            Some(serde_json::Value::String(s)) => AgentId::new(s).map(Some),
-            Some(_) => Err(FieldError::new("agent_id", Rule::Malformed("a string"))),
+            Some(Value::String(s)) => AgentId::new(s.as_str()).map(Some),
+            Some(_) => Err(FieldError::new(
+                "agent_id",
+                Rule::Malformed("a string, or left out (not null)"),
+            )),
         });
+        for key in map
+            .keys()
+            .filter(|k| !matches!(k.as_str(), "file_name" | "agent_id"))
+        {
+            c.push(FieldError::new(
+                crate::error::one_line(key, 40),
+                Rule::Malformed("absent: it is not a known field"),
+            ));
+        }
         c.finish(|| {
             Some(Self {
                 file_name: file_name?,
@@ -367,11 +370,11 @@ mod tests {
         assert!(CreateFile::new("").is_err());
         let err = CreateFile::from_json(br#"{"file_name":"","agent_id":"a b"}"#).unwrap_err();
         assert!(err.has_field("file_name") && err.has_field("agent_id"));
-        assert!(
-            CreateFile::from_json(br#"{"file_name":"x","other":1}"#)
-                .unwrap_err()
-                .has_field("body")
-        );
+        let unknown = CreateFile::from_json(br#"{"file_name":"x","other":1}"#).unwrap_err();
+        assert!(unknown.has_field("other"));
+        let null = CreateFile::from_json(br#"{"file_name":"x","agent_id":null}"#).unwrap_err();
+        assert!(null.has_field("agent_id"), "null is not the same as left out");
+        assert!(CreateFile::from_json(b"[1]").unwrap_err().has_field("body"));
         let ok = CreateFile::from_json(br#"{"file_name":"x"}"#).unwrap();
         assert_eq!((ok.file_name(), ok.agent()), ("x", None));
     }

@@ -94,8 +94,15 @@ async fn health_answers_ok_or_503_when_set_down_and_wants_the_key() {
         (503, json!({"status": "Unavailable"}))
     );
     let mut conn = Conn::open(emu.addr()).await;
+    // The spec's global security covers health, and the key is sent as on every request.
     assert_eq!(conn.send(Method::GET, "/v2/health", None, None).await.status, 401);
-    assert_eq!(emu.counters().health, 3);
+    assert_eq!(
+        conn.send(Method::GET, "/v2/health", Some("nope"), None)
+            .await
+            .status,
+        401
+    );
+    assert_eq!(emu.counters().health, 4);
 }
 
 #[tokio::test]
