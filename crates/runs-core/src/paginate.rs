@@ -1,7 +1,7 @@
 //! Walking a listing page by page: of runs, or of processes.
 //!
 //! Both listings page the same way, so one generic paginator serves both: a query type
-//! implementing [`PageQuery`] ([`ListRuns`], [`ListProcesses`](crate::ListProcesses)) says how
+//! implementing [`PageQuery`] ([`ListRuns`], [`ListProcesses`]) says how
 //! to ask for one of its pages. The type parameter defaults to [`ListRuns`], so `Paginator` and
 //! `Listing` on their own are the run listing.
 //!
