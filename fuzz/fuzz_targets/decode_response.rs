@@ -5,7 +5,10 @@
 use std::time::Duration;
 
 use libfuzzer_sys::fuzz_target;
-use runs_core::{Action, Call, Config, GetRun, HeaderSource, ListRuns, Listing, Machine, Response, Wait, WaitPolicy};
+use runs_core::{
+    Action, Call, Config, CreateFile, GetHealth, GetProcess, GetRun, HeaderSource, ListProcesses, ListRuns, Listing,
+    Machine, Response, Wait, WaitPolicy,
+};
 
 fn feed<M: Machine>(machine: &mut M, status: u16, headers: &dyn HeaderSource, body: &[u8]) {
     let mut now = Duration::ZERO;
@@ -31,6 +34,12 @@ fuzz_target!(|input: (u16, &str, &str, &str, &[u8])| {
     feed(&mut Listing::new(&config, query, None, 1), status, &headers, body);
     let run_id = "r".parse().expect("valid");
     feed(&mut Wait::new(&config, run_id, WaitPolicy::default(), 1), status, &headers, body);
+    feed(&mut Call::new(&config, GetHealth, 1), status, &headers, body);
+    feed(&mut Call::new(&config, CreateFile::new("f").expect("valid"), 1), status, &headers, body);
+    let get = GetProcess::new("a".parse().expect("valid"), "p".parse().expect("valid"));
+    feed(&mut Call::new(&config, get, 1), status, &headers, body);
+    let processes = ListProcesses::new("a".parse().expect("valid"));
+    feed(&mut Listing::new(&config, processes, None, 1), status, &headers, body);
     let _ = runs_core::retry::retry_after(&headers);
     let _ = runs_core::Timestamp::parse(date);
 });

@@ -35,12 +35,15 @@ use crate::trace::event;
 use crate::wire::{self, Operation};
 
 /// What a machine wants the transport to do next.
+///
+/// `R` is what is sent: an API [`Request`] for every API operation, an
+/// [`UploadRequest`](crate::UploadRequest) for an upload to object storage.
 #[derive(Debug, PartialEq)]
-pub enum Action<T> {
+pub enum Action<T, R = Request> {
     /// Send this request, and give up on it after `timeout` (connect to last body byte).
     Send {
         /// The request.
-        request: Request,
+        request: R,
         /// How long this attempt may take.
         timeout: Duration,
     },
@@ -53,12 +56,12 @@ pub enum Action<T> {
 /// A state machine that a transport drives; see the [module docs](self).
 ///
 /// `now` is any monotonic time (the elapsed time since the client started, say); machines only
-/// compare and subtract it.
-pub trait Machine {
+/// compare and subtract it. `R` is the kind of request the machine sends (see [`Action`]).
+pub trait Machine<R = Request> {
     /// What the machine produces when done.
     type Output;
     /// What to do next.
-    fn poll(&mut self, now: Duration) -> Action<Self::Output>;
+    fn poll(&mut self, now: Duration) -> Action<Self::Output, R>;
     /// The whole response to the last request sent.
     fn handle_response(&mut self, now: Duration, response: Response<'_>);
     /// As [`handle_response`](Machine::handle_response), with the wall-clock time it arrived
@@ -272,8 +275,12 @@ impl<O: Operation> Call<O> {
             return;
         }
         if (200..300).contains(&status) {
-            let result = wire::decode_scrubbed(O::WHAT, response, &self.secrets);
+            let result = O::decode(response, &self.secrets);
             self.finish(result);
+            return;
+        }
+        if let Some(answer) = O::answer_error(&response) {
+            self.finish(Ok(answer));
             return;
         }
         let error = Error::Api(ApiError::from_response_scrubbed(

@@ -12,6 +12,7 @@ use core::time::Duration;
 use crate::api_error::ApiError;
 use crate::id::RunId;
 use crate::status::RunStatus;
+use crate::storage::StorageError;
 use crate::validation::ValidationError;
 
 /// A boxed error from below the SDK (an I/O or TLS error), kept as the `source`.
@@ -33,6 +34,8 @@ pub enum Error {
     Api(ApiError),
     /// A success status came with a body that is not what the API documents.
     Decode(DecodeError),
+    /// The object storage an upload went to refused it (an expired target, a denied policy).
+    Storage(StorageError),
     /// The connection failed, timed out or broke before a whole answer arrived.
     Transport(TransportError),
     /// The operation's overall deadline passed before it could finish.
@@ -73,6 +76,7 @@ impl Error {
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Api(e) => e.is_retryable(),
+            Error::Storage(e) => e.is_retryable(),
             // A body over the cap or a refused redirect would come back the same way.
             Error::Transport(e) => !matches!(
                 e.kind,
@@ -87,6 +91,7 @@ impl Error {
     pub fn status(&self) -> Option<u16> {
         match self {
             Error::Api(e) => Some(e.status()),
+            Error::Storage(e) => Some(e.status()),
             Error::DeadlineExceeded { last: Some(last), .. } => last.status(),
             _ => None,
         }
@@ -101,6 +106,7 @@ impl fmt::Display for Error {
             Error::Config(e) => fmt::Display::fmt(e, f),
             Error::Api(e) => fmt::Display::fmt(e, f),
             Error::Decode(e) => fmt::Display::fmt(e, f),
+            Error::Storage(e) => fmt::Display::fmt(e, f),
             Error::Transport(e) => fmt::Display::fmt(e, f),
             // The last error is the source, not part of this text: a chain printer shows it.
             Error::DeadlineExceeded {
@@ -150,6 +156,7 @@ impl core::error::Error for Error {
             Error::Config(e) => core::error::Error::source(e),
             Error::Api(e) => core::error::Error::source(e),
             Error::Decode(e) => core::error::Error::source(e),
+            Error::Storage(e) => core::error::Error::source(e),
             Error::Transport(e) => core::error::Error::source(e),
             Error::DeadlineExceeded { last: Some(e), .. } => Some(&**e),
             _ => None,

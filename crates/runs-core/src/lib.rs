@@ -3,6 +3,9 @@
 //! This crate knows everything about the Runs API except how to move bytes: the models and
 //! their validation, the typed-state request builders, the wire format (requests out, typed
 //! results and errors in), and the state machines for retries, pagination and waiting on a run.
+//! Beyond runs it plans file uploads ([`CreateFile`], then [`Upload`] to object storage, which
+//! never gets the API key), lists and gets processes ([`ListProcesses`], [`GetProcess`]) and
+//! checks health ([`GetHealth`]).
 //! It opens no socket, reads no clock and never sleeps. Transports (`runs-blocking` on ureq,
 //! `runs-async` on hyper, or your own on a microcontroller's HTTP stack) are loops that send
 //! what a [`Machine`] asks for, sleep when it says so, and report what came back.
@@ -65,6 +68,8 @@ pub mod call;
 mod config;
 mod connection;
 mod error;
+mod file;
+mod health;
 mod http;
 mod id;
 mod jitter;
@@ -72,6 +77,7 @@ mod list;
 mod output;
 mod page;
 pub mod paginate;
+mod process;
 mod proxy;
 pub mod retry;
 mod roots;
@@ -79,10 +85,12 @@ mod run;
 mod secret;
 mod start;
 mod status;
+mod storage;
 mod surface;
 mod timestamp;
 mod trace;
 mod typestate;
+pub mod upload;
 mod validation;
 pub mod wait;
 pub mod wire;
@@ -92,6 +100,8 @@ pub use call::{Action, Call, Machine};
 pub use config::{BaseUrl, Config, ConfigBuilder, EndpointIsSet, FromConfig, KeyIsSet, Region};
 pub use connection::ConnectionPlan;
 pub use error::{BoxError, ConfigError, DecodeError, Delivery, Error, TransportError, TransportErrorKind};
+pub use file::{CreateFile, FILE_NAME_MAX_LEN, FileId, FileResource, OrderedFields, check_file_name};
+pub use health::{GetHealth, Health};
 pub use http::{API_KEY_HEADER, AsResponse, HeaderSource, Method, Request, Response};
 pub use id::{AgentId, ID_MAX_LEN, ProcessId, RUN_NAME_MAX_LEN, RunId, RunName, check_id};
 pub use jitter::Jitter;
@@ -99,14 +109,16 @@ pub use jitter::Jitter;
 pub use jitter::random_seed;
 pub use list::{DEFAULT_LIMIT, ListRuns, MAX_LIMIT, check_limit};
 pub use output::OutputError;
-pub use page::RunPage;
-pub use paginate::{Listing, Paginator};
+pub use page::{Page, ProcessPage, RunPage};
+pub use paginate::{Listing, PageQuery, Paginator};
+pub use process::{GetProcess, ListProcesses, ListProcessesPage, Process};
 pub use proxy::{PROXY_ENV_VARS, Proxy, ProxyEndpoint, ProxyRules};
 pub use retry::RetryPolicy;
 pub use run::{NameValue, Run};
 pub use secret::{ApiKey, Secrets};
 pub use start::{AgentIdIsSet, NameIsSet, ProcessIdIsSet, StageIsSet, StartRun, StartRunBuilder};
-pub use status::{ProcessStage, RunStatus};
+pub use status::{ProcessStage, RunStatus, Stage};
+pub use storage::StorageError;
 pub use timestamp::Timestamp;
 #[cfg(feature = "tracing")]
 #[doc(hidden)]
@@ -114,6 +126,7 @@ pub use trace::__page_span;
 #[doc(hidden)]
 pub use trace::NoSpan;
 pub use typestate::{Missing, Set};
+pub use upload::{Upload, UploadRequest};
 pub use validation::{FieldError, Rule, ValidationError};
 pub use wait::{Observed, Wait, WaitPolicy};
 pub use wire::{GetRun, ListPage, Operation};

@@ -1,7 +1,12 @@
-//! Walking a listing page by page.
+//! Walking a listing page by page: of runs, or of processes.
+//!
+//! Both listings page the same way, so one generic paginator serves both: a query type
+//! implementing [`PageQuery`] ([`ListRuns`], [`ListProcesses`]) says how
+//! to ask for one of its pages. The type parameter defaults to [`ListRuns`], so `Paginator` and
+//! `Listing` on their own are the run listing.
 //!
 //! [`Paginator`] is the pure part: it says which page to fetch next, takes the page that came
-//! back, and hands out its runs one by one. It stops on a `null` token or once `max_items` runs
+//! back, and hands out its items one by one. It stops on a `null` token or once `max_items` runs
 //! have been handed out, asking the last page only for the runs still wanted. A token the
 //! server already gave is an error ([`Error::RepeatedToken`]), not an endless loop, and so
 //! are [`MAX_EMPTY_PAGES`] empty pages in a row that each bring a new token
@@ -15,6 +20,7 @@
 
 use alloc::collections::{BTreeSet, VecDeque};
 use alloc::string::String;
+use core::fmt;
 use core::time::Duration;
 
 use crate::call::{Action, Call, Machine};
@@ -22,10 +28,61 @@ use crate::config::Config;
 use crate::error::{Error, TransportError};
 use crate::http::Response;
 use crate::list::{DEFAULT_LIMIT, ListRuns};
-use crate::page::RunPage;
+use crate::page::Page;
+use crate::process::{ListProcesses, ListProcessesPage, Process};
 use crate::run::Run;
 use crate::trace::event;
-use crate::wire::ListPage;
+use crate::wire::{ListPage, Operation};
+
+/// A query whose results come in pages: what the paginator needs to ask for each page.
+pub trait PageQuery: Clone {
+    /// What a page holds.
+    type Item: fmt::Debug + Clone + PartialEq;
+    /// The operation that fetches one page of this query.
+    type Fetch: Operation<Output = Page<Self::Item>>;
+    /// The page size asked for, if any.
+    fn page_limit(&self) -> Option<u8>;
+    /// The token this query continues from, if any.
+    fn token(&self) -> Option<&str>;
+    /// The same query for one page: this size and this token.
+    fn with_page(&self, limit: Option<u8>, token: Option<&str>) -> Self;
+    /// The operation fetching the page this query names.
+    fn fetch(self) -> Self::Fetch;
+}
+
+impl PageQuery for ListRuns {
+    type Item = Run;
+    type Fetch = ListPage;
+    fn page_limit(&self) -> Option<u8> {
+        ListRuns::page_limit(self)
+    }
+    fn token(&self) -> Option<&str> {
+        ListRuns::token(self)
+    }
+    fn with_page(&self, limit: Option<u8>, token: Option<&str>) -> Self {
+        ListRuns::with_page(self, limit, token)
+    }
+    fn fetch(self) -> ListPage {
+        ListPage(self)
+    }
+}
+
+impl PageQuery for ListProcesses {
+    type Item = Process;
+    type Fetch = ListProcessesPage;
+    fn page_limit(&self) -> Option<u8> {
+        ListProcesses::page_limit(self)
+    }
+    fn token(&self) -> Option<&str> {
+        ListProcesses::token(self)
+    }
+    fn with_page(&self, limit: Option<u8>, token: Option<&str>) -> Self {
+        ListProcesses::with_page(self, limit, token)
+    }
+    fn fetch(self) -> ListProcessesPage {
+        ListProcessesPage(self)
+    }
+}
 
 /// The most empty pages in a row, each with a new continuation token, a listing accepts before
 /// it stops with [`Error::EmptyPages`]. A server that filters after paging can send a few
@@ -35,11 +92,11 @@ pub const MAX_EMPTY_PAGES: u32 = 1000;
 
 /// What the paginator wants next.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Step {
-    /// The next run of the listing.
-    Item(Run),
+pub enum Step<Q: PageQuery = ListRuns> {
+    /// The next item of the listing.
+    Item(Q::Item),
     /// Fetch this page, then call [`Paginator::handle_page`].
-    Fetch(ListRuns),
+    Fetch(Q),
     /// The listing is over.
     Done,
 }
@@ -56,20 +113,20 @@ enum Next {
 
 /// The pure pagination state machine; see the [module docs](self).
 #[derive(Debug, Clone)]
-pub struct Paginator {
-    query: ListRuns,
+pub struct Paginator<Q: PageQuery = ListRuns> {
+    query: Q,
     max_items: Option<u64>,
     handed_out: u64,
-    buffer: VecDeque<Run>,
+    buffer: VecDeque<Q::Item>,
     seen: BTreeSet<String>,
     empty_in_a_row: u32,
     next: Next,
 }
 
-impl Paginator {
+impl<Q: PageQuery> Paginator<Q> {
     /// A listing of `query`, from its continuation token if it has one, of at most `max_items`
-    /// runs (`None`: all of them).
-    pub fn new(query: ListRuns, max_items: Option<u64>) -> Self {
+    /// items (`None`: all of them).
+    pub fn new(query: Q, max_items: Option<u64>) -> Self {
         let start = query.token().map(String::from);
         let mut seen = BTreeSet::new();
         if let Some(t) = &start {
@@ -90,8 +147,8 @@ impl Paginator {
         }
     }
 
-    /// What to do next: hand out a run, fetch a page, or stop.
-    pub fn poll(&mut self) -> Step {
+    /// What to do next: hand out an item, fetch a page, or stop.
+    pub fn poll(&mut self) -> Step<Q> {
         if let Some(step) = self.poll_ready() {
             return step;
         }
@@ -114,24 +171,24 @@ impl Paginator {
         }
     }
 
-    /// The next step if it needs no page: a run already fetched ([`Step::Item`]) or the end
+    /// The next step if it needs no page: an item already fetched ([`Step::Item`]) or the end
     /// ([`Step::Done`]). `None` when a page must be fetched first; [`poll`](Self::poll) then
     /// says which.
-    pub fn poll_ready(&mut self) -> Option<Step> {
+    pub fn poll_ready(&mut self) -> Option<Step<Q>> {
         if self.max_items.is_some_and(|max| self.handed_out >= max) {
             self.buffer.clear();
             self.next = Next::End;
             return Some(Step::Done);
         }
-        if let Some(run) = self.buffer.pop_front() {
+        if let Some(item) = self.buffer.pop_front() {
             self.handed_out += 1;
-            return Some(Step::Item(run));
+            return Some(Step::Item(item));
         }
         (self.next == Next::End).then_some(Step::Done)
     }
 
     /// Takes the page fetched for the last [`Step::Fetch`].
-    pub fn handle_page(&mut self, page: RunPage) -> Result<(), Error> {
+    pub fn handle_page(&mut self, page: Page<Q::Item>) -> Result<(), Error> {
         let token = page.continuation_token.filter(|t| !t.is_empty());
         let items = page.items.unwrap_or_default();
         // The token itself is not recorded: it may be a credential of sorts.
@@ -169,17 +226,17 @@ impl Paginator {
     }
 
     /// The query being listed.
-    pub fn query(&self) -> &ListRuns {
+    pub fn query(&self) -> &Q {
         &self.query
     }
 
-    /// How many runs have been handed out.
+    /// How many items have been handed out.
     pub fn handed_out(&self) -> u64 {
         self.handed_out
     }
 
     /// The token of the next page to fetch, to resume the listing later from its query; `None`
-    /// once the last page has been fetched. Runs of the current page not yet handed out are not
+    /// once the last page has been fetched. Items of the current page not yet handed out are not
     /// covered by it.
     pub fn continuation_token(&self) -> Option<&str> {
         match &self.next {
@@ -189,20 +246,30 @@ impl Paginator {
     }
 }
 
-/// A whole listing as a [`Machine`]: each `Done` is the next run (`Some(Ok)`), a failure
+/// A whole listing as a [`Machine`]: each `Done` is the next item (`Some(Ok)`), a failure
 /// (`Some(Err)`, after which the listing ends), or the end (`None`). Polling after `Done`
-/// carries on with the next run.
-#[derive(Debug)]
-pub struct Listing {
+/// carries on with the next item.
+pub struct Listing<Q: PageQuery = ListRuns> {
     config: Config,
-    pages: Paginator,
-    call: Option<Call<ListPage>>,
+    pages: Paginator<Q>,
+    call: Option<Call<Q::Fetch>>,
     seed: u64,
 }
 
-impl Listing {
-    /// A listing of `query` under `config`, of at most `max_items` runs.
-    pub fn new(config: &Config, query: ListRuns, max_items: Option<u64>, seed: u64) -> Self {
+impl<Q: PageQuery + fmt::Debug> fmt::Debug for Listing<Q> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Listing")
+            .field("config", &self.config)
+            .field("pages", &self.pages)
+            .field("fetching", &self.call.is_some())
+            .field("seed", &self.seed)
+            .finish()
+    }
+}
+
+impl<Q: PageQuery> Listing<Q> {
+    /// A listing of `query` under `config`, of at most `max_items` items.
+    pub fn new(config: &Config, query: Q, max_items: Option<u64>, seed: u64) -> Self {
         Self {
             config: config.clone(),
             pages: Paginator::new(query, max_items),
@@ -211,28 +278,28 @@ impl Listing {
         }
     }
 
-    /// The next output if it needs no request (a run of a page already fetched, or the end),
-    /// without driving the machine; `None` when the next page must be fetched first. Lets a
-    /// transport hand out a page's runs without setting up any I/O for each.
-    pub fn poll_ready(&mut self) -> Option<Option<Result<Run, Error>>> {
+    /// The next output if it needs no request (an item of a page already fetched, or the
+    /// end), without driving the machine; `None` when the next page must be fetched first.
+    /// Lets a transport hand out a page's items without setting up any I/O for each.
+    pub fn poll_ready(&mut self) -> Option<Option<Result<Q::Item, Error>>> {
         if self.call.is_some() {
             return None;
         }
         match self.pages.poll_ready()? {
-            Step::Item(run) => Some(Some(Ok(run))),
+            Step::Item(item) => Some(Some(Ok(item))),
             Step::Done => Some(None),
             Step::Fetch(_) => None,
         }
     }
 
     /// The paginator, for its resume token and count.
-    pub fn paginator(&self) -> &Paginator {
+    pub fn paginator(&self) -> &Paginator<Q> {
         &self.pages
     }
 }
 
-impl Machine for Listing {
-    type Output = Option<Result<Run, Error>>;
+impl<Q: PageQuery> Machine for Listing<Q> {
+    type Output = Option<Result<Q::Item, Error>>;
 
     fn poll(&mut self, now: Duration) -> Action<Self::Output> {
         loop {
@@ -256,11 +323,11 @@ impl Machine for Listing {
                 }
             }
             match self.pages.poll() {
-                Step::Item(run) => return Action::Done(Some(Ok(run))),
+                Step::Item(item) => return Action::Done(Some(Ok(item))),
                 Step::Done => return Action::Done(None),
                 Step::Fetch(query) => {
                     self.seed = self.seed.wrapping_add(1);
-                    self.call = Some(Call::new(&self.config, ListPage(query), self.seed));
+                    self.call = Some(Call::new(&self.config, query.fetch(), self.seed));
                 }
             }
         }
@@ -294,8 +361,8 @@ mod tests {
         ListRuns::new(AgentId::new("a").unwrap(), ProcessId::new("p").unwrap())
     }
 
-    fn page(token: Option<&str>) -> RunPage {
-        RunPage {
+    fn page(token: Option<&str>) -> crate::RunPage {
+        crate::RunPage {
             items: None,
             continuation_token: token.map(String::from),
         }
@@ -393,5 +460,35 @@ mod tests {
     #[test]
     fn max_items_zero_fetches_nothing() {
         assert_eq!(Paginator::new(query(), Some(0)).poll(), Step::Done);
+    }
+
+    #[test]
+    fn processes_page_with_the_same_paginator_and_the_last_page_asks_for_the_rest() {
+        let query = ListProcesses::new(AgentId::new("a").unwrap()).limit(2).unwrap();
+        let mut pages = Paginator::new(query, Some(3));
+        let Step::Fetch(first) = pages.poll() else {
+            panic!("expected a fetch")
+        };
+        assert_eq!((first.page_limit(), first.token()), (Some(2), None));
+        let process = |id: &str| {
+            Process::new(
+                ProcessId::new(id).unwrap(),
+                "n",
+                AgentId::new("a").unwrap(),
+                crate::ProcessStage::Draft,
+            )
+        };
+        let page = crate::ProcessPage {
+            items: Some(alloc::vec![process("p1"), process("p2")]),
+            continuation_token: Some("t1".into()),
+        };
+        pages.handle_page(page).unwrap();
+        assert!(matches!(pages.poll(), Step::Item(p) if p.id.as_str() == "p1"));
+        assert!(matches!(pages.poll(), Step::Item(p) if p.id.as_str() == "p2"));
+        let Step::Fetch(last) = pages.poll() else {
+            panic!("expected a fetch")
+        };
+        assert_eq!((last.page_limit(), last.token()), (Some(1), Some("t1")));
+        assert_eq!(last.agent_id().as_str(), "a");
     }
 }

@@ -34,6 +34,7 @@ use core::marker::PhantomData;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::file::FileId;
 use crate::id::{AgentId, ProcessId, RunName, check_name};
 use crate::run::NameValue;
 use crate::status::ProcessStage;
@@ -240,9 +241,30 @@ impl<A, P, N, S> StartRunBuilder<A, P, N, S> {
         self.retype()
     }
 
-    /// Adds a file id from the files API; ids keep their order.
+    /// Adds a file id from the files API as text; ids keep their order. See also
+    /// [`file`](Self::file), which takes the id an upload returned.
     pub fn file_id(mut self, id: impl Into<String>) -> Self {
         self.file_ids.push(id.into());
+        self
+    }
+
+    /// Adds an uploaded file, by the [`FileId`] its upload returned; files keep their order.
+    ///
+    /// ```
+    /// use runs_core::{FileId, ProcessStage, StartRun};
+    /// let uploaded: FileId = "s3://bucket/invoice.pdf".parse()?;
+    /// let start = StartRun::builder()
+    ///     .agent_id("agent-1")
+    ///     .process_id("invoice-ocr")
+    ///     .name("March invoices")
+    ///     .stage(ProcessStage::Published)
+    ///     .file(&uploaded)
+    ///     .build()?;
+    /// assert_eq!(start.file_ids(), ["s3://bucket/invoice.pdf"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn file(mut self, id: impl Into<FileId>) -> Self {
+        self.file_ids.push(id.into().into_string());
         self
     }
 

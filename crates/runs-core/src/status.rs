@@ -2,8 +2,9 @@
 //!
 //! `RunStatus` comes from the server and the list of values is not published, so it is forward
 //! compatible: a value the SDK has never seen is kept, exactly as it came, in
-//! [`RunStatus::Unknown`] and written back unchanged. `ProcessStage` is sent by the client and
-//! has exactly two values.
+//! [`RunStatus::Unknown`] and written back unchanged. A request takes only the stages this SDK
+//! knows, [`ProcessStage`]; a stage the server reports (a process's) is a [`Stage`], which keeps
+//! a value added later as it came instead of rejecting the whole response.
 
 use alloc::string::String;
 use core::fmt;
@@ -67,6 +68,85 @@ impl<'de> Deserialize<'de> for ProcessStage {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = <alloc::borrow::Cow<'de, str>>::deserialize(d)?;
         Self::from_str(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+/// A process stage as the server reports it: one this SDK knows, or a newer one kept as it came.
+///
+/// The service may add stages; a response carrying one still decodes, and writes back
+/// unchanged. Requests take a [`ProcessStage`], which has only the known values.
+///
+/// ```
+/// use runs_core::{ProcessStage, Stage};
+/// let known: Stage = serde_json::from_str("\"Published\"")?;
+/// assert_eq!(known, ProcessStage::Published);
+/// let newer: Stage = serde_json::from_str("\"Archived\"")?;
+/// assert_eq!((newer.known(), newer.as_str()), (None, "Archived"));
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Stage {
+    /// A stage this SDK knows.
+    Known(ProcessStage),
+    /// A value this SDK does not know, kept exactly as the server sent it.
+    Unknown(String),
+}
+
+impl Stage {
+    /// The value as the API spells it (the original text for `Unknown`).
+    pub fn as_str(&self) -> &str {
+        match self {
+            Stage::Known(s) => s.as_str(),
+            Stage::Unknown(s) => s,
+        }
+    }
+
+    /// The known stage, or `None` for a value this SDK does not know.
+    pub fn known(&self) -> Option<ProcessStage> {
+        match self {
+            Stage::Known(s) => Some(*s),
+            Stage::Unknown(_) => None,
+        }
+    }
+}
+
+impl From<ProcessStage> for Stage {
+    fn from(s: ProcessStage) -> Self {
+        Stage::Known(s)
+    }
+}
+
+impl From<&str> for Stage {
+    fn from(s: &str) -> Self {
+        match ProcessStage::parse_field("stage", s) {
+            Ok(known) => Stage::Known(known),
+            Err(_) => Stage::Unknown(s.into()),
+        }
+    }
+}
+
+impl PartialEq<ProcessStage> for Stage {
+    fn eq(&self, other: &ProcessStage) -> bool {
+        self.known() == Some(*other)
+    }
+}
+
+impl fmt::Display for Stage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Stage {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Stage {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <alloc::borrow::Cow<'de, str>>::deserialize(d)?;
+        Ok(Stage::from(&*s))
     }
 }
 
@@ -168,6 +248,19 @@ mod tests {
         assert_eq!(s, RunStatus::Unknown("Paused".into()));
         assert!(!s.is_terminal());
         assert_eq!(serde_json::to_string(&s).unwrap(), "\"Paused\"");
+    }
+
+    #[test]
+    fn an_unknown_stage_survives_a_round_trip_and_a_known_one_is_typed() {
+        let s: Stage = serde_json::from_str("\"Archived\"").unwrap();
+        assert_eq!(s, Stage::Unknown("Archived".into()));
+        assert_eq!(serde_json::to_string(&s).unwrap(), "\"Archived\"");
+        assert_eq!(
+            Stage::from("draft"),
+            Stage::Unknown("draft".into()),
+            "case matters"
+        );
+        assert_eq!(Stage::from("Draft"), ProcessStage::Draft);
     }
 
     #[test]

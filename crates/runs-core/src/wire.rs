@@ -14,10 +14,13 @@ use serde::de::DeserializeOwned;
 use crate::api_error::ApiError;
 use crate::config::Config;
 use crate::error::{DecodeError, Error};
+use crate::file::{CreateFile, FileResource};
+use crate::health::{GetHealth, Health};
 use crate::http::{API_KEY_HEADER, HeaderSource, Method, Request, Response};
 use crate::id::RunId;
 use crate::list::ListRuns;
-use crate::page::RunPage;
+use crate::page::{ProcessPage, RunPage};
+use crate::process::{GetProcess, ListProcessesPage, Process};
 use crate::run::Run;
 use crate::secret::Secrets;
 use crate::start::StartRun;
@@ -36,11 +39,21 @@ const REQUEST_ID_HEADERS: [&str; 3] = ["x-request-id", "x-amzn-requestid", "x-co
 /// One API operation: how to ask, and what a success decodes into.
 pub trait Operation {
     /// What a success decodes into.
-    type Output: DeserializeOwned;
+    type Output;
     /// What the output is called in errors (`run`, `run page`).
     const WHAT: &'static str;
     /// The request for this operation under `config`.
     fn request(&self, config: &Config) -> Request;
+    /// Decodes a success (a 2xx), any server text reaching an error first scrubbed of
+    /// `secrets`. Never panics, whatever the bytes.
+    fn decode(response: Response<'_>, secrets: &Secrets) -> Result<Self::Output, Error>;
+    /// A response other than a 2xx that this operation reads as its answer rather than as an
+    /// error to report or retry (a health check reads a 5xx as "not up"). The default, `None`,
+    /// leaves every such status to the usual error handling and retries.
+    fn answer_error(response: &Response<'_>) -> Option<Self::Output> {
+        let _ = response;
+        None
+    }
 }
 
 /// `GET /runs/{run_id}`.
@@ -54,6 +67,9 @@ pub struct ListPage(pub ListRuns);
 impl Operation for GetRun {
     type Output = Run;
     const WHAT: &'static str = "run";
+    fn decode(response: Response<'_>, secrets: &Secrets) -> Result<Run, Error> {
+        decode_scrubbed(Self::WHAT, response, secrets)
+    }
     fn request(&self, config: &Config) -> Request {
         // A RunId holds only unreserved characters, so it needs no escaping in a path.
         let base = config.base_url.as_str();
@@ -68,6 +84,9 @@ impl Operation for GetRun {
 impl Operation for ListPage {
     type Output = RunPage;
     const WHAT: &'static str = "run page";
+    fn decode(response: Response<'_>, secrets: &Secrets) -> Result<RunPage, Error> {
+        decode_scrubbed(Self::WHAT, response, secrets)
+    }
     fn request(&self, config: &Config) -> Request {
         let q = &self.0;
         let mut url = String::with_capacity(config.base_url.as_str().len() + 96);
@@ -95,11 +114,88 @@ impl Operation for ListPage {
 impl Operation for StartRun {
     type Output = Run;
     const WHAT: &'static str = "run";
+    fn decode(response: Response<'_>, secrets: &Secrets) -> Result<Run, Error> {
+        decode_scrubbed(Self::WHAT, response, secrets)
+    }
     fn request(&self, config: &Config) -> Request {
         let url = alloc::format!("{}/runs", config.base_url.as_str());
         // Serialising plain strings and JSON values to a Vec cannot fail.
         let body = serde_json::to_vec(self).unwrap_or_default();
         Request::new(Method::Post, url, headers(config, true), body)
+    }
+}
+
+impl Operation for CreateFile {
+    type Output = FileResource;
+    const WHAT: &'static str = "file target";
+    fn request(&self, config: &Config) -> Request {
+        let url = alloc::format!("{}/files", config.base_url.as_str());
+        // Serialising two plain strings to a Vec cannot fail.
+        let body = serde_json::to_vec(self).unwrap_or_default();
+        Request::new(Method::Post, url, headers(config, true), body)
+    }
+    fn decode(response: Response<'_>, secrets: &Secrets) -> Result<FileResource, Error> {
+        decode_scrubbed(Self::WHAT, response, secrets)
+    }
+}
+
+impl Operation for ListProcessesPage {
+    type Output = ProcessPage;
+    const WHAT: &'static str = "process page";
+    fn request(&self, config: &Config) -> Request {
+        let q = &self.0;
+        let mut url = String::with_capacity(config.base_url.as_str().len() + 64);
+        url.push_str(config.base_url.as_str());
+        url.push_str("/processes?agent_id=");
+        url.push_str(q.agent_id().as_str());
+        if let Some(limit) = q.page_limit() {
+            url.push_str("&limit=");
+            push_u8(&mut url, limit);
+        }
+        if let Some(token) = q.token() {
+            url.push_str("&continuation_token=");
+            url.extend(percent_encoding::utf8_percent_encode(token, QUERY_VALUE));
+        }
+        Request::new(Method::Get, url, headers(config, false), Vec::new())
+    }
+    fn decode(response: Response<'_>, secrets: &Secrets) -> Result<ProcessPage, Error> {
+        decode_scrubbed(Self::WHAT, response, secrets)
+    }
+}
+
+impl Operation for GetProcess {
+    type Output = Process;
+    const WHAT: &'static str = "process";
+    fn request(&self, config: &Config) -> Request {
+        // Ids hold only unreserved characters: no escaping needed in a path or a query.
+        let url = alloc::format!(
+            "{}/processes/{}?agent_id={}",
+            config.base_url.as_str(),
+            self.process_id.as_str(),
+            self.agent_id.as_str()
+        );
+        Request::new(Method::Get, url, headers(config, false), Vec::new())
+    }
+    fn decode(response: Response<'_>, secrets: &Secrets) -> Result<Process, Error> {
+        decode_scrubbed(Self::WHAT, response, secrets)
+    }
+}
+
+impl Operation for GetHealth {
+    type Output = Health;
+    const WHAT: &'static str = "health";
+    fn request(&self, config: &Config) -> Request {
+        // The key is sent as on every request (spec: decided).
+        let url = alloc::format!("{}/health", config.base_url.as_str());
+        Request::new(Method::Get, url, headers(config, false), Vec::new())
+    }
+    fn decode(response: Response<'_>, _secrets: &Secrets) -> Result<Health, Error> {
+        Ok(Health::from_answer(response.status, response.body))
+    }
+    fn answer_error(response: &Response<'_>) -> Option<Health> {
+        (500..600)
+            .contains(&response.status)
+            .then(|| Health::from_answer(response.status, response.body))
     }
 }
 
@@ -193,6 +289,21 @@ pub fn decode_run(response: Response<'_>) -> Result<Run, Error> {
 /// Decodes a list page.
 pub fn decode_page(response: Response<'_>) -> Result<RunPage, Error> {
     decode("run page", response)
+}
+
+/// Decodes a process (a success of get-process).
+pub fn decode_process(response: Response<'_>) -> Result<Process, Error> {
+    decode("process", response)
+}
+
+/// Decodes a page of processes.
+pub fn decode_process_page(response: Response<'_>) -> Result<ProcessPage, Error> {
+    decode("process page", response)
+}
+
+/// Decodes a file target (a success of create-file).
+pub fn decode_file_resource(response: Response<'_>) -> Result<FileResource, Error> {
+    decode("file target", response)
 }
 
 #[cfg(test)]

@@ -3,20 +3,23 @@
 //! Everything here works on a request whose body has already been read, and produces a
 //! [`Reply`]; sockets, faults and timing live in [`crate::server`].
 
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
+use std::time::Duration;
 
 use bytes::Bytes;
 use http::{HeaderValue, Method, StatusCode};
 use percent_encoding::percent_decode_str;
 use runs_core::{
-    AgentId, ErrorBody, FieldError, ProcessId, ProcessStage, Rule, RunId, RunName, RunPage, StartRun,
-    check_id, check_limit,
+    AgentId, CreateFile, ErrorBody, FieldError, Process, ProcessId, ProcessPage, ProcessStage, Rule, RunId,
+    RunName, RunPage, StartRun, check_id, check_limit,
 };
 use serde_json::{Map, Value, json};
 
 use crate::catalog::{Catalog, Lookup};
 use crate::counters::Cells;
 use crate::fault::{Fault, FaultQueues, Route};
+use crate::files::Files;
 use crate::schedule::Schedule;
 use crate::store::Store;
 use crate::token::{self, TokenError};
@@ -27,7 +30,8 @@ pub const BASE_PATH: &str = "/v2";
 /// Where a request goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Target<'a> {
-    /// One of the three operations; for [`Route::GetRun`], the raw path segment.
+    /// One of the operations; for [`Route::GetRun`] and [`Route::GetProcess`], the raw path
+    /// segment.
     Route(Route, Option<&'a str>),
     /// A known path with a method it does not have; the value is the `Allow` header.
     MethodNotAllowed(&'static str),
@@ -36,19 +40,35 @@ pub(crate) enum Target<'a> {
 }
 
 pub(crate) fn route<'a>(method: &Method, path: &'a str) -> Target<'a> {
-    let Some(rest) = path.strip_prefix(BASE_PATH).and_then(|p| p.strip_prefix("/runs")) else {
+    let Some(rest) = path.strip_prefix(BASE_PATH) else {
         return Target::NotFound;
     };
-    if rest.is_empty() {
-        return match *method {
-            Method::GET => Target::Route(Route::ListRuns, None),
-            Method::POST => Target::Route(Route::StartRun, None),
-            _ => Target::MethodNotAllowed("GET, POST"),
+    // (collection, its route and methods, the item route under it)
+    let (collection, item, allow, item_route) = if let Some(r) = rest.strip_prefix("/runs") {
+        (r, Route::GetRun, "GET, POST", true)
+    } else if let Some(r) = rest.strip_prefix("/processes") {
+        (r, Route::GetProcess, "GET", true)
+    } else if let Some(r) = rest.strip_prefix("/files") {
+        (r, Route::CreateFile, "POST", false)
+    } else if let Some(r) = rest.strip_prefix("/health") {
+        (r, Route::Health, "GET", false)
+    } else {
+        return Target::NotFound;
+    };
+    if collection.is_empty() {
+        let route = match (item, method) {
+            (Route::GetRun, &Method::GET) => Route::ListRuns,
+            (Route::GetRun, &Method::POST) => Route::StartRun,
+            (Route::GetProcess, &Method::GET) => Route::ListProcesses,
+            (Route::CreateFile, &Method::POST) => Route::CreateFile,
+            (Route::Health, &Method::GET) => Route::Health,
+            _ => return Target::MethodNotAllowed(allow),
         };
+        return Target::Route(route, None);
     }
-    match rest.strip_prefix('/') {
-        Some(segment) if !segment.is_empty() && !segment.contains('/') => match *method {
-            Method::GET => Target::Route(Route::GetRun, Some(segment)),
+    match collection.strip_prefix('/') {
+        Some(segment) if item_route && !segment.is_empty() && !segment.contains('/') => match *method {
+            Method::GET => Target::Route(item, Some(segment)),
             _ => Target::MethodNotAllowed("GET"),
         },
         _ => Target::NotFound,
@@ -154,6 +174,13 @@ pub(crate) struct Api {
     pub(crate) store: Mutex<Store>,
     pub(crate) faults: Mutex<FaultQueues>,
     pub(crate) counters: Cells,
+    pub(crate) files: Mutex<Files>,
+    /// Where uploads go: the other listener, set once it is bound.
+    pub(crate) upload_url: OnceLock<String>,
+    pub(crate) upload_expiry: Duration,
+    pub(crate) healthy: AtomicBool,
+    /// Whether every file id of a run must be an accepted upload, not only the emulator's own.
+    pub(crate) strict_file_ids: bool,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -168,6 +195,10 @@ impl Api {
 
     pub(crate) fn faults(&self) -> MutexGuard<'_, FaultQueues> {
         lock(&self.faults)
+    }
+
+    pub(crate) fn files(&self) -> MutexGuard<'_, Files> {
+        lock(&self.files)
     }
 
     pub(crate) fn take_fault(&self, route: Route) -> Option<Fault> {
@@ -198,8 +229,155 @@ impl Api {
         match route {
             Route::ListRuns => self.list_runs(query),
             Route::StartRun => self.start_run(body),
+            Route::CreateFile => self.create_file(body),
+            Route::ListProcesses => self.list_processes(query),
+            Route::GetProcess => self.get_process(segment.unwrap_or_default(), query),
+            Route::Health => self.health(),
+            // The upload target is answered by crate::storage on its own listener.
+            Route::Upload => Reply::error(StatusCode::NOT_FOUND, "no such path", None),
             Route::GetRun | Route::Any => self.get_run(segment.unwrap_or_default()),
         }
+    }
+
+    fn health(&self) -> Reply {
+        if self.healthy.load(Ordering::SeqCst) {
+            Reply::json(StatusCode::OK, &json!({"status": "OK"}))
+        } else {
+            Reply::json(StatusCode::SERVICE_UNAVAILABLE, &json!({"status": "Unavailable"}))
+        }
+    }
+
+    fn create_file(&self, body: &[u8]) -> Reply {
+        let create = match CreateFile::from_json(body) {
+            Ok(create) => create,
+            Err(e) => return Reply::invalid("body", e.errors()),
+        };
+        let agent = match create.agent() {
+            Some(agent) if !self.catalog.has_agent(agent) => {
+                return not_found("agent_id", "body", "agent", agent.as_str());
+            }
+            Some(agent) => agent.clone(),
+            // Optional when the key belongs to one agent: the emulator's keys own every agent.
+            None => match self.catalog.only_agent() {
+                Some(agent) => agent.clone(),
+                None => {
+                    let e = FieldError::new(
+                        "agent_id",
+                        Rule::Malformed("present: this key has more than one agent"),
+                    );
+                    return Reply::invalid("body", &[e]);
+                }
+            },
+        };
+        let url = self.upload_url.get().map_or("", String::as_str);
+        let secret = self.token_secret;
+        match self
+            .files()
+            .issue(&agent, create.file_name(), url, secret, self.upload_expiry)
+        {
+            Some(target) => {
+                Cells::bump(&self.counters.targets_created);
+                Reply::json(StatusCode::CREATED, &target)
+            }
+            None => Reply::error(StatusCode::INTERNAL_SERVER_ERROR, "cannot make a file id", None),
+        }
+    }
+
+    fn process(agent: &AgentId, id: &ProcessId) -> Process {
+        let mut name: String = id.as_str().replace(['-', '_'], " ");
+        if let Some(first) = name.get(..1) {
+            name = first.to_uppercase() + &name[1..];
+        }
+        Process::new(id.clone(), name, agent.clone(), ProcessStage::Published)
+    }
+
+    fn get_process(&self, segment: &str, query: Option<&str>) -> Reply {
+        let mut errors = Vec::new();
+        let id = match percent_decode_str(segment).decode_utf8() {
+            Ok(text) => ProcessId::new(text.as_ref()).map_err(|e| errors.push(e)).ok(),
+            Err(_) => {
+                errors.push(FieldError::new("process_id", Rule::Malformed("UTF-8 text")));
+                None
+            }
+        };
+        let values = params(query.unwrap_or_default(), &["agent_id"], &mut errors);
+        let given = errors.iter().all(|e| e.field() != "agent_id");
+        let agent = match values.into_iter().next().flatten() {
+            None if !given => Err(()),
+            value => id_param::<AgentId>("agent_id", value, &mut errors),
+        };
+        let (Some(id), Ok(agent)) = (id, agent) else {
+            return Reply::invalid(
+                if errors.iter().any(|e| e.field() == "process_id") {
+                    "path"
+                } else {
+                    "query"
+                },
+                &errors,
+            );
+        };
+        match self.catalog.processes(&agent) {
+            None => not_found("agent_id", "query", "agent", agent.as_str()),
+            Some(ids) if ids.contains(&id) => Reply::json(StatusCode::OK, &Self::process(&agent, &id)),
+            Some(_) => not_found("process_id", "path", "process", id.as_str()),
+        }
+    }
+
+    fn list_processes(&self, query: Option<&str>) -> Reply {
+        let mut errors = Vec::new();
+        let fields = ["agent_id", "limit", "continuation_token"];
+        let values = params(query.unwrap_or_default(), &fields, &mut errors);
+        let failed = |field: &str, errors: &[FieldError]| errors.iter().any(|e| e.field() == field);
+        let (agent_failed, limit_failed) = (failed("agent_id", &errors), failed("limit", &errors));
+        let [agent, limit, token]: [Option<String>; 3] = values.try_into().unwrap_or_default();
+        let agent = if agent_failed {
+            Err(())
+        } else {
+            id_param::<AgentId>("agent_id", agent, &mut errors)
+        };
+        let limit = match limit {
+            _ if limit_failed => None,
+            None => Some(runs_core::DEFAULT_LIMIT),
+            Some(text) => match text.parse::<u64>() {
+                Ok(n) => check_limit(n).map_err(|e| errors.push(e)).ok(),
+                Err(_) => {
+                    errors.push(FieldError::new(
+                        "limit",
+                        Rule::Malformed("an integer from 1 to 100"),
+                    ));
+                    None
+                }
+            },
+        };
+        let (Ok(agent), Some(limit), true) = (agent, limit, errors.is_empty()) else {
+            return Reply::invalid("query", &errors);
+        };
+        let Some(ids) = self.catalog.processes(&agent) else {
+            return not_found("agent_id", "query", "agent", agent.as_str());
+        };
+        let fingerprint = token::processes_fingerprint(&agent);
+        let start = match token.map(|t| token::decode(self.token_secret, fingerprint, &t)) {
+            None => 0,
+            Some(Ok(position)) => usize::try_from(position).unwrap_or(usize::MAX).saturating_add(1),
+            Some(Err(_)) => {
+                let why = "a token returned by a previous page of the same query (agent_id)";
+                let error = FieldError::new("continuation_token", Rule::Malformed(why));
+                return Reply::invalid("query", &[error]);
+            }
+        };
+        let items: Vec<Process> = ids
+            .iter()
+            .skip(start)
+            .take(usize::from(limit))
+            .map(|id| Self::process(&agent, id))
+            .collect();
+        let last = start + items.len();
+        let page = ProcessPage {
+            continuation_token: (!items.is_empty() && last < ids.len())
+                .then(|| token::encode(self.token_secret, fingerprint, (last - 1) as u64)),
+            items: Some(items),
+        };
+        Reply::json(StatusCode::OK, &page)
     }
 
     fn get_run(&self, segment: &str) -> Reply {
@@ -232,6 +410,28 @@ impl Api {
                 return not_found("process_id", "body", "process", start.process_id().as_str());
             }
         };
+        let files = self.files();
+        let unknown: Vec<FieldError> = start
+            .file_ids()
+            .iter()
+            .enumerate()
+            // Ids of this emulator's namespace must name an upload it accepted for this agent;
+            // others are references it cannot know, taken as they are unless told otherwise.
+            .filter(|(_, id)| self.strict_file_ids || id.starts_with(crate::files::FILE_ID_PREFIX))
+            .filter(|(_, id)| files.uploaded(id).is_none_or(|f| &f.agent_id != start.agent_id()))
+            .map(|(i, _)| {
+                FieldError::new(
+                    format!("file_ids[{i}]"),
+                    Rule::Malformed(
+                        "the id of a file uploaded for this agent (POST /v2/files, then the upload)",
+                    ),
+                )
+            })
+            .collect();
+        drop(files);
+        if !unknown.is_empty() {
+            return Reply::invalid("body", &unknown);
+        }
         match self.store().create(&start, ends_in) {
             Some(run) => {
                 Cells::bump(&self.counters.runs_created);
@@ -383,6 +583,40 @@ impl ListQuery {
             _ => Err(errors),
         }
     }
+}
+
+/// The values of `fields` in a query string, each given at most once (else an error in
+/// `errors`, and `None`); unknown parameters are ignored, as the service does.
+fn params(query: &str, fields: &[&'static str], errors: &mut Vec<FieldError>) -> Vec<Option<String>> {
+    let mut values: Vec<Vec<Option<String>>> = vec![Vec::new(); fields.len()];
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let Some(key) = decode_component(key) else {
+            continue;
+        };
+        if let Some(i) = fields.iter().position(|f| *f == key) {
+            values[i].push(decode_component(value));
+        }
+    }
+    let mut out = Vec::with_capacity(fields.len());
+    for (field, given) in fields.iter().zip(values) {
+        out.push(match given.as_slice() {
+            [] => None,
+            [Some(v)] => Some(v.clone()),
+            [None] => {
+                errors.push(FieldError::new(
+                    *field,
+                    Rule::Malformed("percent-encoded UTF-8 text"),
+                ));
+                None
+            }
+            _ => {
+                errors.push(FieldError::new(*field, Rule::Malformed("given at most once")));
+                None
+            }
+        });
+    }
+    out
 }
 
 fn id_param<T: std::str::FromStr<Err = FieldError>>(
@@ -544,7 +778,31 @@ mod tests {
             route(&Method::PUT, "/v2/runs"),
             Target::MethodNotAllowed("GET, POST")
         );
+        assert_eq!(
+            route(&Method::POST, "/v2/files"),
+            Target::Route(Route::CreateFile, None)
+        );
+        assert_eq!(route(&Method::GET, "/v2/files"), Target::MethodNotAllowed("POST"));
+        assert_eq!(
+            route(&Method::GET, "/v2/processes"),
+            Target::Route(Route::ListProcesses, None)
+        );
+        assert_eq!(
+            route(&Method::GET, "/v2/processes/p"),
+            Target::Route(Route::GetProcess, Some("p"))
+        );
+        assert_eq!(
+            route(&Method::GET, "/v2/health"),
+            Target::Route(Route::Health, None)
+        );
+        assert_eq!(
+            route(&Method::POST, "/v2/health"),
+            Target::MethodNotAllowed("GET")
+        );
         for path in [
+            "/v2/files/x",
+            "/v2/healthz",
+            "/v2/processes/",
             "/",
             "/v2",
             "/v2/runs/",

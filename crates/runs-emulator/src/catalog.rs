@@ -62,6 +62,23 @@ impl Catalog {
         self.agents.entry(agent).or_default().insert(process, ends_in);
     }
 
+    /// Whether the agent exists.
+    pub(crate) fn has_agent(&self, agent: &AgentId) -> bool {
+        self.agents.contains_key(agent)
+    }
+
+    /// The agent, when there is exactly one.
+    pub(crate) fn only_agent(&self) -> Option<&AgentId> {
+        let mut agents = self.agents.keys();
+        let first = agents.next()?;
+        agents.next().is_none().then_some(first)
+    }
+
+    /// The processes of an agent, sorted by id; `None` when there is no such agent.
+    pub(crate) fn processes(&self, agent: &AgentId) -> Option<Vec<ProcessId>> {
+        self.agents.get(agent).map(|p| p.keys().cloned().collect())
+    }
+
     /// Finds a process of an agent.
     pub(crate) fn lookup(&self, agent: &AgentId, process: &ProcessId) -> Lookup {
         match self.agents.get(agent) {

@@ -14,8 +14,9 @@ use crate::catalog::Catalog;
 use crate::counters::{Cells, Counters};
 use crate::error::Error;
 use crate::fault::{Fault, FaultQueues, Route};
+use crate::files::{Files, UPLOAD_PATH, UploadedFile};
 use crate::schedule::Schedule;
-use crate::server::{self, Limits};
+use crate::server::{self, Limits, Origin};
 use crate::store::Store;
 use crate::tls;
 
@@ -27,6 +28,8 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
 pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// The default largest request head (request line and headers); larger ones get a 431.
 pub const DEFAULT_MAX_HEADER_BYTES: usize = 64 * 1024;
+/// How long an upload target stays valid by default.
+pub const DEFAULT_UPLOAD_EXPIRY: Duration = Duration::from_secs(15 * 60);
 
 /// A running Runs API emulator, serving on a background thread until shut down or dropped.
 ///
@@ -36,6 +39,7 @@ pub const DEFAULT_MAX_HEADER_BYTES: usize = 64 * 1024;
 #[derive(Debug)]
 pub struct Emulator {
     addr: SocketAddr,
+    upload_addr: SocketAddr,
     base_url: String,
     api_key: String,
     ca_pem: Option<String>,
@@ -73,6 +77,33 @@ impl Emulator {
     /// The address it listens on.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The address of the upload target, a second listener: another origin than the API.
+    pub fn upload_addr(&self) -> SocketAddr {
+        self.upload_addr
+    }
+
+    /// The URL upload targets name (`http://127.0.0.1:PORT/emulator-bucket`, plain HTTP on
+    /// loopback even with TLS on the API); see `docs/emulator.md` for what it checks.
+    pub fn upload_url(&self) -> String {
+        format!("http://{}{UPLOAD_PATH}", self.upload_addr)
+    }
+
+    /// Every file whose upload was accepted, in the order of their first upload.
+    pub fn uploaded_files(&self) -> Vec<UploadedFile> {
+        self.api.files().all()
+    }
+
+    /// The uploaded file with this id, if its upload was accepted.
+    pub fn uploaded_file(&self, id: &str) -> Option<UploadedFile> {
+        self.api.files().uploaded(id).cloned()
+    }
+
+    /// Makes `GET /v2/health` answer 200 `{"status":"OK"}` (up, the default) or 503
+    /// `{"status":"Unavailable"}`.
+    pub fn set_healthy(&self, up: bool) {
+        self.api.healthy.store(up, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// The first accepted API key, to hand to clients.
@@ -157,6 +188,8 @@ pub struct EmulatorBuilder {
     max_header_bytes: usize,
     header_read_timeout: Duration,
     worker_threads: usize,
+    upload_expiry: Duration,
+    strict_file_ids: bool,
 }
 
 impl Default for EmulatorBuilder {
@@ -172,6 +205,8 @@ impl Default for EmulatorBuilder {
             max_header_bytes: DEFAULT_MAX_HEADER_BYTES,
             header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
             worker_threads: 1,
+            upload_expiry: DEFAULT_UPLOAD_EXPIRY,
+            strict_file_ids: false,
         }
     }
 }
@@ -242,6 +277,22 @@ impl EmulatorBuilder {
         self
     }
 
+    /// How long an upload target stays valid (default [`DEFAULT_UPLOAD_EXPIRY`]); an upload
+    /// after that is refused as storage refuses an expired policy. `Duration::ZERO` makes every
+    /// target expired at once, for testing that path.
+    pub fn upload_expiry(mut self, expiry: Duration) -> Self {
+        self.upload_expiry = expiry;
+        self
+    }
+
+    /// Refuses a run naming any file id that is not an upload this emulator accepted for the
+    /// run's agent. By default only ids of the emulator's own (`s3://runs-emulator/...`) are
+    /// held to that; other ids are taken as references to files it cannot know.
+    pub fn require_uploaded_files(mut self, strict: bool) -> Self {
+        self.strict_file_ids = strict;
+        self
+    }
+
     /// Runtime worker threads (default 1, a single-threaded runtime that leaves the other
     /// cores to the code under test; raise it for load tests).
     pub fn worker_threads(mut self, threads: usize) -> Self {
@@ -277,6 +328,14 @@ impl EmulatorBuilder {
         })?;
         let addr = listener.local_addr().map_err(Error::Runtime)?;
         listener.set_nonblocking(true).map_err(Error::Runtime)?;
+        // The upload target: another port, so another origin, on the same interface.
+        let upload_listen = SocketAddr::new(self.listen.ip(), 0);
+        let upload_listener = StdListener::bind(upload_listen).map_err(|source| Error::Bind {
+            addr: upload_listen,
+            source,
+        })?;
+        let upload_addr = upload_listener.local_addr().map_err(Error::Runtime)?;
+        upload_listener.set_nonblocking(true).map_err(Error::Runtime)?;
         let runtime = if self.worker_threads <= 1 {
             tokio::runtime::Builder::new_current_thread().enable_all().build()
         } else {
@@ -296,7 +355,13 @@ impl EmulatorBuilder {
             store: Mutex::new(Store::new(seed)),
             faults: Mutex::new(FaultQueues::default()),
             counters: Cells::default(),
+            files: Mutex::new(Files::default()),
+            upload_url: std::sync::OnceLock::new(),
+            upload_expiry: self.upload_expiry,
+            healthy: std::sync::atomic::AtomicBool::new(true),
+            strict_file_ids: self.strict_file_ids,
         });
+        let _ = api.upload_url.set(format!("http://{upload_addr}{UPLOAD_PATH}"));
         let limits = Limits {
             header_read_timeout: self.header_read_timeout,
             max_header_bytes: self.max_header_bytes,
@@ -311,15 +376,35 @@ impl EmulatorBuilder {
             .name(format!("runs-emulator-{}", addr.port()))
             .spawn(move || {
                 runtime.block_on(async move {
-                    let listener = match tokio::net::TcpListener::from_std(listener) {
-                        Ok(listener) => listener,
+                    let listeners = tokio::net::TcpListener::from_std(listener)
+                        .and_then(|l| Ok((l, tokio::net::TcpListener::from_std(upload_listener)?)));
+                    let (listener, upload_listener) = match listeners {
+                        Ok(listeners) => listeners,
                         Err(e) => {
                             let _ = ready.send(Err(e));
                             return;
                         }
                     };
                     let _ = ready.send(Ok(()));
-                    server::serve(listener, acceptor, served, shutdown_rx, limits).await;
+                    let storage = served.clone();
+                    tokio::join!(
+                        server::serve(
+                            listener,
+                            acceptor,
+                            served,
+                            shutdown_rx.clone(),
+                            limits,
+                            Origin::Api
+                        ),
+                        server::serve(
+                            upload_listener,
+                            None,
+                            storage,
+                            shutdown_rx,
+                            limits,
+                            Origin::Storage
+                        ),
+                    );
                 });
                 // The runtime is dropped here, on its own thread, never inside the caller's.
             })
@@ -335,6 +420,7 @@ impl EmulatorBuilder {
         let scheme = if tls.is_some() { "https" } else { "http" };
         Ok(Emulator {
             addr,
+            upload_addr,
             base_url: format!("{scheme}://{addr}{BASE_PATH}"),
             api_key: keys.into_iter().next().unwrap_or_default(),
             ca_pem: tls.map(|t| t.ca_pem),

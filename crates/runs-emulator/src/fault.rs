@@ -4,7 +4,8 @@
 //! fault from its own route's queue first, then from [`Route::Any`]'s. A fault answers *instead
 //! of* the emulator, before authentication and validation (as a proxy or an overloaded service
 //! would), so a faulted request changes nothing: a `POST` answered with an injected 500 starts
-//! no run. The one exception is [`Fault::status_after_processing`], which lets the request
+//! no run, and an upload answered by a fault records no file. Faults apply to the upload
+//! target ([`Route::Upload`]) like to any API route. The one exception is [`Fault::status_after_processing`], which lets the request
 //! take effect and then answers with an error, to prove a client does not resend a `POST`.
 //!
 //! ```
@@ -32,20 +33,44 @@ pub enum Route {
     StartRun,
     /// `GET /v2/runs/{run_id}`.
     GetRun,
-    /// Any of the three (used after the route's own queue is empty).
+    /// `POST /v2/files`.
+    CreateFile,
+    /// `GET /v2/processes`.
+    ListProcesses,
+    /// `GET /v2/processes/{process_id}`.
+    GetProcess,
+    /// `GET /v2/health`.
+    Health,
+    /// The upload target, `POST` to [`crate::Emulator::upload_url`] (the other listener).
+    Upload,
+    /// Any of the concrete routes (used after the route's own queue is empty).
     Any,
 }
 
 impl Route {
-    /// The three concrete routes.
-    pub const ALL: [Route; 3] = [Route::ListRuns, Route::StartRun, Route::GetRun];
+    /// The concrete routes.
+    pub const ALL: [Route; 8] = [
+        Route::ListRuns,
+        Route::StartRun,
+        Route::GetRun,
+        Route::CreateFile,
+        Route::ListProcesses,
+        Route::GetProcess,
+        Route::Health,
+        Route::Upload,
+    ];
 
     fn index(self) -> usize {
         match self {
             Route::ListRuns => 0,
             Route::StartRun => 1,
             Route::GetRun => 2,
-            Route::Any => 3,
+            Route::CreateFile => 3,
+            Route::ListProcesses => 4,
+            Route::GetProcess => 5,
+            Route::Health => 6,
+            Route::Upload => 7,
+            Route::Any => 8,
         }
     }
 }
@@ -257,7 +282,7 @@ impl Fault {
 /// The queues, one per route plus one for any route.
 #[derive(Debug, Default)]
 pub(crate) struct FaultQueues {
-    queues: [VecDeque<Fault>; 4],
+    queues: [VecDeque<Fault>; 9],
 }
 
 impl FaultQueues {

@@ -1,7 +1,9 @@
 //! A local Runs API server, for tests, examples, benchmarks, and for trying programs offline.
 //!
-//! The emulator speaks the Runs API (`GET /v2/runs`, `POST /v2/runs`, `GET /v2/runs/{run_id}`)
-//! over real sockets on loopback, with the validation, error bodies and pagination of the
+//! The emulator speaks the Runs API (`GET /v2/runs`, `POST /v2/runs`, `GET /v2/runs/{run_id}`,
+//! `POST /v2/files`, `GET /v2/processes`, `GET /v2/processes/{process_id}`, `GET /v2/health`)
+//! over real sockets on loopback, and serves the upload targets it hands out itself on a
+//! second listener ([`Emulator::upload_url`]), another origin, as object storage would, with the validation, error bodies and pagination of the
 //! spec, built on `runs-core`'s own models and rules, so the SDK and the emulator agree on
 //! the spec by construction. On top of the API it gives tests what a real service cannot:
 //! seeded agents and processes that end in a chosen status ([`catalog`]), a run lifecycle on
@@ -48,10 +50,13 @@ mod counters;
 mod emulator;
 mod error;
 pub mod fault;
+mod files;
+mod multipart;
 pub mod outputs;
 mod schedule;
 mod serve;
 mod server;
+mod storage;
 mod store;
 mod tls;
 mod token;
@@ -60,10 +65,11 @@ pub use api::BASE_PATH;
 pub use catalog::{ALWAYS_FAILS, DEMO_AGENT, GETS_CANCELLED, HELLO_WORLD, TIMES_OUT};
 pub use counters::Counters;
 pub use emulator::{
-    DEFAULT_API_KEY, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_HEADER_BYTES, Emulator,
-    EmulatorBuilder,
+    DEFAULT_API_KEY, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_HEADER_BYTES,
+    DEFAULT_UPLOAD_EXPIRY, Emulator, EmulatorBuilder,
 };
 pub use error::Error;
 pub use fault::{Fault, FaultKind, RetryAfter, Route};
+pub use files::UploadedFile;
 pub use schedule::Schedule;
 pub use serve::ServeArgs;

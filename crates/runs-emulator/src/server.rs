@@ -19,7 +19,7 @@ use tokio_rustls::TlsAcceptor;
 use crate::api::{Api, Reply, Target, route};
 use crate::body::Body;
 use crate::counters::Cells;
-use crate::fault::{Fault, FaultKind};
+use crate::fault::{Fault, FaultKind, Route};
 
 /// Connection limits.
 #[derive(Debug, Clone, Copy)]
@@ -47,6 +47,15 @@ async fn shutting_down(mut rx: watch::Receiver<bool>) {
     let _ = rx.wait_for(|stop| *stop).await;
 }
 
+/// Which of the emulator's two origins a listener serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Origin {
+    /// The Runs API under `/v2`.
+    Api,
+    /// The upload target (object storage), every request of it [`Route::Upload`].
+    Storage,
+}
+
 /// Serves until `shutdown` turns true, then closes connections gracefully.
 pub(crate) async fn serve(
     listener: TcpListener,
@@ -54,6 +63,7 @@ pub(crate) async fn serve(
     api: Arc<Api>,
     shutdown: watch::Receiver<bool>,
     limits: Limits,
+    origin: Origin,
 ) {
     let graceful = GracefulShutdown::new();
     loop {
@@ -81,7 +91,7 @@ pub(crate) async fn serve(
         tokio::spawn(async move {
             let service = {
                 let shutdown = shutdown.clone();
-                service_fn(move |req| respond(api.clone(), shutdown.clone(), req))
+                service_fn(move |req| respond(api.clone(), shutdown.clone(), req, origin))
             };
             let mut builder = http1::Builder::new();
             builder
@@ -118,7 +128,9 @@ fn reply_to_response(reply: Reply) -> Response<Body> {
     let content_type = reply.content_type();
     let mut response = Response::new(Body::full(reply.body));
     *response.status_mut() = reply.status;
-    response.headers_mut().insert(header::CONTENT_TYPE, content_type);
+    if !reply.content_type.is_empty() {
+        response.headers_mut().insert(header::CONTENT_TYPE, content_type);
+    }
     if let Some(allow) = reply.allow {
         response
             .headers_mut()
@@ -136,9 +148,13 @@ async fn respond(
     api: Arc<Api>,
     shutdown: watch::Receiver<bool>,
     req: Request<Incoming>,
+    origin: Origin,
 ) -> Result<Response<Body>, CloseConnection> {
     let path = req.uri().path().to_owned();
-    let target = route(req.method(), &path);
+    let target = match origin {
+        Origin::Api => route(req.method(), &path),
+        Origin::Storage => Target::Route(Route::Upload, None),
+    };
     let route = match target {
         Target::Route(route, _) => Some(route),
         _ => None,
@@ -242,6 +258,7 @@ async fn answer(api: &Api, target: &Target<'_>, req: Request<Incoming>) -> Resul
             reply.allow = Some(allow);
             return Ok(reply);
         }
+        Target::Route(Route::Upload, _) => return crate::storage::receive(api, req).await,
         Target::Route(route, segment) => (route, segment),
     };
     if let Some(refusal) = api.authenticate(req.headers().get(runs_core::API_KEY_HEADER)) {

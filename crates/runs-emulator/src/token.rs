@@ -39,6 +39,16 @@ pub(crate) fn query_fingerprint(agent: &AgentId, process: &ProcessId, stage: Opt
     h
 }
 
+/// Identifies a process listing: the agent's.
+pub(crate) fn processes_fingerprint(agent: &AgentId) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in b"processes\xff".iter().copied().chain(agent.as_str().bytes()) {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
 fn tag(secret: u64, query: u64, position: u64) -> u64 {
     mix(secret ^ mix(query ^ mix(position)))
 }

@@ -197,7 +197,16 @@ async fn unknown_agents_processes_and_runs_are_404s_naming_the_field() {
 async fn unknown_paths_are_404s_and_wrong_methods_405s_with_allow() {
     let emu = emulator();
     let mut conn = Conn::open(emu.addr()).await;
-    for path in ["/", "/v2", "/v1/runs", "/v2/runs/", "/v2/runs/a/b", "/v2/health"] {
+    for path in [
+        "/",
+        "/v2",
+        "/v1/runs",
+        "/v2/runs/",
+        "/v2/runs/a/b",
+        "/v2/healthz",
+        "/v2/health/x",
+        "/v2/files/x",
+    ] {
         let answer = conn.get(path).await;
         assert_eq!(answer.status, 404, "{path}");
         assert_eq!(answer.json()["status_code"], 404);

@@ -101,21 +101,38 @@ fn secs(d: Duration) -> String {
 }
 
 /// The result of a scripted run.
-pub struct Outcome<T> {
+pub struct Outcome<T, R = runs_core::Request> {
     pub transcript: String,
     pub outputs: Vec<T>,
-    pub requests: Vec<runs_core::Request>,
+    pub requests: Vec<R>,
     pub now: Duration,
+}
+
+/// What a machine sends: an API request or an upload.
+pub trait Sent {
+    fn describe(&self) -> String;
+}
+
+impl Sent for runs_core::Request {
+    fn describe(&self) -> String {
+        runs_core::Request::describe(self)
+    }
+}
+
+impl Sent for runs_core::UploadRequest {
+    fn describe(&self) -> String {
+        runs_core::UploadRequest::describe(self)
+    }
 }
 
 /// Runs `machine` against `replies` until `last(output)` says it is the final output (or the
 /// script runs out, which is a failure of the test).
-pub fn drive<M: Machine>(
+pub fn drive<R: Sent, M: Machine<R>>(
     machine: &mut M,
     replies: impl IntoIterator<Item = Reply>,
     show: impl Fn(&M::Output) -> String,
     last: impl Fn(&M::Output) -> bool,
-) -> Outcome<M::Output> {
+) -> Outcome<M::Output, R> {
     let mut replies = replies.into_iter();
     let mut now = Duration::ZERO;
     let mut t = String::new();

@@ -85,6 +85,33 @@ impl Conn {
         })
     }
 
+    /// Sends a request with exactly these headers (no key unless one is among them).
+    pub async fn send_raw(
+        &mut self,
+        method: Method,
+        path: &str,
+        headers: &[(String, String)],
+        body: Vec<u8>,
+    ) -> Result<Answer, hyper::Error> {
+        let mut req = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("host", "storage");
+        for (name, value) in headers {
+            req = req.header(name.as_str(), value.as_str());
+        }
+        let req = req.body(Full::new(Bytes::from(body))).unwrap();
+        self.sender.ready().await?;
+        let response = self.sender.send_request(req).await?;
+        let (parts, body) = response.into_parts();
+        let body = body.collect().await?.to_bytes();
+        Ok(Answer {
+            status: parts.status.as_u16(),
+            headers: parts.headers,
+            body,
+        })
+    }
+
     pub async fn send(
         &mut self,
         method: Method,

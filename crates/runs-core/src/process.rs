@@ -1,0 +1,128 @@
+//! Processes: the object, the list-processes query and the get-process operation.
+//!
+//! ```
+//! use runs_core::{Config, GetProcess, ListProcesses, ListProcessesPage, Operation};
+//! let config = Config::builder().api_key("k").base_url("http://127.0.0.1:1/v2").build()?;
+//! let get = GetProcess::new("agent-1".parse()?, "invoice-ocr".parse()?);
+//! assert_eq!(
+//!     get.request(&config).url(),
+//!     "http://127.0.0.1:1/v2/processes/invoice-ocr?agent_id=agent-1"
+//! );
+//! let list = ListProcesses::new("agent-1".parse()?).limit(50)?;
+//! assert_eq!(
+//!     ListProcessesPage(list).request(&config).url(),
+//!     "http://127.0.0.1:1/v2/processes?agent_id=agent-1&limit=50"
+//! );
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use alloc::string::String;
+
+use serde::{Deserialize, Serialize};
+
+use crate::id::{AgentId, ProcessId};
+use crate::list::check_limit;
+use crate::status::Stage;
+use crate::validation::FieldError;
+
+/// A process of an agent: the thing a run executes.
+///
+/// Fields the SDK does not know are ignored; a stage it does not know is kept ([`Stage`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Process {
+    /// The process's id.
+    pub id: ProcessId,
+    /// Its name.
+    pub name: String,
+    /// The agent that owns it.
+    pub agent_id: AgentId,
+    /// Its stage.
+    pub stage: Stage,
+}
+
+impl Process {
+    /// A process; for servers, emulators and tests.
+    pub fn new(id: ProcessId, name: impl Into<String>, agent_id: AgentId, stage: impl Into<Stage>) -> Self {
+        Self {
+            id,
+            name: name.into(),
+            agent_id,
+            stage: stage.into(),
+        }
+    }
+}
+
+/// Which processes to list: those of one agent.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ListProcesses {
+    agent_id: AgentId,
+    limit: Option<u8>,
+    continuation_token: Option<String>,
+}
+
+impl ListProcesses {
+    /// All processes of `agent_id`, in pages of the server's default size.
+    pub fn new(agent_id: AgentId) -> Self {
+        Self {
+            agent_id,
+            limit: None,
+            continuation_token: None,
+        }
+    }
+
+    /// Processes per page, 1 to 100.
+    pub fn limit(mut self, limit: u64) -> Result<Self, FieldError> {
+        self.limit = Some(check_limit(limit)?);
+        Ok(self)
+    }
+
+    /// Continues a listing from a token a previous page returned.
+    pub fn continuation_token(mut self, token: impl Into<String>) -> Self {
+        self.continuation_token = Some(token.into());
+        self
+    }
+
+    /// The agent.
+    pub fn agent_id(&self) -> &AgentId {
+        &self.agent_id
+    }
+
+    /// The page size asked for, if any.
+    pub fn page_limit(&self) -> Option<u8> {
+        self.limit
+    }
+
+    /// The token this query continues from, if any.
+    pub fn token(&self) -> Option<&str> {
+        self.continuation_token.as_deref()
+    }
+
+    pub(crate) fn with_page(&self, limit: Option<u8>, token: Option<&str>) -> Self {
+        Self {
+            limit,
+            continuation_token: token.map(String::from),
+            ..self.clone()
+        }
+    }
+}
+
+/// `GET /processes?…`: one page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListProcessesPage(pub ListProcesses);
+
+/// `GET /processes/{process_id}?agent_id=…`: one process of an agent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GetProcess {
+    /// The agent that owns the process.
+    pub agent_id: AgentId,
+    /// The process.
+    pub process_id: ProcessId,
+}
+
+impl GetProcess {
+    /// The process `process_id` of `agent_id`.
+    pub fn new(agent_id: AgentId, process_id: ProcessId) -> Self {
+        Self { agent_id, process_id }
+    }
+}
