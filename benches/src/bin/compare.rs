@@ -459,7 +459,7 @@ fn page(mode: &str, base: &str) {
             .base_url(base)
             .build()
             .expect("client");
-        client.runs(&query, None).for_each(&mut count);
+        client.runs(&query).for_each(&mut count);
     } else {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -471,7 +471,7 @@ fn page(mode: &str, base: &str) {
                 .base_url(base)
                 .build()
                 .expect("client");
-            let mut stream = client.runs(&query, None);
+            let mut stream = client.runs(&query);
             while let Some(run) = stream.next().await {
                 count(run);
             }

@@ -201,7 +201,7 @@ mod tests {
         assert_send(&client.start_and_wait(&start));
         let query = ListRuns::new("a".parse().unwrap(), "p".parse().unwrap());
         assert_send(&client.list_runs(&query));
-        assert_send(&client.runs(&query, None));
+        assert_send(&client.runs(&query));
     }
 
     #[test]

@@ -28,7 +28,7 @@
 //! assert!(run.status.is_success());
 //!
 //! let query = ListRuns::new("demo-agent".parse()?, "hello-world".parse()?);
-//! let mut runs = client.runs(&query, Some(25));
+//! let mut runs = client.runs(&query).max_items(25);
 //! while let Some(run) = runs.next().await {
 //!     let run = run?;
 //!     println!("{} {}", run.name, run.status);

@@ -24,7 +24,7 @@ type Next = Pin<Box<dyn Future<Output = (Option<Result<Run, Error>>, Listing)> +
 ///
 /// `Unpin`, so `while let Some(run) = runs.next().await` works as it is. To stop and carry on
 /// later, keep [`continuation_token`](Runs::continuation_token) at a page boundary and resume
-/// with `query.continuation_token(token)`.
+/// by listing `query.clone().continuation_token(token)`.
 #[must_use = "streams do nothing unless polled"]
 pub struct Runs {
     client: Client,
@@ -51,6 +51,17 @@ impl Runs {
     pub fn continuation_token(&self) -> Option<&str> {
         let listing = self.listing.as_ref()?;
         listing.paginator().continuation_token()
+    }
+
+    /// Stops after `n` runs in all, the last page asking only for the runs still wanted.
+    /// Meant for a listing not yet started (`client.runs(&query).max_items(50)`); on one under
+    /// way it counts from the runs already handed out, and it has no effect while a fetch is
+    /// in flight (a `next()` dropped before it finished).
+    pub fn max_items(mut self, n: u64) -> Self {
+        if let Some(listing) = self.listing.as_mut() {
+            listing.set_max_items(Some(n));
+        }
+        self
     }
 
     /// How many runs have been handed out so far (`None` while a fetch is under way).

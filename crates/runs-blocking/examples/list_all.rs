@@ -36,7 +36,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     // Pages of 10: the iterator fetches the next page only when this one is used up.
     let query = ListRuns::new(agent.parse()?, process.parse()?).limit(10)?;
     let mut count = 0;
-    for run in client.runs(&query, None) {
+    for run in client.runs(&query) {
         let run = run?;
         count += 1;
         println!(

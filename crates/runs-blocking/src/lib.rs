@@ -27,7 +27,7 @@
 //!
 //! // Every run of the process, fetched a page at a time as the loop goes.
 //! let query = ListRuns::new("demo-agent".parse()?, "hello-world".parse()?);
-//! for run in client.runs(&query, Some(50)) {
+//! for run in client.runs(&query).max_items(50) {
 //!     let run = run?;
 //!     println!("{} {}", run.id, run.status);
 //! }

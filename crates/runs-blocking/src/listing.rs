@@ -8,7 +8,7 @@ use runs_core::{Error, ListRuns, Listing, Run, random_seed};
 use crate::client::Client;
 
 /// The runs of a query, fetched a page at a time: a page is requested only when the runs of
-/// the previous one have all been handed out. Made by [`Client::runs`].
+/// the previous one have all been handed out. Made by [`Client::runs`]; [`max_items`](Runs::max_items) caps it.
 ///
 /// Each item is a run or an error; after an error (a page that failed after its retries, or
 /// a server that repeated a continuation token) the iteration ends. It also ends after
@@ -38,6 +38,14 @@ impl Runs {
     /// the listing ended). Runs of the current page not yet handed out come before it.
     pub fn continuation_token(&self) -> Option<&str> {
         self.listing.paginator().continuation_token()
+    }
+
+    /// Stops after `n` runs in all, the last page asking only for the runs still wanted.
+    /// Meant for a listing not yet started (`client.runs(&query).max_items(50)`); on one under
+    /// way it counts from the runs already handed out.
+    pub fn max_items(mut self, n: u64) -> Self {
+        self.listing.set_max_items(Some(n));
+        self
     }
 
     /// How many runs have been handed out so far.

@@ -61,10 +61,11 @@ fn both_clients_offer_every_operation_and_answer_alike() {
         .unwrap();
     let mut from_blocking = every_operation!(blocking,);
     let listed: Vec<_> = blocking
-        .runs(
-            &ListRuns::new("demo-agent".parse().unwrap(), "hello-world".parse().unwrap()),
-            Some(2),
-        )
+        .runs(&ListRuns::new(
+            "demo-agent".parse().unwrap(),
+            "hello-world".parse().unwrap(),
+        ))
+        .max_items(2)
         .map(|r| r.unwrap().name)
         .collect();
     from_blocking.push(format!("runs: {listed:?}"));
@@ -82,7 +83,8 @@ fn both_clients_offer_every_operation_and_answer_alike() {
         let mut seen = every_operation!(client, .await);
         let query = ListRuns::new("demo-agent".parse().unwrap(), "hello-world".parse().unwrap());
         let listed: Vec<_> = client
-            .runs(&query, Some(2))
+            .runs(&query)
+            .max_items(2)
             .map(|r| r.unwrap().name)
             .collect()
             .await;

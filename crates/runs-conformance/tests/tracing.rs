@@ -167,7 +167,11 @@ fn blocking_cases(emulator: &Emulator, refused: &str) -> Vec<RunId> {
     client.wait_for_run(&first.id).unwrap();
     let second = client.start_run(&start()).unwrap();
     let third = client.start_run(&start()).unwrap();
-    let listed: Vec<_> = client.runs(&query(), Some(3)).map(|r| r.unwrap().id).collect();
+    let listed: Vec<_> = client
+        .runs(&query())
+        .max_items(3)
+        .map(|r| r.unwrap().id)
+        .collect();
     assert_eq!(listed.len(), 3);
     let dead: runs_blocking::Client = builder(refused).build().unwrap();
     assert!(dead.get_run(&first.id).is_err());
@@ -193,7 +197,8 @@ fn async_cases(emulator: &Emulator, refused: &str) -> Vec<RunId> {
         let second = client.start_run(&start()).await.unwrap();
         let third = client.start_run(&start()).await.unwrap();
         let listed: Vec<_> = client
-            .runs(&query(), Some(3))
+            .runs(&query())
+            .max_items(3)
             .map(|r| r.unwrap().id)
             .collect()
             .await;

@@ -22,6 +22,7 @@ use crate::wait::WaitPolicy;
 
 /// A region of the hosted service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
 pub enum Region {
     /// United States: `https://rest-api.app.kognitos.com/v2`.
     #[default]

@@ -12,6 +12,7 @@ use core::fmt;
 
 /// The methods the Runs API uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Method {
     /// `GET`: reads, safe to repeat.
     Get,

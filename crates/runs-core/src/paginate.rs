@@ -147,6 +147,16 @@ impl<Q: PageQuery> Paginator<Q> {
         }
     }
 
+    /// Caps the listing at `max_items` items in all (`None`: no cap), counting those already
+    /// handed out; a cap already reached ends it.
+    pub fn set_max_items(&mut self, max_items: Option<u64>) {
+        self.max_items = max_items;
+        if max_items.is_some_and(|max| self.handed_out >= max) {
+            self.buffer.clear();
+            self.next = Next::End;
+        }
+    }
+
     /// What to do next: hand out an item, fetch a page, or stop.
     pub fn poll(&mut self) -> Step<Q> {
         if let Some(step) = self.poll_ready() {
@@ -295,6 +305,11 @@ impl<Q: PageQuery> Listing<Q> {
     /// The paginator, for its resume token and count.
     pub fn paginator(&self) -> &Paginator<Q> {
         &self.pages
+    }
+
+    /// Caps the listing; see [`Paginator::set_max_items`].
+    pub fn set_max_items(&mut self, max_items: Option<u64>) {
+        self.pages.set_max_items(max_items);
     }
 }
 

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::id::{AgentId, ProcessId, RunId};
-use crate::status::{ProcessStage, RunStatus};
+use crate::status::{ProcessStage, RunStatus, Stage};
 use crate::timestamp::Timestamp;
 
 /// A named JSON value: an input given to a run, or an output it produced.
@@ -45,8 +45,8 @@ pub struct Run {
     pub agent_id: AgentId,
     /// The process being run.
     pub process_id: ProcessId,
-    /// Which version of the process runs.
-    pub stage: ProcessStage,
+    /// Which version of the process runs; a stage this SDK does not know is kept as sent.
+    pub stage: Stage,
     /// Where the run is in its life.
     pub status: RunStatus,
     /// When it was created, in UTC.
@@ -75,7 +75,7 @@ impl Run {
             name: name.into(),
             agent_id,
             process_id,
-            stage,
+            stage: stage.into(),
             status,
             created_at,
             file_ids: None,

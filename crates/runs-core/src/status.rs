@@ -16,6 +16,7 @@ use crate::validation::{FieldError, Rule};
 
 /// The stage of a process: the draft being edited, or the published version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ProcessStage {
     /// The draft version of the process.
     Draft,
@@ -85,6 +86,7 @@ impl<'de> Deserialize<'de> for ProcessStage {
 /// # Ok::<(), serde_json::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Stage {
     /// A stage this SDK knows.
     Known(ProcessStage),
@@ -156,6 +158,7 @@ impl<'de> Deserialize<'de> for Stage {
 /// A status this SDK does not know is kept in `Unknown` and is not terminal, so waiting goes on
 /// (bounded by its deadline) rather than stopping on a state nobody understands.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum RunStatus {
     /// Accepted, not yet queued.
     Created,

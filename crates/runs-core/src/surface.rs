@@ -111,10 +111,12 @@ macro_rules! client_surface {
                 self.execute(&mut call, span).await
             }
 
-            /// Every run of `query` (at most `max_items` of them; `None`: all), fetched page
-            /// by page as they are used; see [`Runs`].
-            pub fn runs(&self, query: &$crate::ListRuns, max_items: ::core::option::Option<u64>) -> Runs {
-                Runs::new(self.clone(), query.clone(), max_items)
+            /// Every run of `query`, fetched page by page as they are used; see [`Runs`], whose
+            /// `max_items(n)` stops after `n` runs (the last page asking only for what is still
+            /// wanted). To resume a listing saved at a page boundary, list
+            /// `query.clone().continuation_token(saved)`.
+            pub fn runs(&self, query: &$crate::ListRuns) -> Runs {
+                Runs::new(self.clone(), query.clone(), ::core::option::Option::None)
             }
 
             /// Polls a run until its status is terminal (`Succeeded`, `Failed`, `Cancelled`,

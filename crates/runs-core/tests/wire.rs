@@ -129,3 +129,21 @@ fn assert_each_fact_once(error: &(dyn std::error::Error + 'static)) {
         outer = inner;
     }
 }
+
+#[test]
+fn a_page_with_a_stage_and_a_status_this_sdk_does_not_know_still_decodes_and_round_trips() {
+    let body = br#"{"items":[{"id":"r1","name":"n","agent_id":"a","process_id":"p","stage":"Archived",
+        "status":"Paused","created_at":"2021-01-01T12:00:00"}],"continuation_token":null}"#;
+    let page = runs_core::wire::decode_page(runs_core::Response {
+        status: 200,
+        headers: &[("a", "b")],
+        body,
+    })
+    .unwrap();
+    let run = &page.items()[0];
+    assert_eq!((run.stage.as_str(), run.stage.known()), ("Archived", None));
+    assert_eq!(run.status.as_str(), "Paused");
+    assert!(!run.status.is_terminal());
+    let again: runs_core::Run = serde_json::from_str(&serde_json::to_string(run).unwrap()).unwrap();
+    assert_eq!(&again, run);
+}

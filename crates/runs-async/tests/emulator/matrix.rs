@@ -69,7 +69,7 @@ impl Op {
                     .is_some_and(|i| !i.is_empty())
             ),
             Stream => {
-                let mut runs = client.runs(&query, None);
+                let mut runs = client.runs(&query);
                 let mut seen = 0;
                 while let Some(item) = runs.next().await {
                     item?;

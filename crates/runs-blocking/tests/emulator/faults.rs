@@ -78,7 +78,7 @@ fn a_listing_page_that_fails_once_is_retried_within_the_iteration() {
     let query = ListRuns::new(DEMO_AGENT.parse().unwrap(), HELLO_WORLD.parse().unwrap())
         .limit(2)
         .unwrap();
-    let mut runs = client.runs(&query, None);
+    let mut runs = client.runs(&query);
     runs.next().unwrap().unwrap();
     emu.inject(Route::ListRuns, Fault::html(502));
     let rest: Vec<_> = runs.collect::<Result<_, _>>().unwrap();
@@ -286,7 +286,7 @@ fn a_repeated_continuation_token_ends_the_listing_with_an_error() {
     let page = r#"{"items":null,"continuation_token":"same"}"#;
     emu.inject_times(Route::ListRuns, Fault::json(200, page), 2);
     let query = ListRuns::new(DEMO_AGENT.parse().unwrap(), HELLO_WORLD.parse().unwrap());
-    let results: Vec<_> = client.runs(&query, None).collect();
+    let results: Vec<_> = client.runs(&query).collect();
     assert_eq!(results.len(), 1);
     assert!(matches!(&results[0], Err(Error::RepeatedToken { token }) if token == "same"));
 }

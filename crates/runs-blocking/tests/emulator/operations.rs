@@ -111,7 +111,7 @@ fn the_iterator_walks_every_page_and_fetches_each_only_when_needed() {
         let emu = emulator(tls);
         let client = client(&emu);
         start_runs(&client, 25);
-        let mut runs = client.runs(&query().limit(10).unwrap(), None);
+        let mut runs = client.runs(&query().limit(10).unwrap());
         assert_eq!(
             emu.counters().list_runs,
             0,
@@ -134,7 +134,8 @@ fn max_items_stops_the_listing_and_asks_the_last_page_only_for_what_is_left() {
     let client = client(&emu);
     start_runs(&client, 25);
     let runs: Vec<_> = client
-        .runs(&query().limit(10).unwrap(), Some(15))
+        .runs(&query().limit(10).unwrap())
+        .max_items(15)
         .collect::<Result<_, _>>()
         .unwrap();
     assert_eq!(runs.len(), 15);
@@ -146,13 +147,13 @@ fn a_listing_resumes_from_its_token_at_a_page_boundary() {
     let emu = emulator(false);
     let client = client(&emu);
     start_runs(&client, 25);
-    let mut first = client.runs(&query().limit(10).unwrap(), None);
+    let mut first = client.runs(&query().limit(10).unwrap());
     let seen: Vec<_> = first.by_ref().take(10).map(Result::unwrap).collect();
     let token = first.continuation_token().unwrap().to_string();
     drop(first);
 
     let resumed = query().limit(10).unwrap().continuation_token(token);
-    let rest: Vec<_> = client.runs(&resumed, None).collect::<Result<_, _>>().unwrap();
+    let rest: Vec<_> = client.runs(&resumed).collect::<Result<_, _>>().unwrap();
     assert_eq!(rest.len(), 15);
     let mut ids: Vec<_> = seen.iter().chain(&rest).map(|r| r.id.clone()).collect();
     ids.sort();

@@ -29,7 +29,11 @@ pub fn run(global: &Global, args: &ListArgs, out: &mut dyn Write) -> Result<(), 
     // The output starts with the first run, so a listing that fails at once prints nothing;
     // one that fails later still closes its JSON array (the exit code tells it is partial).
     let mut stream = render::Stream::new(out, global.output);
-    for item in client.runs(&query, args.max_items) {
+    let mut runs = client.runs(&query);
+    if let Some(n) = args.max_items {
+        runs = runs.max_items(n);
+    }
+    for item in runs {
         match item {
             Ok(run) => stream.item(&run)?,
             Err(e) => {

@@ -85,10 +85,10 @@ impl Clients {
     /// Every item of a listing, to its end.
     pub fn list_all(&self, t: Transport, query: &ListRuns) -> Vec<Result<Run, Error>> {
         match t {
-            Transport::Blocking => self.blocking.runs(query, None).collect(),
+            Transport::Blocking => self.blocking.runs(query).collect(),
             Transport::Async => {
                 use futures_util::StreamExt;
-                self.runtime.block_on(self.asynch.runs(query, None).collect())
+                self.runtime.block_on(self.asynch.runs(query).collect())
             }
         }
     }
