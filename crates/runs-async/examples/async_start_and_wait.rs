@@ -7,6 +7,7 @@
 //! With `RUNS_API_KEY` set (and `RUNS_BASE_URL` or `RUNS_REGION`), it calls that service.
 //! Otherwise it starts a local emulator and uses its demo agent, so it runs anywhere.
 
+use runs_async::WaitOptions;
 use runs_async::{Client, ProcessStage, StartRun};
 use runs_emulator::{DEMO_AGENT, Emulator, HELLO_WORLD};
 
@@ -43,7 +44,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let started = client.start_run(&request).await?;
     println!("started {} ({})", started.id, started.status);
 
-    let run = client.wait_for_run(&started.id).await?;
+    let run = client.wait_for_run(&started.id, WaitOptions::default()).await?;
     println!("{} ended {}", run.id, run.status);
     for output in run.outputs() {
         println!("  {} = {}", output.name, output.value);

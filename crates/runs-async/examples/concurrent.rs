@@ -7,6 +7,7 @@
 //! It starts its own emulator over HTTPS (trusting the emulator's CA), so it needs no setup.
 
 use futures_util::StreamExt;
+use runs_async::WaitOptions;
 use runs_async::{Client, ListRuns, ProcessStage, StartRun};
 use runs_emulator::{DEMO_AGENT, Emulator, HELLO_WORLD, Schedule};
 use tokio::task::JoinSet;
@@ -36,7 +37,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .input("item", n)
                 .stage(ProcessStage::Draft)
                 .build()?;
-            client.start_and_wait(&request).await
+            client.start_and_wait(&request, WaitOptions::default()).await
         });
     }
     while let Some(done) = tasks.join_next().await {

@@ -180,7 +180,7 @@ impl Client {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use runs_core::{ListRuns, RunId, StartRun};
+    use runs_core::{ListRuns, RunId, StartRun, WaitOptions};
 
     fn assert_send<T: Send>(_: &T) {}
     fn assert_send_sync_clone<T: Send + Sync + Clone + 'static>() {}
@@ -195,10 +195,10 @@ mod tests {
             .unwrap();
         let id: RunId = "r".parse().unwrap();
         assert_send(&client.get_run(&id));
-        assert_send(&client.wait_for_run(&id));
+        assert_send(&client.wait_for_run(&id, WaitOptions::default()));
         let start = StartRun::builder().agent_id("a").process_id("p").name("n");
         let start = start.stage(runs_core::ProcessStage::Draft).build().unwrap();
-        assert_send(&client.start_and_wait(&start));
+        assert_send(&client.start_and_wait(&start, WaitOptions::default()));
         let query = ListRuns::new("a".parse().unwrap(), "p".parse().unwrap());
         assert_send(&client.list_runs(&query));
         assert_send(&client.runs(&query));

@@ -2,7 +2,7 @@
 //!
 //! ```
 //! use futures_util::StreamExt;
-//! use runs_async::{Client, ListRuns, ProcessStage, StartRun};
+//! use runs_async::{Client, ListRuns, ProcessStage, StartRun, WaitOptions};
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -24,7 +24,7 @@
 //!     .stage(ProcessStage::Published)
 //!     .input("month", "2026-03")
 //!     .build()?;
-//! let run = client.start_and_wait(&start).await?;
+//! let run = client.start_and_wait(&start, WaitOptions::default()).await?;
 //! assert!(run.status.is_success());
 //!
 //! let query = ListRuns::new("demo-agent".parse()?, "hello-world".parse()?);
@@ -70,5 +70,6 @@ pub use listing::Runs;
 pub use runs_core::{
     AgentId, ApiError, Config, ConfigBuilder, ConfigError, DecodeError, Delivery, Error, ListRuns, Missing,
     NameValue, OutputError, ProcessId, ProcessStage, Proxy, Region, RetryPolicy, Run, RunId, RunPage,
-    RunStatus, Set, StartRun, TransportError, TransportErrorKind, ValidationError, WaitPolicy, serde_json,
+    RunStatus, Set, StartRun, TransportError, TransportErrorKind, ValidationError, WaitOptions, WaitPolicy,
+    serde_json,
 };

@@ -10,6 +10,7 @@
 
 use std::error::Error;
 
+use runs_blocking::WaitOptions;
 use runs_blocking::{ProcessStage, StartRun};
 use runs_emulator::{DEMO_AGENT, HELLO_WORLD};
 
@@ -31,7 +32,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let run = client.start_run(&start)?;
     println!("started {} ({})", run.id, run.status);
 
-    let run = client.wait_for_run(&run.id)?;
+    let run = client.wait_for_run(&run.id, WaitOptions::default())?;
     println!("{} finished: {}", run.id, run.status);
     for output in run.outputs() {
         println!("  {} = {}", output.name, output.value);

@@ -7,7 +7,7 @@
 //! it belongs in `spawn_blocking` if the task shares its thread with others).
 //!
 //! ```
-//! use runs_blocking::{Client, ListRuns, ProcessStage, StartRun};
+//! use runs_blocking::{Client, ListRuns, ProcessStage, StartRun, WaitOptions};
 //! # use runs_emulator::{Emulator, Schedule};
 //! # let emulator = Emulator::builder().api_key("sk-test").schedule(Schedule::Instant).start()?;
 //! # let base_url = emulator.base_url();
@@ -22,7 +22,7 @@
 //!     .stage(ProcessStage::Published)
 //!     .input("month", "2026-03")
 //!     .build()?;
-//! let run = client.start_and_wait(&start)?;
+//! let run = client.start_and_wait(&start, WaitOptions::default())?;
 //! assert!(run.status.is_success());
 //!
 //! // Every run of the process, fetched a page at a time as the loop goes.
@@ -62,5 +62,6 @@ pub use listing::Runs;
 pub use runs_core::{
     AgentId, ApiError, Config, ConfigBuilder, ConfigError, DecodeError, Delivery, Error, ListRuns, Missing,
     NameValue, OutputError, ProcessId, ProcessStage, Proxy, Region, RetryPolicy, Run, RunId, RunPage,
-    RunStatus, Set, StartRun, TransportError, TransportErrorKind, ValidationError, WaitPolicy, serde_json,
+    RunStatus, Set, StartRun, TransportError, TransportErrorKind, ValidationError, WaitOptions, WaitPolicy,
+    serde_json,
 };

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use runs_core::{ListRuns, ProcessStage, RunStatus, StartRun, WaitPolicy};
+use runs_core::{ListRuns, ProcessStage, RunStatus, StartRun, WaitOptions, WaitPolicy};
 use runs_emulator::{Emulator, Schedule};
 
 /// Every operation of the surface, called on `$client`, each followed by `$($await)*` (nothing
@@ -26,16 +26,16 @@ macro_rules! every_operation {
         let started = client.start_run(&start)$($await)*.unwrap();
         seen.push(format!("start_run: {}", started.status));
         seen.push(format!("get_run: {}", client.get_run(&started.id)$($await)*.unwrap().name));
-        seen.push(format!("wait_for_run: {}", client.wait_for_run(&started.id)$($await)*.unwrap().status));
-        let waited = client.wait_for_run_with(&started.id, policy.clone())$($await)*.unwrap();
-        seen.push(format!("wait_for_run_with: {}", waited.status));
+        seen.push(format!("wait_for_run: {}", client.wait_for_run(&started.id, WaitOptions::default())$($await)*.unwrap().status));
+        let waited = client.wait_for_run(&started.id, WaitOptions::new().policy(policy.clone()))$($await)*.unwrap();
+        seen.push(format!("wait_for_run with a policy: {}", waited.status));
         let mut statuses = Vec::<RunStatus>::new();
         let observed = client
-            .wait_for_run_observed(&started.id, policy.clone(), |s| statuses.push(s.clone()))$($await)*
+            .wait_for_run(&started.id, WaitOptions::new().policy(policy.clone()).on_status(|s| statuses.push(s.clone())))$($await)*
             .unwrap();
-        seen.push(format!("wait_for_run_observed: {} after {} non-terminal", observed.status, statuses.len()));
-        seen.push(format!("start_and_wait: {}", client.start_and_wait(&start)$($await)*.unwrap().status));
-        seen.push(format!("start_and_wait_with: {}", client.start_and_wait_with(&start, policy)$($await)*.unwrap().status));
+        seen.push(format!("wait_for_run with a callback: {} after {} non-terminal", observed.status, statuses.len()));
+        seen.push(format!("start_and_wait: {}", client.start_and_wait(&start, WaitOptions::default())$($await)*.unwrap().status));
+        seen.push(format!("start_and_wait with a policy: {}", client.start_and_wait(&start, WaitOptions::new().policy(policy))$($await)*.unwrap().status));
         let page = client.list_runs(&query)$($await)*.unwrap();
         seen.push(format!("list_runs: {} runs", page.items().len()));
         seen.push(format!("config: {}", client.config().base_url().host()));

@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_util::StreamExt;
+use runs_core::WaitOptions;
 use runs_core::{ListRuns, ProcessStage, RetryPolicy, RunId, StartRun, WaitPolicy};
 use runs_emulator::{Emulator, Fault, RetryAfter, Route, Schedule};
 use tracing::field::{Field, Visit};
@@ -164,7 +165,7 @@ fn blocking_cases(emulator: &Emulator, refused: &str) -> Vec<RunId> {
     let first = client.start_run(&start()).unwrap();
     emulator.inject_times(Route::GetRun, Fault::status(500), 1);
     client.get_run(&first.id).unwrap();
-    client.wait_for_run(&first.id).unwrap();
+    client.wait_for_run(&first.id, WaitOptions::default()).unwrap();
     let second = client.start_run(&start()).unwrap();
     let third = client.start_run(&start()).unwrap();
     let listed: Vec<_> = client
@@ -193,7 +194,10 @@ fn async_cases(emulator: &Emulator, refused: &str) -> Vec<RunId> {
         let first = client.start_run(&start()).await.unwrap();
         emulator.inject_times(Route::GetRun, Fault::status(500), 1);
         client.get_run(&first.id).await.unwrap();
-        client.wait_for_run(&first.id).await.unwrap();
+        client
+            .wait_for_run(&first.id, WaitOptions::default())
+            .await
+            .unwrap();
         let second = client.start_run(&start()).await.unwrap();
         let third = client.start_run(&start()).await.unwrap();
         let listed: Vec<_> = client

@@ -128,7 +128,7 @@ pub use trace::NoSpan;
 pub use typestate::{Missing, Set};
 pub use upload::{Upload, UploadRequest};
 pub use validation::{FieldError, Rule, ValidationError};
-pub use wait::{Observed, Wait, WaitPolicy};
+pub use wait::{Observed, Wait, WaitOptions, WaitPolicy};
 pub use wire::{GetRun, ListPage, Operation};
 
 /// The API's defaults and limits, re-exported for servers and tools.

@@ -120,29 +120,20 @@ macro_rules! client_surface {
             }
 
             /// Polls a run until its status is terminal (`Succeeded`, `Failed`, `Cancelled`,
-            /// `TimedOut`), on the configured [`WaitPolicy`](runs_core::WaitPolicy).
+            /// `TimedOut`), as `options` say: the configured [`WaitPolicy`](runs_core::WaitPolicy)
+            /// unless changed there, and a callback for each new status if one is given
+            /// (`WaitOptions::default()` for neither).
             ///
             /// A terminal run is returned whether it succeeded or not: check
             /// [`RunStatus::is_success`](runs_core::RunStatus::is_success). The wait ends with
-            /// [`Error::WaitTimedOut`](runs_core::Error::WaitTimedOut) when the policy's
-            /// timeout passes first.
+            /// [`Error::WaitTimedOut`](runs_core::Error::WaitTimedOut) when the timeout passes
+            /// first.
             pub async fn wait_for_run(
                 &self,
                 run_id: &$crate::RunId,
+                options: $crate::WaitOptions<'_>,
             ) -> ::core::result::Result<$crate::Run, $crate::Error> {
-                self.wait_for_run_with(run_id, self.config().wait_policy().clone())
-                    .await
-            }
-
-            /// As [`wait_for_run`](Self::wait_for_run), on `policy` (for another timeout:
-            /// `client.config().wait_policy().clone().timeout(duration)`).
-            pub async fn wait_for_run_with(
-                &self,
-                run_id: &$crate::RunId,
-                policy: $crate::WaitPolicy,
-            ) -> ::core::result::Result<$crate::Run, $crate::Error> {
-                let mut wait =
-                    $crate::Wait::new(self.config(), run_id.clone(), policy, $crate::random_seed());
+                let mut wait = options.into_wait(self.config(), run_id.clone(), $crate::random_seed());
                 self.execute(
                     &mut wait,
                     $crate::__span!("wait_for_run", run.id = run_id.as_str()),
@@ -150,26 +141,8 @@ macro_rules! client_surface {
                 .await
             }
 
-            /// As [`wait_for_run_with`](Self::wait_for_run_with), calling `on_status` with
-            /// each status a poll sees before the run is terminal, once per change (for a
-            /// progress display). The terminal run is the result, as there.
-            pub async fn wait_for_run_observed(
-                &self,
-                run_id: &$crate::RunId,
-                policy: $crate::WaitPolicy,
-                on_status: impl FnMut(&$crate::RunStatus) + Send,
-            ) -> ::core::result::Result<$crate::Run, $crate::Error> {
-                let mut wait =
-                    $crate::Wait::new(self.config(), run_id.clone(), policy, $crate::random_seed())
-                        .observed(on_status);
-                self.execute(
-                    &mut wait,
-                    $crate::__span!("wait_for_run", run.id = run_id.as_str()),
-                )
-                .await
-            }
-
-            /// Starts a run and waits for it to finish, on the configured wait policy.
+            /// Starts a run and waits for it to finish, as `options` say (see
+            /// [`wait_for_run`](Self::wait_for_run)).
             ///
             /// If the wait fails, the error does not carry the new run's id (except
             /// [`Error::WaitTimedOut`](runs_core::Error::WaitTimedOut)); call
@@ -178,19 +151,10 @@ macro_rules! client_surface {
             pub async fn start_and_wait(
                 &self,
                 start: &$crate::StartRun,
-            ) -> ::core::result::Result<$crate::Run, $crate::Error> {
-                self.start_and_wait_with(start, self.config().wait_policy().clone())
-                    .await
-            }
-
-            /// As [`start_and_wait`](Self::start_and_wait), on `policy`.
-            pub async fn start_and_wait_with(
-                &self,
-                start: &$crate::StartRun,
-                policy: $crate::WaitPolicy,
+                options: $crate::WaitOptions<'_>,
             ) -> ::core::result::Result<$crate::Run, $crate::Error> {
                 let started = self.start_run(start).await?;
-                self.wait_for_run_with(&started.id, policy).await
+                self.wait_for_run(&started.id, options).await
             }
         }
 

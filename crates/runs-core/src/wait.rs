@@ -229,6 +229,90 @@ fn grow(interval: Duration, factor: f64) -> Duration {
     Duration::try_from_secs_f64(interval.as_secs_f64() * factor).unwrap_or(Duration::MAX)
 }
 
+/// How one wait goes, given in one place: the schedule (the configuration's
+/// [`WaitPolicy`] unless changed) and a callback for each new status, for a progress display.
+///
+/// ```
+/// use std::time::Duration;
+/// use runs_core::WaitOptions;
+///
+/// let mut seen = Vec::new();
+/// let options = WaitOptions::new()
+///     .timeout(Duration::from_secs(60))
+///     .interval(Duration::from_secs(2))
+///     .on_status(|status| seen.push(status.to_string()));
+/// # drop(options);
+/// ```
+#[derive(Default)]
+#[must_use = "options do nothing until given to a wait"]
+pub struct WaitOptions<'a> {
+    policy: Option<WaitPolicy>,
+    timeout: Option<Duration>,
+    interval: Option<Duration>,
+    on_status: Option<StatusCallback<'a>>,
+}
+
+type StatusCallback<'a> = alloc::boxed::Box<dyn FnMut(&RunStatus) + Send + 'a>;
+
+impl<'a> WaitOptions<'a> {
+    /// The configuration's wait policy, no callback.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Polls on `policy` instead of the configuration's.
+    pub fn policy(mut self, policy: WaitPolicy) -> Self {
+        self.policy = Some(policy);
+        self
+    }
+
+    /// Gives up after `timeout` in all ([`WaitPolicy::timeout`] of the policy in force).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Polls every `interval`, not growing (at least [`WaitPolicy::MIN_INTERVAL`]).
+    pub fn interval(mut self, interval: Duration) -> Self {
+        self.interval = Some(interval);
+        self
+    }
+
+    /// Calls `on_status` with each status a poll sees before the run is terminal, once per
+    /// change. The terminal run is the wait's result, not reported here.
+    pub fn on_status(mut self, on_status: impl FnMut(&RunStatus) + Send + 'a) -> Self {
+        self.on_status = Some(alloc::boxed::Box::new(on_status));
+        self
+    }
+
+    /// The wait these options describe, under `config`; machinery for transports.
+    pub fn into_wait(self, config: &Config, run_id: RunId, seed: u64) -> Observed<StatusCallback<'a>> {
+        let mut policy = self.policy.unwrap_or_else(|| config.wait.clone());
+        if let Some(timeout) = self.timeout {
+            policy = policy.timeout(timeout);
+        }
+        if let Some(interval) = self.interval {
+            policy = policy
+                .initial_interval(interval)
+                .max_interval(interval)
+                .factor(1.0);
+        }
+        let on_status = self.on_status.unwrap_or_else(|| alloc::boxed::Box::new(|_| ()));
+        Wait::new(config, run_id, policy, seed).observed(on_status)
+    }
+}
+
+impl core::fmt::Debug for WaitOptions<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("WaitOptions")
+            .field("policy", &self.policy)
+            .field("timeout", &self.timeout)
+            .field("interval", &self.interval)
+            .field("on_status", &self.on_status.is_some())
+            .finish()
+    }
+}
+
 /// A [`Wait`] that reports each new status it sees; made by [`Wait::observed`].
 pub struct Observed<F> {
     wait: Wait,

@@ -15,6 +15,7 @@ use runs_emulator::{DEMO_AGENT, Emulator, Fault, HELLO_WORLD, Route, Schedule};
 use tokio::task::yield_now;
 
 use super::{SECRET, hello_run, runtime, settings};
+use runs_async::WaitOptions;
 
 /// Polls `operation` until `reached` holds (checked between polls, never by sleeping), then
 /// drops it; fails if the operation ends first.
@@ -65,7 +66,10 @@ fn a_dropped_wait_stops_polling() {
             let start = start.name("endless").stage(ProcessStage::Draft).build().unwrap();
             let run = client.start_run(&start).await.unwrap();
 
-            drop_midway(client.wait_for_run(&run.id), || emu.counters().get_run >= 10).await;
+            drop_midway(client.wait_for_run(&run.id, WaitOptions::default()), || {
+                emu.counters().get_run >= 10
+            })
+            .await;
             let at_drop = emu.counters().get_run;
 
             more_traffic(&client, &emu).await;

@@ -11,6 +11,7 @@ mod matrix;
 
 use std::time::Duration;
 
+use runs_async::WaitOptions;
 use runs_async::{
     Client, ConfigBuilder, Delivery, Error, ProcessStage, RetryPolicy, Set, StartRun, TransportErrorKind,
     WaitPolicy,
@@ -108,7 +109,12 @@ fn an_observed_wait_reports_each_status_before_the_end() {
         let mut seen = Vec::new();
         let policy = client.config().wait_policy().clone();
         let done = client
-            .wait_for_run_observed(&run.id, policy, |s| seen.push(s.clone()))
+            .wait_for_run(
+                &run.id,
+                WaitOptions::new()
+                    .policy(policy)
+                    .on_status(|s| seen.push(s.clone())),
+            )
             .await
             .unwrap();
         (done, seen)

@@ -27,6 +27,7 @@ enum Op {
 }
 
 use Op::*;
+use runs_async::WaitOptions;
 
 /// The operations that only `GET`.
 const READS: &[Op] = &[Get, List, Stream, Wait];
@@ -77,9 +78,21 @@ impl Op {
                 }
                 assert!(seen > 0);
             }
-            Wait => assert!(client.wait_for_run(run).await?.status.is_terminal()),
+            Wait => assert!(
+                client
+                    .wait_for_run(run, WaitOptions::default())
+                    .await?
+                    .status
+                    .is_terminal()
+            ),
             Start => assert!(!client.start_run(&hello_run()).await?.status.is_terminal()),
-            StartAndWait => assert!(client.start_and_wait(&hello_run()).await?.status.is_success()),
+            StartAndWait => assert!(
+                client
+                    .start_and_wait(&hello_run(), WaitOptions::default())
+                    .await?
+                    .status
+                    .is_success()
+            ),
         }
         Ok(())
     }

@@ -7,6 +7,7 @@ use runs_blocking::{Client, Delivery, Error, ListRuns, Proxy, RunId, TransportEr
 use runs_emulator::{DEMO_AGENT, Fault, HELLO_WORLD, RetryAfter, Route};
 
 use super::{KEY, assert_keyless, builder, client, emulator, fast_retries, hello};
+use runs_blocking::WaitOptions;
 
 /// A run that exists, and a client, on an emulator with no faults queued yet.
 fn with_a_run(tls: bool) -> (runs_emulator::Emulator, Client, RunId) {
@@ -106,7 +107,7 @@ fn a_wait_rides_out_polls_that_failed_after_their_retries() {
     let client = builder(&emu).retry_policy(fast_retries(1)).build().unwrap();
     emu.inject_times(Route::GetRun, Fault::status(503), 2);
     emu.inject(Route::GetRun, Fault::close_before_response());
-    let run = client.wait_for_run(&id).unwrap();
+    let run = client.wait_for_run(&id, WaitOptions::default()).unwrap();
     assert!(run.status.is_terminal());
 }
 

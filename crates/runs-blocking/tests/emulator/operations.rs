@@ -6,6 +6,7 @@ use runs_blocking::{Client, Error, ListRuns, RunStatus};
 use runs_emulator::{ALWAYS_FAILS, DEMO_AGENT, Emulator, HELLO_WORLD, Route, Schedule};
 
 use super::{KEY, assert_keyless, builder, client, emulator, hello, start_request};
+use runs_blocking::WaitOptions;
 
 fn query() -> ListRuns {
     ListRuns::new(DEMO_AGENT.parse().unwrap(), HELLO_WORLD.parse().unwrap())
@@ -39,7 +40,7 @@ fn wait_polls_until_the_run_is_terminal_over_http_and_https() {
         let emu = emulator(tls);
         let client = client(&emu);
         let started = client.start_run(&hello("waited")).unwrap();
-        let done = client.wait_for_run(&started.id).unwrap();
+        let done = client.wait_for_run(&started.id, WaitOptions::default()).unwrap();
         assert_eq!(done.status, RunStatus::Succeeded, "tls: {tls}");
         assert!(!done.outputs().is_empty());
         // Pending, Running, Succeeded: one get each.
@@ -53,7 +54,7 @@ fn start_and_wait_returns_a_failed_run_as_a_run() {
         let emu = emulator(tls);
         let client = client(&emu);
         let run = client
-            .start_and_wait(&start_request(ALWAYS_FAILS, "doomed"))
+            .start_and_wait(&start_request(ALWAYS_FAILS, "doomed"), WaitOptions::default())
             .unwrap();
         assert_eq!(run.status, RunStatus::Failed, "tls: {tls}");
         assert!(!run.status.is_success());
@@ -76,7 +77,7 @@ fn a_wait_past_its_timeout_says_how_far_the_run_got() {
         .clone()
         // Long enough for the first poll to finish even on a loaded machine.
         .timeout(Duration::from_millis(300));
-    match client.wait_for_run_with(&run.id, policy) {
+    match client.wait_for_run(&run.id, WaitOptions::new().policy(policy)) {
         Err(Error::WaitTimedOut {
             run_id, last_status, ..
         }) => {
@@ -188,9 +189,10 @@ fn the_client_works_inside_a_tokio_task() {
         // Called straight from async code, it blocks this task's thread but needs nothing
         // from the runtime.
         let started = client.start_run(&hello("in a task")).unwrap();
-        let waited = tokio::task::spawn_blocking(move || client.wait_for_run(&started.id))
-            .await
-            .unwrap();
+        let waited =
+            tokio::task::spawn_blocking(move || client.wait_for_run(&started.id, WaitOptions::default()))
+                .await
+                .unwrap();
         waited.unwrap()
     });
     assert_eq!(run.status, RunStatus::Succeeded);
@@ -214,7 +216,12 @@ fn an_observed_wait_reports_each_status_before_the_end() {
     let mut seen = Vec::new();
     let policy = client.config().wait_policy().clone();
     let done = client
-        .wait_for_run_observed(&run.id, policy, |s| seen.push(s.clone()))
+        .wait_for_run(
+            &run.id,
+            WaitOptions::new()
+                .policy(policy)
+                .on_status(|s| seen.push(s.clone())),
+        )
         .unwrap();
     assert_eq!(done.status, RunStatus::Succeeded);
     assert_eq!(seen, [RunStatus::Pending, RunStatus::Running]);

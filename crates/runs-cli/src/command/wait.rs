@@ -9,6 +9,7 @@ use crate::cli::{Global, WaitArgs};
 use crate::exit::Failure;
 use crate::progress::Progress;
 use crate::{config, render};
+use runs_core::WaitOptions;
 
 /// Waits for the run, prints the final run, and fails with exit 1 unless it Succeeded.
 pub fn run(global: &Global, args: &WaitArgs, out: &mut dyn Write) -> Result<(), Failure> {
@@ -55,7 +56,12 @@ pub fn policy(
 /// Polls the run until it is terminal, showing its status on stderr as it goes.
 pub fn wait(client: &Client, run_id: &RunId, policy: WaitPolicy) -> Result<Run, Failure> {
     let mut progress = Progress::start(run_id);
-    let result = client.wait_for_run_observed(run_id, policy, |status| progress.status(status));
+    let result = client.wait_for_run(
+        run_id,
+        WaitOptions::new()
+            .policy(policy)
+            .on_status(|status| progress.status(status)),
+    );
     progress.finish();
     Ok(result?)
 }

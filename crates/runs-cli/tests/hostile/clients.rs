@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use assert_cmd::Command;
+use runs_core::WaitOptions;
 use runs_core::{
     Config, ConfigBuilder, Error, ListRuns, Missing, Proxy, Run, RunId, Set, StartRun, WaitPolicy,
 };
@@ -77,8 +78,10 @@ impl Clients {
     pub fn wait(&self, t: Transport, id: &str, policy: WaitPolicy) -> Result<Run, Error> {
         let id: RunId = id.parse().unwrap();
         match t {
-            Transport::Blocking => self.blocking.wait_for_run_with(&id, policy),
-            Transport::Async => self.runtime.block_on(self.asynch.wait_for_run_with(&id, policy)),
+            Transport::Blocking => self.blocking.wait_for_run(&id, WaitOptions::new().policy(policy)),
+            Transport::Async => self
+                .runtime
+                .block_on(self.asynch.wait_for_run(&id, WaitOptions::new().policy(policy))),
         }
     }
 
