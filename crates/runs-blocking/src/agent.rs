@@ -5,10 +5,17 @@
 
 use runs_core::{Config, ConfigError, Error, ProxyEndpoint};
 use ureq::tls::{Certificate, RootCerts, TlsConfig, TlsProvider};
+use ureq::unversioned::resolver::Resolver;
 
 /// An agent that leaves every decision to runs-core: 4xx and 5xx come back as responses with
 /// their bodies, redirects come back unfollowed, and each request gets its own timeout.
 pub(crate) fn agent(config: &Config) -> Result<ureq::Agent, Error> {
+    agent_with(config, ureq::unversioned::resolver::DefaultResolver::default())
+}
+
+/// [`agent`], looking names up with `lookup` (behind the cache) instead of the system's
+/// resolver: tests script where a host is.
+pub(crate) fn agent_with(config: &Config, lookup: impl Resolver) -> Result<ureq::Agent, Error> {
     let plan = config.connection();
     // Mozilla's roots (from `webpki-root-certs`; ureq's own copy is not compiled in), then the
     // plan's.
@@ -43,11 +50,9 @@ pub(crate) fn agent(config: &Config) -> Result<ureq::Agent, Error> {
         .tls_config(tls)
         .proxy(proxy)
         .build();
-    Ok(ureq::Agent::with_parts(
-        agent_config,
-        ureq::unversioned::transport::DefaultConnector::default(),
-        crate::resolve::CachingResolver::default(),
-    ))
+    let (resolver, connector) =
+        crate::resolve::cached(lookup, ureq::unversioned::transport::DefaultConnector::default());
+    Ok(ureq::Agent::with_parts(agent_config, connector, resolver))
 }
 
 /// The plan's proxy as ureq's: an HTTP `CONNECT` proxy, with its credentials.

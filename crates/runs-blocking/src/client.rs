@@ -57,6 +57,12 @@ impl Client {
         })
     }
 
+    /// A client sending through `agent`, which tests build with a scripted lookup.
+    #[cfg(test)]
+    pub(crate) fn with_agent(config: Config, agent: ureq::Agent) -> Self {
+        Self { agent, config }
+    }
+
     fn config_ref(&self) -> &Config {
         &self.config
     }
