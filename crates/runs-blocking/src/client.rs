@@ -86,6 +86,7 @@ impl Client {
                 &self.agent,
                 request,
                 timeout,
+                self.config.request_timeout(),
                 self.config.max_body_bytes(),
             ),
             sleep(delay) => std::thread::sleep(delay),

@@ -22,7 +22,6 @@
 //! not Happy Eyeballs (no attempts run side by side, families are not interleaved), which would
 //! take threads here.
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -38,37 +37,62 @@ const TTL: Duration = Duration::from_secs(30);
 /// Hosts remembered at most; a client talks to one, a proxy makes two.
 const MAX_HOSTS: usize = 16;
 
-/// The answers remembered, keyed by host and port (ureq's own `host:port` form); shared by
-/// the resolver that fills it and the connector that empties it.
+/// A remembered answer for one host and port.
+#[derive(Debug)]
+struct Answer {
+    host: String,
+    port: u16,
+    at: Instant,
+    addrs: ResolvedSocketAddrs,
+}
+
+/// The answers remembered; shared by the resolver that fills it and the connector that empties
+/// it. A list, not a map: it holds one or two hosts, and finding one compares a string where
+/// a map's key (`host:port`, as ureq names it) was formatted and hashed on every request
+/// (~1,600 instructions of ~60,000).
 #[derive(Debug, Default)]
-struct Answers(Mutex<HashMap<String, (Instant, ResolvedSocketAddrs)>>);
+struct Answers(Mutex<Vec<Answer>>);
 
 impl Answers {
-    fn fresh(&self, key: &str) -> Option<ResolvedSocketAddrs> {
+    fn fresh(&self, (host, port): (&str, u16)) -> Option<ResolvedSocketAddrs> {
         let answers = self.0.lock().ok()?;
-        let (at, addrs) = answers.get(key)?;
-        (at.elapsed() < TTL).then(|| addrs.clone())
+        let answer = answers.iter().find(|a| a.port == port && a.host == host)?;
+        (answer.at.elapsed() < TTL).then(|| answer.addrs.clone())
     }
 
-    fn remember(&self, key: String, addrs: &ResolvedSocketAddrs) {
+    fn remember(&self, (host, port): (&str, u16), addrs: &ResolvedSocketAddrs) {
         if let Ok(mut answers) = self.0.lock() {
-            if answers.len() >= MAX_HOSTS && !answers.contains_key(&key) {
+            answers.retain(|a| !(a.port == port && a.host == host));
+            if answers.len() >= MAX_HOSTS {
                 answers.clear();
             }
-            answers.insert(key, (Instant::now(), addrs.clone()));
+            answers.push(Answer {
+                host: host.to_owned(),
+                port,
+                at: Instant::now(),
+                addrs: addrs.clone(),
+            });
         }
     }
 
     fn forget(&self, uri: &Uri) {
-        if let (Some(key), Ok(mut answers)) = (key(uri), self.0.lock()) {
-            answers.remove(&key);
+        if let (Some((host, port)), Ok(mut answers)) = (key(uri), self.0.lock()) {
+            answers.retain(|a| !(a.port == port && a.host == host));
         }
     }
 }
 
-/// `host:port` as ureq's default resolver names it, the port defaulting by scheme.
-fn key(uri: &Uri) -> Option<String> {
-    DefaultResolver::host_and_port(uri.scheme()?, uri.authority()?)
+/// The host and port a lookup of `uri` is for, the port defaulting by scheme; `None` for a
+/// scheme without a default (left to the lookup, uncached).
+fn key(uri: &Uri) -> Option<(&str, u16)> {
+    let authority = uri.authority()?;
+    let port = match (authority.port_u16(), uri.scheme_str()?) {
+        (Some(port), _) => port,
+        (None, "http") => 80,
+        (None, "https") => 443,
+        _ => return None,
+    };
+    Some((authority.host(), port))
 }
 
 /// A lookup (the default resolver, in use) behind a small cache keyed by host and port.
@@ -115,7 +139,7 @@ impl<L: Resolver> Resolver for CachingResolver<L> {
         let Some(key) = key(uri) else {
             return self.lookup.resolve(uri, config, timeout);
         };
-        if let Some(addrs) = self.answers.fresh(&key) {
+        if let Some(addrs) = self.answers.fresh(key) {
             return Ok(addrs);
         }
         let addrs = self.lookup.resolve(uri, config, timeout)?;
@@ -301,13 +325,32 @@ mod tests {
         let answers = Answers::default();
         let mut addrs = DefaultResolver::default().empty();
         addrs.push(refusing());
-        for port in 0..MAX_HOSTS + 1 {
-            answers.remember(format!("host:{port}"), &addrs);
+        for port in 0..=MAX_HOSTS as u16 {
+            answers.remember(("host", port), &addrs);
         }
         assert_eq!(answers.0.lock().unwrap().len(), 1);
         let uri: Uri = format!("http://host:{MAX_HOSTS}/").parse().unwrap();
-        assert!(answers.fresh(&key(&uri).unwrap()).is_some());
+        assert!(answers.fresh(key(&uri).unwrap()).is_some());
         answers.forget(&uri);
         assert!(answers.0.lock().unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_host_is_one_entry_whichever_way_its_port_is_written() {
+        let answers = Answers::default();
+        let mut addrs = DefaultResolver::default().empty();
+        addrs.push(refusing());
+        let implicit: Uri = "https://api.test/v2".parse().unwrap();
+        let explicit: Uri = "https://api.test:443/v2".parse().unwrap();
+        answers.remember(key(&implicit).unwrap(), &addrs);
+        answers.remember(key(&explicit).unwrap(), &addrs);
+        assert_eq!(answers.0.lock().unwrap().len(), 1);
+        assert!(
+            answers
+                .fresh(key(&"http://api.test/".parse().unwrap()).unwrap())
+                .is_none()
+        );
+        answers.forget(&explicit);
+        assert!(answers.fresh(key(&implicit).unwrap()).is_none());
     }
 }
