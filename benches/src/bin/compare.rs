@@ -5,6 +5,8 @@
 //! every client talks to it over keep-alive HTTP/1.1 on loopback. Measurements of different
 //! clients are interleaved round by round so drift on a noisy machine hits them alike, and
 //! the table shows medians and ratios against the raw baseline measured in the same run.
+//! Instructions per request are counted by callgrind, each client in a process of its own
+//! (`--only instructions`; needs valgrind).
 
 use std::alloc::System;
 use std::io::{BufRead, BufReader};
@@ -43,6 +45,15 @@ fn main() {
         serve_emulator();
         return;
     }
+    if let (Some("--calls"), Some(client), Some(n), Some(base)) = (
+        args.get(1).map(String::as_str),
+        args.get(2),
+        args.get(3),
+        args.get(4),
+    ) {
+        calls(client, n.parse().expect("a number of calls"), base);
+        return;
+    }
     if let (Some("--page"), Some(mode), Some(base)) =
         (args.get(1).map(String::as_str), args.get(2), args.get(3))
     {
@@ -70,6 +81,9 @@ fn main() {
     }
     if wanted("blocking") {
         blocking_section(&base, scale);
+    }
+    if wanted("instructions") {
+        instructions_section(&base, scale);
     }
     if wanted("memory") {
         eprintln!("creating {PAGED_RUNS} runs in an emulator for the memory section...");
@@ -327,28 +341,49 @@ fn async_allocs(c: &AsyncClient, n: usize) -> f64 {
 // ---------------------------------------------------------------------------------------------
 // blocking
 
-fn blocking_section(base: &str, scale: usize) {
-    let sdk = runs_blocking::Client::builder()
-        .api_key(KEY)
-        .base_url(base)
-        .build()
-        .expect("runs-blocking client");
-    let id: RunId = RUN_ID.parse().expect("id");
-    let agent: ureq::Agent = ureq::Agent::config_builder().build().into();
-    let url = format!("{base}/runs/{RUN_ID}");
-    let raw = || {
-        let mut resp = agent
-            .get(&url)
+/// The two blocking clients: runs-blocking, and raw ureq with serde_json.
+struct BlockingClients {
+    sdk: runs_blocking::Client,
+    id: RunId,
+    agent: ureq::Agent,
+    url: String,
+}
+
+impl BlockingClients {
+    fn new(base: &str) -> Self {
+        Self {
+            sdk: runs_blocking::Client::builder()
+                .api_key(KEY)
+                .base_url(base)
+                .build()
+                .expect("runs-blocking client"),
+            id: RUN_ID.parse().expect("id"),
+            agent: ureq::Agent::config_builder().build().into(),
+            url: format!("{base}/runs/{RUN_ID}"),
+        }
+    }
+
+    fn raw(&self) {
+        let mut resp = self
+            .agent
+            .get(&self.url)
             .header("x-api-key", KEY)
             .header("accept", "application/json")
             .call()
             .expect("ureq request");
         let body = resp.body_mut().read_to_vec().expect("body");
         serde_json::from_slice::<PlainRun>(&body).expect("run");
-    };
-    let sdk_get = || {
-        sdk.get_run(&id).expect("runs-blocking get_run");
-    };
+    }
+
+    fn sdk(&self) {
+        self.sdk.get_run(&self.id).expect("runs-blocking get_run");
+    }
+}
+
+fn blocking_section(base: &str, scale: usize) {
+    let clients = BlockingClients::new(base);
+    let raw = || clients.raw();
+    let sdk_get = || clients.sdk();
     let rounds = 15;
     let per_round = 400 / scale;
     let (mut raw_lat, mut sdk_lat) = (Vec::new(), Vec::new());
@@ -397,6 +432,145 @@ fn blocking_section(base: &str, scale: usize) {
         );
     }
     println!();
+}
+
+// ---------------------------------------------------------------------------------------------
+// instructions
+
+/// The clients whose instructions are counted, as `--calls` names them, with their table
+/// names and the baseline each is compared with.
+const COUNTED: [(&str, &str, &str); 4] = [
+    ("raw-hyper", "raw hyper-util + serde_json", "raw-hyper"),
+    ("runs-async", "runs-async get_run", "raw-hyper"),
+    ("raw-ureq", "raw ureq + serde_json", "raw-ureq"),
+    ("runs-blocking", "runs-blocking get_run", "raw-ureq"),
+];
+
+/// Instructions per request on the client side, counted by callgrind: each client runs in a
+/// child process of its own under `valgrind --tool=callgrind`, making `n` sequential calls
+/// after a warm-up; collection is on only inside [`measured`], so process start, client
+/// construction, the first connection and the warm-up are not counted. The server is this
+/// program's other child, outside valgrind. Counts repeat to within a fraction of a percent
+/// where timings drift by tens.
+fn instructions_section(base: &str, scale: usize) {
+    let n = 2_000 / scale;
+    println!("## instructions: get_run over keep-alive HTTP/1.1, client side, callgrind\n");
+    if Command::new("valgrind").arg("--version").output().is_err() {
+        println!("(valgrind is not installed: no instruction counts)\n");
+        return;
+    }
+    let dir = std::env::temp_dir().join("runs-compare-callgrind");
+    let _ = std::fs::create_dir_all(&dir);
+    let counts: Vec<Option<f64>> = COUNTED
+        .iter()
+        .map(|(client, ..)| count_instructions(client, n, base, &dir))
+        .collect();
+    println!(
+        "Each client in its own process under callgrind: {n} sequential calls after 100 of \
+         warm-up, counted inside the calls only (`--collect-atstart=no \
+         --toggle-collect`). Profiles: `callgrind_annotate {}/CLIENT.out`.\n",
+        dir.display()
+    );
+    println!("| client | instructions per request | vs raw |");
+    println!("|---|---|---|");
+    for (i, (_, name, baseline)) in COUNTED.iter().enumerate() {
+        let raw = COUNTED
+            .iter()
+            .position(|(c, ..)| c == baseline)
+            .and_then(|b| counts[b]);
+        match (counts[i], raw) {
+            (Some(count), Some(raw)) => {
+                println!("| {name} | {count:.0} | {:.3} |", count / raw)
+            }
+            _ => println!("| {name} | failed (see stderr) | |"),
+        }
+    }
+    println!();
+}
+
+/// Runs `compare --calls CLIENT N BASE` under callgrind and returns its instructions per call.
+fn count_instructions(client: &str, n: usize, base: &str, dir: &Path) -> Option<f64> {
+    let out = dir.join(format!("{client}.out"));
+    let exe = std::env::current_exe().ok()?;
+    let run = Command::new("valgrind")
+        .arg("--tool=callgrind")
+        .arg(format!("--callgrind-out-file={}", out.display()))
+        .arg("--collect-atstart=no")
+        // Rust symbols are demangled before matching: `compare::measured`.
+        .arg("--toggle-collect=compare::measured*")
+        .arg(exe)
+        .args(["--calls", client, &n.to_string(), base])
+        .output()
+        .ok()?;
+    if !run.status.success() {
+        eprintln!(
+            "callgrind run of {client} failed:\n{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        return None;
+    }
+    let profile = std::fs::read_to_string(&out).ok()?;
+    // The `summary:` (or `totals:`) line is the instructions collected.
+    let total: f64 = profile
+        .lines()
+        .find_map(|l| l.strip_prefix("summary:").or_else(|| l.strip_prefix("totals:")))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())?;
+    Some(total / n as f64)
+}
+
+/// In a child process, under callgrind: 100 calls of `client` to warm up, then `n` inside
+/// [`measured`], the only code whose instructions are collected.
+fn calls(client: &str, n: usize, base: &str) {
+    match client {
+        "raw-hyper" | "runs-async" => {
+            // One thread: the client's tasks (hyper's connection too) all run inside
+            // `block_on`, so inside `measured`.
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            let clients = rt.block_on(async { async_clients(base) });
+            // `async_clients` lists raw hyper-util first, runs-async second.
+            let c = &clients[usize::from(client == "runs-async")];
+            rt.block_on(async {
+                for _ in 0..100 {
+                    c.get().await;
+                }
+            });
+            measured(&mut || {
+                rt.block_on(async {
+                    for _ in 0..n {
+                        c.get().await;
+                    }
+                })
+            });
+        }
+        "raw-ureq" | "runs-blocking" => {
+            let clients = BlockingClients::new(base);
+            let call = || {
+                if client == "raw-ureq" {
+                    clients.raw()
+                } else {
+                    clients.sdk()
+                }
+            };
+            for _ in 0..100 {
+                call();
+            }
+            measured(&mut || {
+                for _ in 0..n {
+                    call();
+                }
+            });
+        }
+        other => panic!("no client named {other}"),
+    }
+}
+
+/// The counted region: callgrind collects inside this function only.
+#[inline(never)]
+fn measured(work: &mut dyn FnMut()) {
+    work();
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,6 +1,9 @@
 //! Opening a connection: DNS and TCP, a `CONNECT` tunnel through a proxy, then TLS, all within
 //! the configured connect timeout.
 //!
+//! A host's addresses are raced as RFC 8305 (Happy Eyeballs) says, so one that black-holes
+//! costs an attempt delay (250 ms), not the whole connect timeout of every retry.
+//!
 //! Nothing of a request is written until all of this has succeeded, so every failure here means
 //! the request provably never left ([`Delivery::NotSent`](runs_core::Delivery::NotSent)); the
 //! exchange learns that from hyper-util (`is_connect()`), and learns *which* failure it was from
@@ -10,12 +13,15 @@ use std::error::Error as StdError;
 use std::fmt;
 use std::future::Future;
 use std::io;
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use std::sync::Arc;
 
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
 use http::{HeaderValue, Uri};
 use hyper_rustls::{HttpsConnector, MaybeHttpsStream};
 use hyper_util::client::legacy::connect::proxy::Tunnel;
@@ -73,28 +79,105 @@ impl StdError for ConnectFailure {
     }
 }
 
+/// How long an attempt to one address has before the next address is tried alongside it:
+/// RFC 8305's recommended "Connection Attempt Delay".
+const ATTEMPT_DELAY: Duration = Duration::from_millis(250);
+
 async fn open_tcp(dst: Uri) -> Result<Tcp, ConnectFailure> {
     let (host, port) = host_and_port(&dst)?;
     let addrs = tokio::net::lookup_host((host.as_str(), port))
         .await
         .map_err(|e| ConnectFailure::new(TransportErrorKind::Dns, e))?;
-    let mut last = None;
-    for addr in addrs {
-        match TcpStream::connect(addr).await {
-            Ok(stream) => {
-                // Requests are small and written whole; Nagle would only delay them.
-                stream
-                    .set_nodelay(true)
-                    .map_err(|e| ConnectFailure::new(TransportErrorKind::Connect, e))?;
-                return Ok(TokioIo::new(stream));
-            }
-            Err(e) => last = Some(e),
+    let addrs = interleave(addrs);
+    if addrs.is_empty() {
+        return Err(ConnectFailure::new(
+            TransportErrorKind::Dns,
+            format!("{host} resolved to no address"),
+        ));
+    }
+    let stream = race(addrs, ATTEMPT_DELAY, TcpStream::connect)
+        .await
+        .map_err(|e| ConnectFailure::new(TransportErrorKind::Connect, e))?;
+    // Requests are small and written whole; Nagle would only delay them.
+    stream
+        .set_nodelay(true)
+        .map_err(|e| ConnectFailure::new(TransportErrorKind::Connect, e))?;
+    Ok(TokioIo::new(stream))
+}
+
+/// The resolver's addresses with the two families alternating, starting with the family of the
+/// first (RFC 8305, section 4): a host whose every IPv6 address black-holes then costs one
+/// attempt delay, not one per IPv6 address.
+fn interleave(addrs: impl IntoIterator<Item = SocketAddr>) -> Vec<SocketAddr> {
+    let addrs: Vec<SocketAddr> = addrs.into_iter().collect();
+    let Some(first) = addrs.first() else {
+        return addrs;
+    };
+    let preferred_v6 = first.is_ipv6();
+    let (preferred, other): (Vec<SocketAddr>, Vec<SocketAddr>) =
+        addrs.iter().partition(|a| a.is_ipv6() == preferred_v6);
+    let mut out = Vec::with_capacity(addrs.len());
+    let (mut preferred, mut other) = (preferred.into_iter(), other.into_iter());
+    loop {
+        match (preferred.next(), other.next()) {
+            (None, None) => return out,
+            (a, b) => out.extend(a.into_iter().chain(b)),
         }
     }
-    Err(match last {
-        Some(e) => ConnectFailure::new(TransportErrorKind::Connect, e),
-        None => ConnectFailure::new(TransportErrorKind::Dns, format!("{host} resolved to no address")),
+}
+
+/// Happy Eyeballs (RFC 8305, section 5): connects to `addrs` in order, starting the next
+/// attempt `delay` after the previous one began, or at once when it fails; the first to
+/// connect wins and the others are dropped. Fails with the last error once every attempt has.
+///
+/// Attempts are futures polled here, not tasks: dropping this future (the connect timeout
+/// expiring, or the request being dropped) cancels every attempt still in flight.
+async fn race<T, F, Fut>(addrs: Vec<SocketAddr>, delay: Duration, mut connect: F) -> io::Result<T>
+where
+    F: FnMut(SocketAddr) -> Fut,
+    Fut: Future<Output = io::Result<T>>,
+{
+    let mut waiting = addrs.into_iter();
+    let mut attempts = FuturesUnordered::new();
+    let mut last_error = None;
+    let next_start = tokio::time::sleep(delay);
+    tokio::pin!(next_start);
+    if let Some(addr) = waiting.next() {
+        attempts.push(connect(addr));
+    }
+    std::future::poll_fn(|cx| {
+        loop {
+            match attempts.poll_next_unpin(cx) {
+                Poll::Ready(Some(Ok(stream))) => return Poll::Ready(Ok(stream)),
+                Poll::Ready(Some(Err(e))) => {
+                    last_error = Some(e);
+                    // A failure starts the next attempt at once.
+                    if let Some(addr) = waiting.next() {
+                        attempts.push(connect(addr));
+                        next_start.as_mut().reset(tokio::time::Instant::now() + delay);
+                    }
+                    continue;
+                }
+                Poll::Ready(None) => {
+                    // Nothing in flight: a failure would have started the next address, so
+                    // there is none left.
+                    return Poll::Ready(Err(last_error.take().unwrap_or_else(|| {
+                        io::Error::new(io::ErrorKind::NotFound, "no address to connect to")
+                    })));
+                }
+                Poll::Pending => {}
+            }
+            if waiting.as_slice().is_empty() || next_start.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+            // The attempt delay passed with every attempt still pending: add the next one.
+            if let Some(addr) = waiting.next() {
+                attempts.push(connect(addr));
+            }
+            next_start.as_mut().reset(tokio::time::Instant::now() + delay);
+        }
     })
+    .await
 }
 
 /// The host (without IPv6 brackets) and port of `uri`, the port defaulting by scheme.
@@ -110,8 +193,8 @@ fn host_and_port(uri: &Uri) -> Result<(String, u16), ConnectFailure> {
     Ok((host.to_owned(), port))
 }
 
-/// Resolves the host and opens a TCP connection to the first address that accepts, directly or
-/// through a `CONNECT` tunnel when runs-core's connection plan names a proxy for the origin.
+/// Resolves the host and opens a TCP connection to the first address that accepts (racing them
+/// as [`race`] does), directly or through a `CONNECT` tunnel when runs-core's connection plan names a proxy for the origin.
 #[derive(Debug, Clone)]
 pub(crate) struct Route {
     /// `None`: always direct (the hop to a proxy itself).
@@ -256,6 +339,111 @@ mod tests {
         assert_eq!(port("https://example.com/v2"), ("example.com".into(), 443));
         assert_eq!(port("http://[::1]:8080/v2"), ("::1".into(), 8080));
         assert_eq!(bracket("::1"), "[::1]");
+    }
+
+    #[test]
+    fn address_families_alternate_starting_with_the_first_family() {
+        let a = |s: &str| s.parse::<SocketAddr>().unwrap();
+        let (v6a, v6b, v6c) = (a("[::1]:1"), a("[::1]:2"), a("[::1]:3"));
+        let (v4a, v4b) = (a("127.0.0.1:1"), a("127.0.0.1:2"));
+        assert_eq!(interleave([v6a, v6b, v6c, v4a, v4b]), [v6a, v4a, v6b, v4b, v6c]);
+        assert_eq!(interleave([v4a, v4b, v6a]), [v4a, v6a, v4b]);
+        assert_eq!(interleave([v4a, v4b]), [v4a, v4b]);
+        assert!(interleave([]).is_empty());
+    }
+
+    /// A loopback address that never answers a SYN: a listener whose accept queue is full (a
+    /// backlog of 0 queues one connection, which is made and never accepted), so the kernel
+    /// drops further SYNs and a connect to it hangs. Keep both values alive.
+    async fn black_hole() -> (tokio::net::TcpListener, TcpStream) {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        let listener = socket.listen(0).unwrap();
+        let queued = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
+        (listener, queued)
+    }
+
+    /// What a sequential loop would never reach: the address after one that hangs. The outer
+    /// bound only stops a broken race from hanging the test; it is no timing assertion.
+    #[tokio::test]
+    async fn an_address_that_hangs_does_not_keep_the_next_one_from_connecting() {
+        let (hole, _queued) = black_hole().await;
+        let good = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addrs = vec![hole.local_addr().unwrap(), good.local_addr().unwrap()];
+        let stream = tokio::time::timeout(
+            Duration::from_secs(60),
+            race(addrs, ATTEMPT_DELAY, TcpStream::connect),
+        )
+        .await
+        .expect("the race ended")
+        .expect("the second address connected");
+        assert_eq!(stream.peer_addr().unwrap(), good.local_addr().unwrap());
+    }
+
+    /// The delay is a year, so only a failure can start the second attempt.
+    #[tokio::test]
+    async fn a_refused_address_starts_the_next_attempt_at_once() {
+        let refused = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let refused_addr = refused.local_addr().unwrap();
+        drop(refused);
+        let good = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let year = Duration::from_secs(365 * 24 * 3600);
+        let racing = race(
+            vec![refused_addr, good.local_addr().unwrap()],
+            year,
+            TcpStream::connect,
+        );
+        let stream = tokio::time::timeout(Duration::from_secs(60), racing)
+            .await
+            .expect("the race ended")
+            .expect("the second address connected");
+        assert_eq!(stream.peer_addr().unwrap(), good.local_addr().unwrap());
+    }
+
+    #[tokio::test]
+    async fn when_every_address_fails_the_last_failure_is_reported() {
+        let year = Duration::from_secs(365 * 24 * 3600);
+        let attempts = std::cell::Cell::new(0);
+        let error = race(
+            vec!["127.0.0.1:1".parse().unwrap(), "[::1]:1".parse().unwrap()],
+            year,
+            |addr| {
+                attempts.set(attempts.get() + 1);
+                let kind = if addr.is_ipv4() {
+                    io::ErrorKind::ConnectionRefused
+                } else {
+                    io::ErrorKind::NetworkUnreachable
+                };
+                std::future::ready(Err::<(), _>(io::Error::from(kind)))
+            },
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::NetworkUnreachable);
+        assert_eq!(attempts.get(), 2);
+    }
+
+    /// Dropping the race (as the connect timeout does) drops the attempt in flight: nothing is
+    /// left running on its own.
+    #[tokio::test]
+    async fn dropping_the_race_drops_every_attempt() {
+        let (hole, _queued) = black_hole().await;
+        let alive = std::sync::Arc::new(());
+        let watch = alive.clone();
+        let year = Duration::from_secs(365 * 24 * 3600);
+        let mut racing = Box::pin(race(vec![hole.local_addr().unwrap()], year, move |addr| {
+            let token = watch.clone();
+            async move {
+                let _token = token;
+                TcpStream::connect(addr).await
+            }
+        }));
+        let mut cx = Context::from_waker(std::task::Waker::noop());
+        assert!(racing.as_mut().poll(&mut cx).is_pending());
+        // Ours, the closure's, and the hanging attempt's.
+        assert_eq!(std::sync::Arc::strong_count(&alive), 3);
+        drop(racing);
+        assert_eq!(std::sync::Arc::strong_count(&alive), 1);
     }
 
     #[test]

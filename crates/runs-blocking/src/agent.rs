@@ -5,10 +5,17 @@
 
 use runs_core::{Config, ConfigError, Error, ProxyEndpoint};
 use ureq::tls::{Certificate, RootCerts, TlsConfig, TlsProvider};
+use ureq::unversioned::resolver::Resolver;
 
 /// An agent that leaves every decision to runs-core: 4xx and 5xx come back as responses with
 /// their bodies, redirects come back unfollowed, and each request gets its own timeout.
 pub(crate) fn agent(config: &Config) -> Result<ureq::Agent, Error> {
+    agent_with(config, ureq::unversioned::resolver::DefaultResolver::default())
+}
+
+/// [`agent`], looking names up with `lookup` (behind the cache) instead of the system's
+/// resolver: tests script where a host is.
+pub(crate) fn agent_with(config: &Config, lookup: impl Resolver) -> Result<ureq::Agent, Error> {
     let agent_config = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .max_redirects(0)
@@ -20,11 +27,9 @@ pub(crate) fn agent(config: &Config) -> Result<ureq::Agent, Error> {
         .tls_config(tls_config(config))
         .proxy(base_proxy(config)?)
         .build();
-    Ok(ureq::Agent::with_parts(
-        agent_config,
-        ureq::unversioned::transport::DefaultConnector::default(),
-        crate::resolve::CachingResolver::default(),
-    ))
+    let (resolver, connector) =
+        crate::resolve::cached(lookup, ureq::unversioned::transport::DefaultConnector::default());
+    Ok(ureq::Agent::with_parts(agent_config, connector, resolver))
 }
 
 /// What a user's agent is made to do on each request, so that runs-core's rules hold on it

@@ -101,6 +101,17 @@ impl Client {
         })
     }
 
+    /// A client sending through an agent made by `agent::agent_with` (so needing no pins),
+    /// which tests build with a scripted lookup.
+    #[cfg(test)]
+    pub(crate) fn with_own_agent(config: Config, agent: ureq::Agent) -> Self {
+        Self {
+            agent,
+            config,
+            pins: None,
+        }
+    }
+
     fn config_ref(&self) -> &Config {
         &self.config
     }
@@ -129,6 +140,7 @@ impl Client {
                 self.pins.as_deref(),
                 request,
                 timeout,
+                self.config.request_timeout(),
                 self.config.max_body_bytes(),
             ),
             sleep(delay) => std::thread::sleep(delay),

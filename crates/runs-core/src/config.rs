@@ -71,6 +71,8 @@ pub struct BaseUrl {
     https: bool,
     host_start: usize,
     host_end: usize,
+    // Where the origin ends (after the port): every call asks for it.
+    origin_end: usize,
 }
 
 impl BaseUrl {
@@ -126,12 +128,14 @@ impl BaseUrl {
             url.push(':');
             url.push_str(p);
         }
+        let origin_end = url.len();
         url.push_str(path.trim_end_matches('/'));
         Ok(Self {
             url,
             https,
             host_start: prefix.len(),
             host_end: prefix.len() + host.len(),
+            origin_end,
         })
     }
 
@@ -167,9 +171,7 @@ impl BaseUrl {
 
     /// `scheme://host[:port]`: what a redirect must keep for the key to follow it.
     pub fn origin(&self) -> &str {
-        let after_host = &self.url[self.host_end..];
-        let port_len = after_host.find('/').unwrap_or(after_host.len());
-        &self.url[..self.host_end + port_len]
+        &self.url[..self.origin_end]
     }
 }
 

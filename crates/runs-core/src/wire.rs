@@ -16,7 +16,7 @@ use crate::config::Config;
 use crate::error::{DecodeError, Error};
 use crate::file::{CreateFile, FileResource};
 use crate::health::{GetHealth, Health};
-use crate::http::{API_KEY_HEADER, HeaderSource, Method, Request, Response};
+use crate::http::{API_KEY_HEADER, HeaderSource, Headers as RequestHeaders, Method, Request, Response};
 use crate::id::RunId;
 use crate::list::ListRuns;
 use crate::page::{ProcessPage, RunPage};
@@ -209,7 +209,7 @@ fn push_u8(s: &mut String, n: u8) {
     s.push(char::from(b'0' + n % 10));
 }
 
-fn headers(config: &Config, json_body: bool) -> Arc<[(&'static str, String)]> {
+fn headers(config: &Config, json_body: bool) -> Arc<RequestHeaders> {
     if json_body {
         config.headers.post.clone()
     } else {
@@ -220,22 +220,22 @@ fn headers(config: &Config, json_body: bool) -> Arc<[(&'static str, String)]> {
 /// The headers of every request under one configuration, made once when it is built.
 #[derive(Clone)]
 pub(crate) struct Headers {
-    get: Arc<[(&'static str, String)]>,
-    post: Arc<[(&'static str, String)]>,
+    get: Arc<RequestHeaders>,
+    post: Arc<RequestHeaders>,
 }
 
 impl Headers {
     pub(crate) fn new(api_key: &str, user_agent: &str) -> Self {
-        let get = [
+        let get = alloc::vec![
             (API_KEY_HEADER, String::from(api_key)),
             ("accept", String::from("application/json")),
             ("user-agent", String::from(user_agent)),
         ];
-        let mut post = get.to_vec();
+        let mut post = get.clone();
         post.push(("content-type", String::from("application/json")));
         Self {
-            get: get.to_vec().into(),
-            post: post.into(),
+            get: Arc::new(RequestHeaders::new(get)),
+            post: Arc::new(RequestHeaders::new(post)),
         }
     }
 }

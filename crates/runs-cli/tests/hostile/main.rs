@@ -10,6 +10,7 @@
 mod clients;
 mod server;
 
+mod connecting;
 mod echoed_key;
 mod edges;
 mod polling;

@@ -33,7 +33,14 @@ pub struct Hostile {
 impl Hostile {
     /// Serves `handler`, which gets each request with its number (0 for the first).
     pub fn start(handler: impl Fn(usize, &Recorded) -> Reply + Send + Sync + 'static) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        Self::on(TcpListener::bind("127.0.0.1:0").unwrap(), handler)
+    }
+
+    /// Serves `handler` on `listener`.
+    pub fn on(
+        listener: TcpListener,
+        handler: impl Fn(usize, &Recorded) -> Reply + Send + Sync + 'static,
+    ) -> Self {
         let port = listener.local_addr().unwrap().port();
         let requests = Arc::new(Mutex::new(Vec::new()));
         let handler: Arc<Handler> = Arc::new(handler);
@@ -142,4 +149,58 @@ pub fn run_json(id: &str, status: &str, extra: &str) -> String {
         r#"{{"id":"{id}","name":"n","agent_id":"agent-1","process_id":"proc-1","stage":"Draft","status":{},"created_at":"2021-01-01T12:00:00"{extra}}}"#,
         serde_json::to_string(status).unwrap()
     )
+}
+
+/// A loopback address that never answers: a listener whose accept queue is full, so the kernel
+/// drops every further SYN and a connect to it hangs until the client's connect timeout. A
+/// backlog of 0 queues one connection; that one is made here and never accepted.
+pub struct BlackHole {
+    listener: TcpListener,
+    _queued: TcpStream,
+}
+
+impl BlackHole {
+    pub fn new() -> Self {
+        let listener = Unready::new().listen(0);
+        let queued = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        Self {
+            listener,
+            _queued: queued,
+        }
+    }
+
+    /// The base URL clients are given, ending in `/v2`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}/v2", self.listener.local_addr().unwrap())
+    }
+}
+
+/// A port on 127.0.0.1 that is bound but not listening: connections to it are refused until
+/// [`Unready::listen`], and no other program can take the port in between.
+pub struct Unready(tokio::net::TcpSocket);
+
+impl Unready {
+    pub fn new() -> Self {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        Self(socket)
+    }
+
+    /// The base URL clients are given, ending in `/v2`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}/v2", self.0.local_addr().unwrap())
+    }
+
+    /// Starts listening, with an accept queue of `backlog`, as a blocking std listener.
+    pub fn listen(self, backlog: u32) -> TcpListener {
+        // tokio's listen registers the socket with a reactor; it is handed back at once.
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .build()
+            .unwrap();
+        let _entered = runtime.enter();
+        let listener = self.0.listen(backlog).unwrap().into_std().unwrap();
+        listener.set_nonblocking(false).unwrap();
+        listener
+    }
 }
