@@ -1,5 +1,6 @@
 //! A tiny HTTP/1.1 server on loopback that answers from a script and records every request's
-//! head: for checking what a client (and a user's middleware in it) really sent.
+//! head: for checking what a client (and a user's middleware in it) really sent. Each answer
+//! carries `x-request-id: req-N`, N counting the requests.
 
 use std::collections::VecDeque;
 use std::io::{self, BufRead, BufReader, Read, Write};
@@ -113,15 +114,16 @@ fn serve(stream: TcpStream, state: &Mutex<State>) -> io::Result<()> {
         }
         let mut body = vec![0; length.min(1 << 20)];
         reader.read_exact(&mut body)?;
-        let reply = {
+        let (reply, number) = {
             let mut state = state.lock().unwrap_or_else(PoisonError::into_inner);
             state.heads.push(head);
-            state.script.pop_front()
+            (state.script.pop_front(), state.heads.len())
         };
         match reply.unwrap_or(Reply::Json(200, RUN_JSON.to_owned())) {
             Reply::Json(status, body) => {
+                // Each answer names itself, as a real API's request id does.
                 let response = format!(
-                    "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+                    "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\nx-request-id: req-{number}\r\ncontent-length: {}\r\n\r\n{body}",
                     body.len()
                 );
                 writer.write_all(response.as_bytes())?;

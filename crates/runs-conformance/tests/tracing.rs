@@ -225,3 +225,45 @@ fn both_transports_trace_the_same_spans_and_fields_and_never_the_key() {
     assert_eq!(blocking, asynchronous);
     insta::assert_snapshot!(blocking);
 }
+
+#[test]
+fn the_request_id_the_server_sent_is_a_field_of_each_response_event() {
+    let mut traces = Vec::new();
+    for transport in ["blocking", "async"] {
+        let server = runs_conformance::RecordingServer::start([runs_conformance::Reply::Json(
+            503,
+            r#"{"status_code":503,"message":"busy","details":null}"#.into(),
+        )])
+        .unwrap();
+        let id: RunId = "r1".parse().unwrap();
+        let (trace, _) = traced(|| {
+            match transport {
+                "blocking" => {
+                    let client: runs_blocking::Client = builder(&server.base_url()).build().unwrap();
+                    client.get_run(&id).unwrap();
+                }
+                _ => {
+                    let runtime = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .unwrap();
+                    let client: runs_async::Client = builder(&server.base_url()).build().unwrap();
+                    runtime.block_on(client.get_run(&id)).unwrap();
+                }
+            }
+            Vec::new()
+        });
+        let responses: Vec<&str> = trace.lines().filter(|l| l.contains("message=response")).collect();
+        assert_eq!(responses.len(), 2, "{transport}: {trace}");
+        assert!(
+            responses[0].contains(r#"request_id="req-1""#),
+            "{transport}: {trace}"
+        );
+        assert!(
+            responses[1].contains(r#"request_id="req-2""#),
+            "{transport}: {trace}"
+        );
+        traces.push(trace);
+    }
+    assert_eq!(traces[0], traces[1]);
+}
