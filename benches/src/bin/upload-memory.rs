@@ -43,12 +43,18 @@ fn main() {
         .spawn()
         .expect("emulator process");
     let mut lines = BufReader::new(emulator.stdout.take().expect("piped stdout")).lines();
-    let base = lines.next().and_then(Result::ok).expect("the emulator's base URL");
+    let base = lines
+        .next()
+        .and_then(Result::ok)
+        .expect("the emulator's base URL");
 
     println!("## memory: uploading a {mib} MiB file, each client in a process of its own\n");
     println!("| client | peak RSS before the upload | peak RSS after it | growth |");
     println!("|---|---|---|---|");
-    for (name, mode) in [("runs-blocking upload_file", "blocking"), ("runs-async upload_file", "async")] {
+    for (name, mode) in [
+        ("runs-blocking upload_file", "blocking"),
+        ("runs-async upload_file", "async"),
+    ] {
         let out = Command::new(&exe)
             .args(["--upload", mode, &base, path.to_str().expect("UTF-8 temp path")])
             .output()
@@ -60,7 +66,10 @@ fn main() {
                 "| {name} | {before} KiB | {after} KiB | {} KiB |",
                 after.saturating_sub(before)
             ),
-            _ => println!("| {name} | failed: {} | | |", String::from_utf8_lossy(&out.stderr).trim()),
+            _ => println!(
+                "| {name} | failed: {} | | |",
+                String::from_utf8_lossy(&out.stderr).trim()
+            ),
         }
     }
     // Closing its stdin asks the emulator for what it received.

@@ -26,7 +26,11 @@ pub enum LocalFileProblem {
     Grew,
 }
 
-/// A local file to upload could not be opened or read; see the [module docs](self).
+/// A local file to upload could not be opened or read.
+///
+/// Uploads stream a local file, and reading it can fail apart from the network (the path does
+/// not exist, the file shrank while it was being sent): neither a transport failure nor the
+/// service's answer, so it has its own error, naming the file.
 ///
 /// `Display` names the file and the problem; the operating system's error, when there is one,
 /// is the [`source`](core::error::Error::source).
