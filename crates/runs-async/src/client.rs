@@ -18,7 +18,9 @@ use tokio::time::Instant;
 use crate::connect::{Connector, Route};
 use crate::exchange::{Exchange, HttpService, MAX_IN_FLIGHT, POOL_IDLE_TIMEOUT};
 use crate::listing::Runs;
+use crate::processes::Processes;
 use crate::tls;
+use crate::upload::FileSource;
 
 /// The span an operation runs in: `tracing`'s with the feature, nothing without it.
 #[cfg(feature = "tracing")]
@@ -82,12 +84,13 @@ impl Client {
             .enable_http1()
             .wrap_connector(route);
         let connector = Connector::new(https, config.connect_timeout());
-        let http = legacy::Client::builder(TokioExecutor::new())
-            .pool_timer(TokioTimer::new())
+        let mut pool = legacy::Client::builder(TokioExecutor::new());
+        pool.pool_timer(TokioTimer::new())
             .pool_idle_timeout(POOL_IDLE_TIMEOUT)
-            .pool_max_idle_per_host(MAX_IN_FLIGHT)
-            .build(connector);
-        let exchange = Exchange::new(http, config.max_body_bytes());
+            .pool_max_idle_per_host(MAX_IN_FLIGHT);
+        let http = pool.build(connector.clone());
+        let uploads = pool.build(connector);
+        let exchange = Exchange::new(http, uploads, config.max_body_bytes());
         Ok(Self {
             shared: Arc::new(Shared { config, exchange }),
         })
@@ -148,6 +151,10 @@ impl Client {
 
     fn config_ref(&self) -> &Config {
         &self.shared.config
+    }
+
+    pub(crate) fn exchange(&self) -> &Exchange {
+        &self.shared.exchange
     }
 
     /// Drives a machine to its end with a fresh clock, inside the operation's span.

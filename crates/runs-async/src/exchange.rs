@@ -17,12 +17,13 @@ use std::time::Duration;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper_util::client::legacy;
-use runs_core::{BoxError, Delivery, Request, TransportError, TransportErrorKind};
+use runs_core::{BoxError, Delivery, Request, TransportError, TransportErrorKind, UploadRequest};
 use tokio::sync::Semaphore;
 use tower::Service;
 use tower::util::BoxCloneSyncService;
 
 use crate::connect::{ConnectFailure, Connector};
+use crate::upload::UploadBody;
 
 /// The most requests one client (clones included) has in flight at once; further requests wait
 /// for a slot, within their own timeout.
@@ -62,6 +63,9 @@ impl std::fmt::Debug for HttpService {
 #[derive(Debug)]
 struct Pool {
     http: legacy::Client<Connector, Full<Bytes>>,
+    /// The same connector (so the connection plan's proxy and roots) with a streamed body,
+    /// for uploads to storage.
+    uploads: legacy::Client<Connector, UploadBody>,
     slots: Semaphore,
     max_body_bytes: usize,
 }
@@ -97,11 +101,16 @@ pub(crate) struct Exchange {
 }
 
 impl Exchange {
-    pub(crate) fn new(http: legacy::Client<Connector, Full<Bytes>>, max_body_bytes: usize) -> Self {
+    pub(crate) fn new(
+        http: legacy::Client<Connector, Full<Bytes>>,
+        uploads: legacy::Client<Connector, UploadBody>,
+        max_body_bytes: usize,
+    ) -> Self {
         Self {
             service: HttpService {
                 inner: Arc::new(Pool {
                     http,
+                    uploads,
                     slots: Semaphore::new(MAX_IN_FLIGHT),
                     max_body_bytes,
                 }),
@@ -163,19 +172,66 @@ impl Exchange {
     }
 }
 
+impl Exchange {
+    /// Sends an upload with its streamed `body`, all within `timeout`. It does not pass
+    /// through a user's layers, which take whole bodies (`http::Request<Bytes>`).
+    pub(crate) async fn send_upload(
+        &self,
+        request: &UploadRequest,
+        body: UploadBody,
+        timeout: Duration,
+    ) -> Result<http::Response<Bytes>, TransportError> {
+        let request = request.to_http(body).map_err(|e| {
+            TransportError::new(
+                TransportErrorKind::Io,
+                Delivery::NotSent,
+                "building the upload request",
+            )
+            .with_source(e)
+        })?;
+        let target = Target(request.method().clone(), request.uri().clone());
+        let pool = &self.service.inner;
+        match tokio::time::timeout(timeout, pool.exchange(&pool.uploads, request, &target)).await {
+            Ok(result) => result,
+            Err(_) => Err(target
+                .error(TransportErrorKind::Timeout, Delivery::MaybeSent)
+                .with_source(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    format!("no whole response within {timeout:?}"),
+                ))),
+        }
+    }
+}
+
 impl Pool {
     async fn attempt(
         &self,
         request: http::Request<Full<Bytes>>,
         target: &Target,
     ) -> Result<http::Response<Bytes>, TransportError> {
+        self.exchange(&self.http, request, target).await
+    }
+
+    /// One request on `http` (of the pool's two clients), within one of the slots, and its
+    /// whole response up to the cap.
+    async fn exchange<B>(
+        &self,
+        http: &legacy::Client<Connector, B>,
+        request: http::Request<B>,
+        target: &Target,
+    ) -> Result<http::Response<Bytes>, TransportError>
+    where
+        B: http_body::Body + Send + Unpin + 'static,
+        B::Data: Send,
+        B::Error: Into<BoxError>,
+    {
         // The semaphore is never closed, so acquiring only ever waits.
         let _slot = self.slots.acquire().await.map_err(|e| {
             target
                 .error(TransportErrorKind::Io, Delivery::NotSent)
                 .with_source(e)
         })?;
-        let response = self.http.request(request).await.map_err(|e| {
+        let response = http.request(request).await.map_err(|e| {
             let (kind, delivery) = if e.is_connect() {
                 let kind = ConnectFailure::find_kind(&e).unwrap_or(TransportErrorKind::Connect);
                 (kind, Delivery::NotSent)

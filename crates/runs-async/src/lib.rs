@@ -62,14 +62,19 @@ mod client;
 mod connect;
 mod exchange;
 mod listing;
+mod processes;
 mod tls;
+mod upload;
 
 pub use client::Client;
 pub use exchange::{HttpService, MAX_IN_FLIGHT, POOL_IDLE_TIMEOUT};
 pub use listing::Runs;
+pub use processes::Processes;
 pub use runs_core::{
-    AgentId, ApiError, Config, ConfigBuilder, ConfigError, DecodeError, Delivery, Error, ListRuns, Missing,
-    NameValue, OutputError, ProcessId, ProcessStage, Proxy, Region, RetryPolicy, Run, RunId, RunPage,
-    RunStatus, Set, StartRun, TransportError, TransportErrorKind, ValidationError, WaitOptions, WaitPolicy,
-    serde_json,
+    AgentId, ApiError, Config, ConfigBuilder, ConfigError, CreateFile, DecodeError, Delivery, Error, FileId,
+    FileResource, Health, ListProcesses, ListRuns, LocalFileError, LocalFileProblem, Missing, NameValue,
+    OutputError, Process, ProcessId, ProcessPage, ProcessStage, Proxy, Region, RetryPolicy, Run, RunId,
+    RunPage, RunStatus, Set, Stage, StartRun, StorageError, TransportError, TransportErrorKind,
+    ValidationError, WaitOptions, WaitPolicy, serde_json,
 };
+pub use upload::FileSource;

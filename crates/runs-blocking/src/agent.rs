@@ -96,6 +96,27 @@ fn base_proxy(config: &Config) -> Result<Option<ureq::Proxy>, Error> {
         .transpose()
 }
 
+/// The proxy for `url`, another origin than the base URL (an upload target): the agent carries
+/// only the base URL's, so a request there sets its own from the same plan.
+pub(crate) fn proxy_for_url(config: &Config, url: &str) -> Result<Option<ureq::Proxy>, Error> {
+    // runs-core checked the upload URL is absolute http(s) when it planned the request.
+    let uri: http::Uri = url
+        .parse()
+        .map_err(|_| ConfigError::new("upload_url", "is not a URL ureq can use"))?;
+    let https = uri.scheme_str() == Some("https");
+    let host = uri.host().unwrap_or_default();
+    let host = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    let port = uri.port_u16().unwrap_or(if https { 443 } else { 80 });
+    config
+        .connection()
+        .proxy_for(https, host, port)
+        .map(proxy)
+        .transpose()
+}
+
 /// The plan's proxy as ureq's: an HTTP `CONNECT` proxy, with its credentials.
 fn proxy(endpoint: &ProxyEndpoint) -> Result<ureq::Proxy, Error> {
     let host = endpoint.host();

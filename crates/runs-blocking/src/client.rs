@@ -13,6 +13,8 @@ use runs_core::{Config, Error, Machine, drive};
 
 use crate::agent::Pins;
 use crate::listing::Runs;
+use crate::processes::Processes;
+use crate::upload::FileSource;
 
 /// The span an operation runs in: `tracing`'s with the feature, nothing without it.
 #[cfg(feature = "tracing")]
@@ -114,6 +116,14 @@ impl Client {
 
     fn config_ref(&self) -> &Config {
         &self.config
+    }
+
+    pub(crate) fn agent(&self) -> &ureq::Agent {
+        &self.agent
+    }
+
+    pub(crate) fn pins(&self) -> Option<&Pins> {
+        self.pins.as_deref()
     }
 
     /// Drives a machine to its end with a fresh clock, inside the operation's span.

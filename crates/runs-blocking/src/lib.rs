@@ -52,16 +52,21 @@
 mod agent;
 mod client;
 mod listing;
+mod processes;
 mod resolve;
 mod send;
+mod upload;
 
 pub use client::Client;
 pub use listing::Runs;
+pub use processes::Processes;
+pub use upload::FileSource;
 
 // The types a caller of the client needs, so that most programs depend on this crate alone.
 pub use runs_core::{
-    AgentId, ApiError, Config, ConfigBuilder, ConfigError, DecodeError, Delivery, Error, ListRuns, Missing,
-    NameValue, OutputError, ProcessId, ProcessStage, Proxy, Region, RetryPolicy, Run, RunId, RunPage,
-    RunStatus, Set, StartRun, TransportError, TransportErrorKind, ValidationError, WaitOptions, WaitPolicy,
-    serde_json,
+    AgentId, ApiError, Config, ConfigBuilder, ConfigError, CreateFile, DecodeError, Delivery, Error, FileId,
+    FileResource, Health, ListProcesses, ListRuns, LocalFileError, LocalFileProblem, Missing, NameValue,
+    OutputError, Process, ProcessId, ProcessPage, ProcessStage, Proxy, Region, RetryPolicy, Run, RunId,
+    RunPage, RunStatus, Set, Stage, StartRun, StorageError, TransportError, TransportErrorKind,
+    ValidationError, WaitOptions, WaitPolicy, serde_json,
 };

@@ -8,7 +8,7 @@
 use std::io;
 use std::time::Duration;
 
-use runs_core::{Delivery, Request, TransportError, TransportErrorKind};
+use runs_core::{Delivery, Request, TransportError, TransportErrorKind, UploadRequest};
 use ureq::AsSendBody;
 
 use crate::agent::Pins;
@@ -55,12 +55,54 @@ pub(crate) fn send(
         )
     }
     .map_err(fail)?;
+    read_capped(response, || target.describe(), max_body)
+}
+
+/// Sends an upload: `request`'s headers (its exact `content-length` among them, so ureq does
+/// not chunk) and `body` streamed from its head, the file and its tail, through `proxy` (the
+/// upload origin's, from the connection plan). The response is read as [`send`] reads one.
+pub(crate) fn send_upload(
+    agent: &ureq::Agent,
+    pins: Option<&Pins>,
+    proxy: Option<ureq::Proxy>,
+    request: &UploadRequest,
+    file: &mut dyn io::Read,
+    timeout: Duration,
+    max_body: usize,
+) -> Result<http::Response<Vec<u8>>, TransportError> {
+    let context = format!("POST {}", request.url());
+    let mut body = io::Read::chain(io::Read::chain(request.head(), file), request.tail());
+    let http_request = request
+        .to_http(ureq::SendBody::from_reader(&mut body))
+        .map_err(|e| {
+            TransportError::new(TransportErrorKind::Io, Delivery::NotSent, context.as_str()).with_source(e)
+        })?;
+    let mut configured = agent
+        .configure_request(http_request)
+        .timeout_global(Some(timeout));
+    if let Some(pins) = pins {
+        configured = pins.apply(configured);
+    }
+    // After the pins, which carry the base URL's proxy: this origin has its own.
+    let response = agent
+        .run(configured.proxy(proxy).build())
+        .map_err(|e| transport_error(e, &context))?;
+    read_capped(response, || context.clone(), max_body)
+}
+
+/// The whole response, its body read up to `max_body` bytes (one more is an error).
+/// `describe` names the request, only when it fails.
+fn read_capped(
+    response: http::Response<ureq::Body>,
+    describe: impl Fn() -> String,
+    max_body: usize,
+) -> Result<http::Response<Vec<u8>>, TransportError> {
     let (parts, body) = response.into_parts();
     let status = parts.status.as_u16();
     // Refused unread: a server may declare a gigabyte and send it slowly.
     if let Some(declared) = runs_core::body::declared_over(&parts.headers, max_body) {
         return Err(runs_core::body::body_too_large(
-            &target.describe(),
+            &describe(),
             status,
             max_body,
             Some(declared),
@@ -72,9 +114,9 @@ pub(crate) fn send(
         .read_to_vec()
         .map_err(|e| match e {
             ureq::Error::BodyExceedsLimit(_) => {
-                runs_core::body::body_too_large(&target.describe(), status, max_body, None)
+                runs_core::body::body_too_large(&describe(), status, max_body, None)
             }
-            other => fail(other),
+            other => transport_error(other, &describe()),
         })?;
     Ok(http::Response::from_parts(parts, body))
 }

@@ -114,6 +114,14 @@ pub enum Command {
     Start(StartArgs),
     /// Wait for a run to finish, and show it.
     Wait(WaitArgs),
+    /// Upload files, for a run's inputs.
+    #[command(subcommand)]
+    Files(FilesCommand),
+    /// List or show an agent's processes.
+    #[command(subcommand)]
+    Processes(ProcessesCommand),
+    /// Check whether the API is up: exit 0 when it is, 3 when it answers that it is not.
+    Health,
     /// Serve a local Runs API emulator until Ctrl-C.
     ///
     /// It accepts the key given with --api-key (`emulator-key` if none; RUNS_API_KEY is not
@@ -182,6 +190,9 @@ pub struct StartArgs {
     /// A file id from the files API; repeat for several.
     #[arg(long = "file-id", value_name = "FILE_ID")]
     pub file_ids: Vec<String>,
+    /// A file to upload first and give the run (after any --file-id); repeat for several.
+    #[arg(long = "file", value_name = "PATH")]
+    pub files: Vec<PathBuf>,
     /// An input with a string value; repeat for several. Inputs keep their command-line
     /// order, with --input-json.
     #[arg(long = "input", value_name = "NAME=VALUE")]
@@ -198,6 +209,61 @@ pub struct StartArgs {
     /// With --wait: poll this often, at least 0.1 [default: from 1, growing to 10].
     #[arg(long, requires = "wait", value_name = "SECS", value_parser = seconds)]
     pub interval: Option<Duration>,
+}
+
+/// `runs files ...`.
+#[derive(Debug, Subcommand)]
+pub enum FilesCommand {
+    /// Upload files and print their ids, for `runs start --file-id`.
+    Upload(UploadArgs),
+}
+
+/// `runs files upload`.
+#[derive(Debug, Args)]
+pub struct UploadArgs {
+    /// The files, each uploaded under its file name.
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
+    /// The agent the files are for (may be left out when the key belongs to one agent).
+    #[arg(long, value_name = "ID")]
+    pub agent_id: Option<String>,
+}
+
+/// `runs processes ...`.
+#[derive(Debug, Subcommand)]
+pub enum ProcessesCommand {
+    /// List an agent's processes, one page or all of them.
+    List(ProcessListArgs),
+    /// Show one process of an agent.
+    Get(ProcessGetArgs),
+}
+
+/// `runs processes list`.
+#[derive(Debug, Args)]
+pub struct ProcessListArgs {
+    /// The agent whose processes to list.
+    #[arg(long, value_name = "ID")]
+    pub agent_id: String,
+    /// Processes per page, 1 to 100 [default: the server's, 10].
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub limit: Option<i64>,
+    /// Start from this page (the token a previous page gave).
+    #[arg(long, value_name = "TOKEN")]
+    pub continuation_token: Option<String>,
+    /// Fetch every page (lazily, as they are printed); JSON output is one array.
+    #[arg(long)]
+    pub all: bool,
+}
+
+/// `runs processes get`.
+#[derive(Debug, Args)]
+pub struct ProcessGetArgs {
+    /// The process's id.
+    #[arg(value_name = "PROCESS_ID")]
+    pub process_id: String,
+    /// The agent that owns it.
+    #[arg(long, value_name = "ID")]
+    pub agent_id: String,
 }
 
 /// `runs wait`.

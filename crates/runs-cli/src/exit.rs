@@ -35,7 +35,10 @@ impl From<Exit> for ExitCode {
 pub fn code_for(error: &Error) -> Exit {
     match error {
         Error::Invalid(_) | Error::Config(_) => Exit::Invalid,
-        Error::Api(_) => Exit::ApiError,
+        // A file that cannot be opened is found before any request is sent.
+        Error::LocalFile(e) if e.problem() == runs_core::LocalFileProblem::Open => Exit::Invalid,
+        // Storage answering with an error status (an expired target, a denied policy).
+        Error::Api(_) | Error::Storage(_) => Exit::ApiError,
         // The deadline cut short retries of an error status: the API did answer.
         Error::DeadlineExceeded { last: Some(last), .. } if matches!(**last, Error::Api(_)) => Exit::ApiError,
         Error::Decode(_)
@@ -62,6 +65,8 @@ pub enum Failure {
     Emulator(runs_emulator::Error),
     /// Writing the results failed.
     Output(io::Error),
+    /// `runs health`: the API answered that it is not up (already printed).
+    NotUp,
 }
 
 impl Failure {
@@ -85,6 +90,7 @@ impl Failure {
             // stdout went away (`runs list --all | head`): nobody is left to tell.
             Failure::Output(e) if e.kind() == io::ErrorKind::BrokenPipe => Exit::Success,
             Failure::Output(_) => Exit::NoAnswer,
+            Failure::NotUp => Exit::ApiError,
         }
     }
 
@@ -118,6 +124,7 @@ impl fmt::Display for Failure {
             #[cfg(feature = "emulator")]
             Failure::Emulator(e) => write_chain(f, e, ": "),
             Failure::Output(e) => write!(f, "cannot write the output: {e}"),
+            Failure::NotUp => f.write_str("the API is not up"),
         }
     }
 }

@@ -44,6 +44,7 @@ mod logging;
 mod progress;
 mod render;
 mod terminal;
+mod upload;
 
 use std::io::Write;
 use std::process::ExitCode;

@@ -5,7 +5,7 @@
 
 use std::io::{self, Write};
 
-use runs_core::{ID_MAX_LEN, Run, RunPage};
+use runs_core::{FileId, Health, ID_MAX_LEN, Process, ProcessPage, Run, RunPage};
 use serde_json::Value;
 
 use crate::cli::OutputFormat;
@@ -213,6 +213,154 @@ fn value(value: &Value) -> String {
     match value {
         Value::String(s) => cell(s),
         other => other.to_string(),
+    }
+}
+
+/// Prints uploaded files: `FILE_ID  NAME` rows, or one JSON array of `{"id", "file_name"}`.
+pub fn files(out: &mut dyn Write, format: OutputFormat, files: &[(FileId, String)]) -> io::Result<()> {
+    match format {
+        OutputFormat::Json => {
+            let items: Vec<Value> = files
+                .iter()
+                .map(|(id, name)| serde_json::json!({"id": id, "file_name": name}))
+                .collect();
+            serde_json::to_writer_pretty(&mut *out, &items)?;
+            writeln!(out)?;
+        }
+        OutputFormat::Table => {
+            let ids: Vec<String> = files.iter().map(|(id, _)| cell(id.as_str())).collect();
+            let width = ids.iter().map(|i| i.chars().count()).max().unwrap_or(0).max(7);
+            writeln!(out, "{:<width$}  NAME", "FILE_ID")?;
+            for (id, (_, name)) in ids.iter().zip(files) {
+                writeln!(out, "{id:<width$}  {}", cell(name))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Prints a health check: `{"up", "http_status", "status"}`, or one line.
+pub fn health(out: &mut dyn Write, format: OutputFormat, health: &Health) -> io::Result<()> {
+    match format {
+        OutputFormat::Json => {
+            let doc = serde_json::json!({
+                "up": health.is_up(),
+                "http_status": health.http_status(),
+                "status": health.status(),
+            });
+            serde_json::to_writer_pretty(&mut *out, &doc)?;
+            writeln!(out)?;
+        }
+        OutputFormat::Table => {
+            let status = health.status().map_or_else(|| "no status".to_string(), cell);
+            let up = if health.is_up() { "up" } else { "not up" };
+            writeln!(out, "{up} (HTTP {}, {status})", health.http_status())?;
+        }
+    }
+    Ok(())
+}
+
+/// Prints one process: its JSON, or its fields one per line.
+pub fn process(out: &mut dyn Write, format: OutputFormat, process: &Process) -> io::Result<()> {
+    match format {
+        OutputFormat::Json => {
+            serde_json::to_writer_pretty(&mut *out, process)?;
+            writeln!(out)?;
+        }
+        OutputFormat::Table => {
+            for (name, value) in [
+                ("id", process.id.to_string()),
+                ("name", cell(&process.name)),
+                ("agent_id", process.agent_id.to_string()),
+                ("stage", cell(process.stage.as_str())),
+            ] {
+                writeln!(out, "{name:<12}{value}")?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Prints one page of processes.
+pub fn process_page(out: &mut dyn Write, format: OutputFormat, page: &ProcessPage) -> io::Result<()> {
+    match format {
+        OutputFormat::Json => {
+            serde_json::to_writer_pretty(&mut *out, page)?;
+            writeln!(out)?;
+        }
+        OutputFormat::Table => {
+            let mut stream = ProcessStream::new(out, format);
+            for process in page.items() {
+                stream.item(process)?;
+            }
+            stream.finish()?;
+        }
+    }
+    Ok(())
+}
+
+/// Processes printed as they arrive: one JSON array, or `ID STAGE NAME` rows of fixed widths.
+pub struct ProcessStream<'a> {
+    out: &'a mut dyn Write,
+    format: OutputFormat,
+    count: u64,
+}
+
+impl<'a> ProcessStream<'a> {
+    /// An output with nothing written yet.
+    pub fn new(out: &'a mut dyn Write, format: OutputFormat) -> Self {
+        Self {
+            out,
+            format,
+            count: 0,
+        }
+    }
+
+    /// How many processes have been printed.
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    fn begin(&mut self) -> io::Result<()> {
+        match self.format {
+            OutputFormat::Json => write!(self.out, "["),
+            OutputFormat::Table => writeln!(self.out, "{:<ID_MAX_LEN$}  {:<9}  NAME", "ID", "STAGE"),
+        }
+    }
+
+    /// Prints a process, and flushes it.
+    pub fn item(&mut self, process: &Process) -> io::Result<()> {
+        if self.count == 0 {
+            self.begin()?;
+        }
+        match self.format {
+            OutputFormat::Json => {
+                let text = serde_json::to_string_pretty(process)?;
+                let separator = if self.count == 0 { "" } else { "," };
+                write!(self.out, "{separator}\n  {}", text.replace('\n', "\n  "))?;
+            }
+            OutputFormat::Table => writeln!(
+                self.out,
+                "{:<ID_MAX_LEN$}  {:<9}  {}",
+                process.id.as_str(),
+                cell(process.stage.as_str()),
+                cell(&process.name)
+            )?,
+        }
+        self.count += 1;
+        self.out.flush()
+    }
+
+    /// Ends the output (closing the JSON array).
+    pub fn finish(mut self) -> io::Result<u64> {
+        if self.count == 0 {
+            self.begin()?;
+        }
+        if self.format == OutputFormat::Json {
+            writeln!(self.out, "{}]", if self.count == 0 { "" } else { "\n" })?;
+        }
+        self.out.flush()?;
+        Ok(self.count)
     }
 }
 

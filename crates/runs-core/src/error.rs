@@ -38,6 +38,8 @@ pub enum Error {
     Storage(StorageError),
     /// The connection failed, timed out or broke before a whole answer arrived.
     Transport(TransportError),
+    /// A local file (or reader) to upload could not be opened or read.
+    LocalFile(crate::local_file::LocalFileError),
     /// The operation's overall deadline passed before it could finish.
     DeadlineExceeded {
         /// The deadline that passed.
@@ -108,6 +110,7 @@ impl fmt::Display for Error {
             Error::Decode(e) => fmt::Display::fmt(e, f),
             Error::Storage(e) => fmt::Display::fmt(e, f),
             Error::Transport(e) => fmt::Display::fmt(e, f),
+            Error::LocalFile(e) => fmt::Display::fmt(e, f),
             // The last error is the source, not part of this text: a chain printer shows it.
             Error::DeadlineExceeded {
                 deadline, attempts, ..
@@ -158,6 +161,7 @@ impl core::error::Error for Error {
             Error::Decode(e) => core::error::Error::source(e),
             Error::Storage(e) => core::error::Error::source(e),
             Error::Transport(e) => core::error::Error::source(e),
+            Error::LocalFile(e) => core::error::Error::source(e),
             Error::DeadlineExceeded { last: Some(e), .. } => Some(&**e),
             _ => None,
         }
@@ -191,6 +195,12 @@ impl From<TransportError> for Error {
 impl From<crate::output::OutputError> for Error {
     fn from(e: crate::output::OutputError) -> Self {
         Error::Output(e)
+    }
+}
+
+impl From<crate::local_file::LocalFileError> for Error {
+    fn from(e: crate::local_file::LocalFileError) -> Self {
+        Error::LocalFile(e)
     }
 }
 

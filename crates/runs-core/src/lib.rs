@@ -74,6 +74,7 @@ mod http;
 mod id;
 mod jitter;
 mod list;
+mod local_file;
 mod output;
 mod page;
 pub mod paginate;
@@ -108,6 +109,7 @@ pub use jitter::Jitter;
 #[cfg(feature = "std")]
 pub use jitter::random_seed;
 pub use list::{DEFAULT_LIMIT, ListRuns, MAX_LIMIT, check_limit};
+pub use local_file::{LocalFileError, LocalFileProblem};
 pub use output::OutputError;
 pub use page::{Page, ProcessPage, RunPage};
 pub use paginate::{Listing, PageQuery, Paginator};

@@ -125,6 +125,31 @@ impl StartRun {
     pub fn inputs(&self) -> &[NameValue] {
         self.inputs.as_deref().unwrap_or_default()
     }
+
+    /// This request with one more file, by the [`FileId`] its upload returned, after those it
+    /// has: what a client's `start_run_with_files` does with the files it uploaded. A file id
+    /// is never empty, so the request stays valid.
+    ///
+    /// ```
+    /// use runs_core::{FileId, ProcessStage, StartRun};
+    /// let start = StartRun::builder()
+    ///     .agent_id("agent-1")
+    ///     .process_id("invoice-ocr")
+    ///     .name("March invoices")
+    ///     .stage(ProcessStage::Published)
+    ///     .file_id("s3://bucket/a.pdf")
+    ///     .build()?;
+    /// let uploaded: FileId = "s3://bucket/b.pdf".parse()?;
+    /// let start = start.with_file(uploaded);
+    /// assert_eq!(start.file_ids(), ["s3://bucket/a.pdf", "s3://bucket/b.pdf"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_file(mut self, id: impl Into<FileId>) -> Self {
+        self.file_ids
+            .get_or_insert_with(Vec::new)
+            .push(id.into().into_string());
+        self
+    }
 }
 
 #[derive(Deserialize)]

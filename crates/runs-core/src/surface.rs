@@ -16,7 +16,8 @@
 //!
 //! What a transport still writes itself is what really differs: `Client::new` (building its
 //! HTTP client from the [`Config`](crate::Config)), `execute` (the `drive!` loop with its own
-//! clock, `send` and `sleep`), and the `Runs` type (an `Iterator` or a `Stream`).
+//! clock, `send` and `sleep`), the `Runs` and `Processes` types (an `Iterator` or a `Stream`),
+//! and the upload's body (`FileSource`: a file or reader streamed with blocking or async I/O).
 //!
 //! This macro is machinery for the bundled transports, not a public API: a transport of your
 //! own drives the machines directly (see `docs/transports.md`).
@@ -25,7 +26,10 @@
 ///
 /// The calling crate must have in scope: `Client` (with `execute(&self, &mut impl Machine, span)`
 /// in the mode given, and `new(Config)`), `Runs` (with `Runs::new(Client, ListRuns,
-/// Option<u64>)`), and the `maybe_async` crate; and a `tracing` feature, which makes the span
+/// Option<u64>)`), `Processes` (the same for `ListProcesses`), `FileSource` (what an upload
+/// reads) with `Client::open_file(&self, FileSource) -> Result<F, Error>` (`F` having
+/// `name(&self) -> &str`) and `Client::upload_opened(&self, &FileResource, F) -> Result<FileId,
+/// Error>` in the mode given, and the `maybe_async` crate; and a `tracing` feature, which makes the span
 /// a `tracing::Span` (else a [`NoSpan`](crate::NoSpan)).
 #[doc(hidden)]
 #[macro_export]
@@ -155,6 +159,142 @@ macro_rules! client_surface {
             ) -> ::core::result::Result<$crate::Run, $crate::Error> {
                 let started = self.start_run(start).await?;
                 self.wait_for_run(&started.id, options).await
+            }
+
+            /// Asks for an upload target for one file (`POST /files`): the file's id and where
+            /// to send its bytes. [`upload_to`](Self::upload_to) sends them; most callers want
+            /// [`upload_file`](Self::upload_file), which does both.
+            ///
+            /// Sent again only as [`start_run`](Self::start_run) is (a repeat only leaves an
+            /// unused target behind, but the API draws no line between its POSTs).
+            pub async fn create_file(
+                &self,
+                create: &$crate::CreateFile,
+            ) -> ::core::result::Result<$crate::FileResource, $crate::Error> {
+                let mut call = $crate::Call::new(self.config(), create.clone(), $crate::random_seed());
+                let span = $crate::__span!("create_file", file.name = create.file_name());
+                self.execute(&mut call, span).await
+            }
+
+            /// Uploads `source` to `target` (from [`create_file`](Self::create_file)) and gives
+            /// back the file's id, for a run's `file_ids`.
+            ///
+            /// The file is streamed, never held in memory, with an exact `Content-Length`. The
+            /// API key is never sent: the target is another origin (object storage). A target
+            /// may expire, so the upload is sent again only when it provably never left; any
+            /// answer other than a 2xx is [`Error::Storage`](runs_core::Error::Storage), with
+            /// the storage service's code and message (create a new target to try again). A
+            /// file that cannot be opened or changes while it is sent is
+            /// [`Error::LocalFile`](runs_core::Error::LocalFile).
+            pub async fn upload_to(
+                &self,
+                target: &$crate::FileResource,
+                source: FileSource,
+            ) -> ::core::result::Result<$crate::FileId, $crate::Error> {
+                let opened = self.open_file(source).await?;
+                self.upload_opened(target, opened).await
+            }
+
+            /// Uploads one file: opens `source` (so a missing file fails before any request),
+            /// creates its target (`POST /files`, named after the source, for `agent_id` if
+            /// given) and streams it there, as [`upload_to`](Self::upload_to). Gives back the
+            /// file's id, for [`StartRunBuilder::file`](runs_core::StartRunBuilder::file).
+            pub async fn upload_file(
+                &self,
+                source: FileSource,
+                agent_id: ::core::option::Option<&$crate::AgentId>,
+            ) -> ::core::result::Result<$crate::FileId, $crate::Error> {
+                let opened = self.open_file(source).await?;
+                let mut create = $crate::CreateFile::new(opened.name())?;
+                if let ::core::option::Option::Some(agent_id) = agent_id {
+                    create = create.agent_id(agent_id.clone());
+                }
+                let target = self.create_file(&create).await?;
+                self.upload_opened(&target, opened).await
+            }
+
+            /// Uploads `files` for `start`'s agent, one after another, then starts the run
+            /// with their ids after any `start` already has (in the order given).
+            ///
+            /// Every file is opened and its name checked before the first request, so a
+            /// missing path or a bad name sends nothing. A path converts into a
+            /// [`FileSource`] (`["invoice.pdf"]`, a `PathBuf`, ...). If an upload or the start
+            /// fails, the files uploaded before it are not given back: to keep their ids, call
+            /// [`upload_file`](Self::upload_file) for each, then
+            /// [`start_run`](Self::start_run) with `start.with_file(id)`.
+            pub async fn start_run_with_files(
+                &self,
+                start: &$crate::StartRun,
+                files: impl ::core::iter::IntoIterator<Item = impl ::core::convert::Into<FileSource>>,
+            ) -> ::core::result::Result<$crate::Run, $crate::Error> {
+                let sources: ::std::vec::Vec<FileSource> =
+                    files.into_iter().map(::core::convert::Into::into).collect();
+                let mut opened = ::std::vec::Vec::with_capacity(sources.len());
+                for source in sources {
+                    opened.push(self.open_file(source).await?);
+                }
+                let mut creates = ::std::vec::Vec::with_capacity(opened.len());
+                for file in &opened {
+                    creates.push($crate::CreateFile::new(file.name())?.agent_id(start.agent_id().clone()));
+                }
+                let mut start = start.clone();
+                for (create, file) in creates.iter().zip(opened) {
+                    let target = self.create_file(create).await?;
+                    start = start.with_file(self.upload_opened(&target, file).await?);
+                }
+                self.start_run(&start).await
+            }
+
+            /// Fetches one page of an agent's processes (`GET /processes`). Pass the page's
+            /// continuation token back in the query for the next page, or use
+            /// [`processes`](Self::processes) to walk them all.
+            pub async fn list_processes(
+                &self,
+                query: &$crate::ListProcesses,
+            ) -> ::core::result::Result<$crate::ProcessPage, $crate::Error> {
+                let mut call = $crate::Call::new(
+                    self.config(),
+                    $crate::ListProcessesPage(query.clone()),
+                    $crate::random_seed(),
+                );
+                let span = $crate::__span!("list_processes", agent.id = query.agent_id().as_str());
+                self.execute(&mut call, span).await
+            }
+
+            /// Every process of `query`, fetched page by page as they are used, like
+            /// [`runs`](Self::runs); see [`Processes`], whose `max_items(n)` caps it.
+            pub fn processes(&self, query: &$crate::ListProcesses) -> Processes {
+                Processes::new(self.clone(), query.clone(), ::core::option::Option::None)
+            }
+
+            /// Fetches one process of an agent (`GET /processes/{process_id}`).
+            pub async fn get_process(
+                &self,
+                agent_id: &$crate::AgentId,
+                process_id: &$crate::ProcessId,
+            ) -> ::core::result::Result<$crate::Process, $crate::Error> {
+                let mut call = $crate::Call::new(
+                    self.config(),
+                    $crate::GetProcess::new(agent_id.clone(), process_id.clone()),
+                    $crate::random_seed(),
+                );
+                let span = $crate::__span!(
+                    "get_process",
+                    agent.id = agent_id.as_str(),
+                    process.id = process_id.as_str()
+                );
+                self.execute(&mut call, span).await
+            }
+
+            /// Checks whether the API is up (`GET /health`).
+            ///
+            /// A 5xx, or a 2xx with another status than `OK`, is an answer ("not up", at once
+            /// and without retrying), not an error: check
+            /// [`Health::is_up`](runs_core::Health::is_up). A 4xx (a bad key) and a
+            /// connection that fails after its retries are errors.
+            pub async fn health(&self) -> ::core::result::Result<$crate::Health, $crate::Error> {
+                let mut call = $crate::Call::new(self.config(), $crate::GetHealth, $crate::random_seed());
+                self.execute(&mut call, $crate::__span!("health")).await
             }
         }
 

@@ -2,8 +2,11 @@
 
 #[cfg(feature = "emulator")]
 mod emulator;
+mod files;
 mod get;
+mod health;
 mod list;
+mod processes;
 #[cfg(feature = "emulator")]
 mod quickstart;
 mod start;
@@ -26,6 +29,9 @@ pub fn run(cli: &Cli, matches: &ArgMatches, out: &mut dyn Write) -> Result<(), F
         Command::Get(args) => get::run(&cli.global, args, out),
         Command::Start(args) => start::run(&cli.global, args, sub, out),
         Command::Wait(args) => wait::run(&cli.global, args, out),
+        Command::Files(crate::cli::FilesCommand::Upload(args)) => files::run(&cli.global, args, out),
+        Command::Processes(command) => processes::run(&cli.global, command, out),
+        Command::Health => health::run(&cli.global, out),
         #[cfg(feature = "emulator")]
         Command::Emulator(args) => emulator::run(&cli.global, args, sub),
         #[cfg(feature = "emulator")]

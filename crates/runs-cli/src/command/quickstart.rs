@@ -16,6 +16,7 @@ use crate::render;
 /// The key the quickstart's emulator accepts; it never leaves the process.
 const KEY: &str = "quickstart-key";
 const NAME: &str = "My first run";
+const FILE: &str = "invoice.txt";
 
 /// Starts an emulator on a free loopback port and walks through start, wait, get and list.
 pub fn run(out: &mut dyn Write) -> Result<(), Failure> {
@@ -47,10 +48,16 @@ pub fn run(out: &mut dyn Write) -> Result<(), Failure> {
     ));
 
     say(&format!(
-        "1. Start a run of process {HELLO_WORLD} of agent {DEMO_AGENT}, with one input:\n   \
+        "1. Start a run of process {HELLO_WORLD} of agent {DEMO_AGENT}, with one input and one\n   \
+         file ({FILE}, uploaded first; its id goes into the run's file_ids):\n   \
          $ runs start --agent-id {DEMO_AGENT} --process-id {HELLO_WORLD} --name '{NAME}' \
-         --stage Published --input greeting=hello"
+         --stage Published --input greeting=hello --file {FILE}"
     ));
+    // A file of the tour's own, in a directory of its own, removed when the tour ends.
+    let dir = std::env::temp_dir().join(format!("runs-quickstart-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let file = dir.join(FILE);
+    std::fs::write(&file, "Invoice 2026-03: 3 items, 1200 EUR\n")?;
     let start = StartRun::builder()
         .agent_id(DEMO_AGENT)
         .process_id(HELLO_WORLD)
@@ -58,7 +65,9 @@ pub fn run(out: &mut dyn Write) -> Result<(), Failure> {
         .stage(ProcessStage::Published)
         .input("greeting", "hello")
         .build()?;
-    let started = client.start_run(&start)?;
+    let started = client.start_run_with_files(&start, [&file]);
+    let _ = std::fs::remove_dir_all(&dir);
+    let started = started?;
     render::run(out, table, &started)?;
     out.flush()?;
 

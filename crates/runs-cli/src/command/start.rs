@@ -7,7 +7,7 @@ use runs_blocking::StartRun;
 
 use crate::cli::{Global, StartArgs};
 use crate::exit::Failure;
-use crate::{config, inputs, render};
+use crate::{config, inputs, render, upload};
 
 /// Starts the run and prints it; with `--wait`, waits and prints the final run instead.
 pub fn run(
@@ -17,10 +17,16 @@ pub fn run(
     out: &mut dyn Write,
 ) -> Result<(), Failure> {
     let start = request(args, matches)?;
+    // Every --file is opened before any request: a missing one exits 2 with nothing sent.
+    let files = upload::check(&args.files, "--file")?;
     let client = config::client(global)?;
     // Checked before the run is started: a refused --interval must not leave a run behind.
     let policy = super::wait::policy(&client, args.timeout, args.interval)?;
-    let run = client.start_run(&start)?;
+    let run = if files.is_empty() {
+        client.start_run(&start)?
+    } else {
+        client.start_run_with_files(&start, files.into_iter().map(upload::source))?
+    };
     if !args.wait {
         render::run(out, global.output, &run)?;
         return Ok(());

@@ -12,6 +12,10 @@ fn help_of_every_command_is_stable() {
         ("help_wait", &["wait", "--help"]),
         ("help_emulator", &["emulator", "--help"]),
         ("help_quickstart", &["quickstart", "--help"]),
+        ("help_files_upload", &["files", "upload", "--help"]),
+        ("help_processes_list", &["processes", "list", "--help"]),
+        ("help_processes_get", &["processes", "get", "--help"]),
+        ("help_health", &["health", "--help"]),
     ] {
         let out = outcome(bare().args(args));
         assert_eq!(out.code, 0, "{name}: {}", out.stderr);

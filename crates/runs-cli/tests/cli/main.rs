@@ -11,6 +11,7 @@ mod commands;
 #[cfg(unix)]
 mod emulator;
 mod faults;
+mod files;
 mod help;
 mod options;
 mod quickstart;

@@ -1,0 +1,78 @@
+//! `runs processes list` and `runs processes get`.
+
+use std::io::Write;
+
+use runs_core::{AgentId, FieldError, ListProcesses, MAX_LIMIT, ProcessId};
+
+use crate::cli::{Global, OutputFormat, ProcessGetArgs, ProcessListArgs, ProcessesCommand};
+use crate::exit::Failure;
+use crate::terminal::shell_word;
+use crate::{config, render};
+
+/// Dispatches to `list` or `get`.
+pub fn run(global: &Global, command: &ProcessesCommand, out: &mut dyn Write) -> Result<(), Failure> {
+    match command {
+        ProcessesCommand::List(args) => list(global, args, out),
+        ProcessesCommand::Get(args) => get(global, args, out),
+    }
+}
+
+fn agent_id(text: &str) -> Result<AgentId, Failure> {
+    Ok(text.parse().map_err(|e: FieldError| e.in_field("--agent-id"))?)
+}
+
+/// One page, or with `--all` every process, printed as it arrives.
+fn list(global: &Global, args: &ProcessListArgs, out: &mut dyn Write) -> Result<(), Failure> {
+    let mut query = ListProcesses::new(agent_id(&args.agent_id)?);
+    if let Some(limit) = args.limit {
+        let checked = u64::try_from(limit).map_err(|_| {
+            Failure::usage(format!(
+                "invalid input: --limit must be between 1 and {MAX_LIMIT}, got {limit}"
+            ))
+        })?;
+        query = query.limit(checked).map_err(|e| e.in_field("--limit"))?;
+    }
+    if let Some(token) = &args.continuation_token {
+        query = query.continuation_token(token);
+    }
+    let client = config::client(global)?;
+    if !args.all {
+        let page = client.list_processes(&query)?;
+        render::process_page(out, global.output, &page)?;
+        if let (OutputFormat::Table, Some(token)) = (global.output, &page.continuation_token) {
+            eprintln!(
+                "more processes: add --continuation-token {}, or --all",
+                shell_word(token)
+            );
+        }
+        return Ok(());
+    }
+    let mut stream = render::ProcessStream::new(out, global.output);
+    for item in client.processes(&query) {
+        match item {
+            Ok(process) => stream.item(&process)?,
+            Err(e) => {
+                // As `runs list --all`: nothing printed if the first page fails, else the
+                // JSON array is closed and the exit code tells it is partial.
+                if stream.count() > 0 {
+                    stream.finish()?;
+                }
+                return Err(e.into());
+            }
+        }
+    }
+    stream.finish()?;
+    Ok(())
+}
+
+fn get(global: &Global, args: &ProcessGetArgs, out: &mut dyn Write) -> Result<(), Failure> {
+    let agent_id = agent_id(&args.agent_id)?;
+    let process_id: ProcessId = args
+        .process_id
+        .parse()
+        .map_err(|e: FieldError| Failure::from(e.in_field("PROCESS_ID")))?;
+    let client = config::client(global)?;
+    let process = client.get_process(&agent_id, &process_id)?;
+    render::process(out, global.output, &process)?;
+    Ok(())
+}
