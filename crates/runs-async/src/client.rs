@@ -17,8 +17,8 @@ use tokio::time::Instant;
 
 use crate::connect::{Connector, Route};
 use crate::exchange::{Exchange, HttpService, MAX_IN_FLIGHT, POOL_IDLE_TIMEOUT};
+use crate::listing::Processes;
 use crate::listing::Runs;
-use crate::processes::Processes;
 use crate::tls;
 use crate::upload::FileSource;
 

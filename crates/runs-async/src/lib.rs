@@ -62,14 +62,12 @@ mod client;
 mod connect;
 mod exchange;
 mod listing;
-mod processes;
 mod tls;
 mod upload;
 
 pub use client::Client;
 pub use exchange::{HttpService, MAX_IN_FLIGHT, POOL_IDLE_TIMEOUT};
-pub use listing::Runs;
-pub use processes::Processes;
+pub use listing::{Pages, Processes, Runs};
 pub use runs_core::{
     AgentId, ApiError, Config, ConfigBuilder, ConfigError, CreateFile, DecodeError, Delivery, Error, FileId,
     FileResource, Health, ListProcesses, ListRuns, LocalFileError, LocalFileProblem, Missing, NameValue,

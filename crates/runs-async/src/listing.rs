@@ -1,41 +1,50 @@
-//! Walking every run of a query, one page at a time, as a [`Stream`].
+//! Walking every item of a listing (runs, processes), one page at a time, as a [`Stream`].
 
+use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
 use futures_core::Stream;
-use runs_core::{Error, ListRuns, Listing, Run, random_seed};
+use runs_core::{Error, ListProcesses, ListRuns, Listing, PageQuery, random_seed};
 use tokio::time::Instant;
 
 use crate::client::Client;
 
 /// The future that drives a listing to its next item, handing the listing back with it.
-type Next = Pin<Box<dyn Future<Output = (Option<Result<Run, Error>>, Listing)> + Send>>;
+type Next<Q> =
+    Pin<Box<dyn Future<Output = (Option<Result<<Q as PageQuery>::Item, Error>>, Listing<Q>)> + Send>>;
 
-/// The runs of a query, fetched a page at a time: a page is requested only when the stream is
-/// polled after the runs of the previous one have all been handed out. Made by
-/// [`Client::runs`].
+/// The runs of a query, fetched a page at a time; made by [`Client::runs`]. See [`Pages`].
+pub type Runs = Pages<ListRuns>;
+
+/// The processes of an agent, fetched a page at a time; made by [`Client::processes`]. See
+/// [`Pages`].
+pub type Processes = Pages<ListProcesses>;
+
+/// The items of a listing, fetched a page at a time: a page is requested only when the stream
+/// is polled after the items of the previous one have all been handed out.
+/// [`max_items`](Pages::max_items) caps it.
 ///
-/// Each item is a run or an error; after an error (a page that failed after its retries, or a
-/// server that repeated a continuation token) the stream ends. It also ends after `max_items`
-/// runs, the last page asking only for the runs still wanted. Dropping the stream, even while a
-/// page is being fetched, stops the listing.
+/// Each item is an item or an error; after an error (a page that failed after its retries, or
+/// a server that repeated a continuation token) the stream ends. It also ends after
+/// `max_items` items, the last page asking only for the items still wanted. Dropping the
+/// stream, even while a page is being fetched, stops the listing.
 ///
 /// `Unpin`, so `while let Some(run) = runs.next().await` works as it is. To stop and carry on
-/// later, keep [`continuation_token`](Runs::continuation_token) at a page boundary and resume
+/// later, keep [`continuation_token`](Pages::continuation_token) at a page boundary and resume
 /// by listing `query.clone().continuation_token(token)`.
 #[must_use = "streams do nothing unless polled"]
-pub struct Runs {
+pub struct Pages<Q: PageQuery> {
     client: Client,
     epoch: Instant,
     /// `None` while `fetching` holds it.
-    listing: Option<Listing>,
-    fetching: Option<Next>,
+    listing: Option<Listing<Q>>,
+    fetching: Option<Next<Q>>,
 }
 
-impl Runs {
-    pub(crate) fn new(client: Client, query: ListRuns, max_items: Option<u64>) -> Self {
+impl<Q: PageQuery> Pages<Q> {
+    pub(crate) fn new(client: Client, query: Q, max_items: Option<u64>) -> Self {
         let listing = Listing::new(client.config(), query, max_items, random_seed());
         Self {
             client,
@@ -47,15 +56,14 @@ impl Runs {
 
     /// The token of the next page to fetch; `None` once the last page has been fetched (or the
     /// listing ended), and while a fetch is under way (a `next()` dropped before it finished).
-    /// Runs of the current page not yet handed out come before it.
+    /// Items of the current page not yet handed out come before it.
     pub fn continuation_token(&self) -> Option<&str> {
-        let listing = self.listing.as_ref()?;
-        listing.paginator().continuation_token()
+        self.listing.as_ref()?.paginator().continuation_token()
     }
 
-    /// Stops after `n` runs in all, the last page asking only for the runs still wanted.
+    /// Stops after `n` items in all, the last page asking only for the items still wanted.
     /// Meant for a listing not yet started (`client.runs(&query).max_items(50)`); on one under
-    /// way it counts from the runs already handed out, and it has no effect while a fetch is
+    /// way it counts from the items already handed out, and it has no effect while a fetch is
     /// in flight (a `next()` dropped before it finished).
     pub fn max_items(mut self, n: u64) -> Self {
         if let Some(listing) = self.listing.as_mut() {
@@ -64,30 +72,34 @@ impl Runs {
         self
     }
 
-    /// How many runs have been handed out so far (`None` while a fetch is under way).
+    /// How many items have been handed out so far (`None` while a fetch is under way).
     pub fn handed_out(&self) -> Option<u64> {
-        let listing = self.listing.as_ref()?;
-        Some(listing.paginator().handed_out())
+        Some(self.listing.as_ref()?.paginator().handed_out())
     }
 }
 
-impl std::fmt::Debug for Runs {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Runs")
+impl<Q: PageQuery + fmt::Debug> fmt::Debug for Pages<Q> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Pages")
             .field("listing", &self.listing)
             .field("fetching", &self.fetching.is_some())
             .finish_non_exhaustive()
     }
 }
 
-impl Stream for Runs {
-    type Item = Result<Run, Error>;
+impl<Q> Stream for Pages<Q>
+where
+    Q: PageQuery + Send + Unpin + 'static,
+    Q::Item: Send + Unpin,
+    Q::Fetch: Send + Unpin,
+{
+    type Item = Result<Q::Item, Error>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
         if this.fetching.is_none() {
-            // Runs of a page already fetched are handed out as they are: no future, no clone
-            // of the client, per run.
+            // Items of a page already fetched are handed out as they are: no future, no clone
+            // of the client, per item.
             if let Some(ready) = this.listing.as_mut().and_then(Listing::poll_ready) {
                 return Poll::Ready(ready);
             }

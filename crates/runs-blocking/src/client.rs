@@ -12,8 +12,7 @@ use std::time::Instant;
 use runs_core::{Config, Error, Machine, drive};
 
 use crate::agent::Pins;
-use crate::listing::Runs;
-use crate::processes::Processes;
+use crate::listing::{Processes, Runs};
 use crate::upload::FileSource;
 
 /// The span an operation runs in: `tracing`'s with the feature, nothing without it.

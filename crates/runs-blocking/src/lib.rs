@@ -52,14 +52,12 @@
 mod agent;
 mod client;
 mod listing;
-mod processes;
 mod resolve;
 mod send;
 mod upload;
 
 pub use client::Client;
-pub use listing::Runs;
-pub use processes::Processes;
+pub use listing::{Pages, Processes, Runs};
 pub use upload::FileSource;
 
 // The types a caller of the client needs, so that most programs depend on this crate alone.

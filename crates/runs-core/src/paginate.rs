@@ -48,6 +48,12 @@ pub trait PageQuery: Clone {
     fn with_page(&self, limit: Option<u8>, token: Option<&str>) -> Self;
     /// The operation fetching the page this query names.
     fn fetch(self) -> Self::Fetch;
+    /// The span of one page's fetch, `handed_out` items having come before it.
+    #[cfg(feature = "tracing")]
+    #[doc(hidden)]
+    fn page_span(&self, handed_out: u64) -> tracing::Span {
+        tracing::info_span!(target: "runs", "list_page", handed_out)
+    }
 }
 
 impl PageQuery for ListRuns {
@@ -65,6 +71,16 @@ impl PageQuery for ListRuns {
     fn fetch(self) -> ListPage {
         ListPage(self)
     }
+    #[cfg(feature = "tracing")]
+    fn page_span(&self, handed_out: u64) -> tracing::Span {
+        tracing::info_span!(
+            target: "runs",
+            "list_runs",
+            agent.id = self.agent_id().as_str(),
+            process.id = self.process_id().as_str(),
+            handed_out,
+        )
+    }
 }
 
 impl PageQuery for ListProcesses {
@@ -81,6 +97,15 @@ impl PageQuery for ListProcesses {
     }
     fn fetch(self) -> ListProcessesPage {
         ListProcessesPage(self)
+    }
+    #[cfg(feature = "tracing")]
+    fn page_span(&self, handed_out: u64) -> tracing::Span {
+        tracing::info_span!(
+            target: "runs",
+            "list_processes",
+            agent.id = self.agent_id().as_str(),
+            handed_out,
+        )
     }
 }
 

@@ -72,17 +72,11 @@ macro_rules! __span {
     }};
 }
 
-/// The span of one page's fetch in a listing: the query's ids and how many runs came before
+/// The span of one page's fetch in a listing: the query's ids and how many items came before
 /// it. Machinery for the bundled transports.
 #[cfg(feature = "tracing")]
 #[doc(hidden)]
-pub fn __page_span(listing: &crate::Listing) -> tracing::Span {
+pub fn __page_span<Q: crate::PageQuery>(listing: &crate::Listing<Q>) -> tracing::Span {
     let paginator = listing.paginator();
-    tracing::info_span!(
-        target: "runs",
-        "list_runs",
-        agent.id = paginator.query().agent_id().as_str(),
-        process.id = paginator.query().process_id().as_str(),
-        handed_out = paginator.handed_out(),
-    )
+    paginator.query().page_span(paginator.handed_out())
 }
