@@ -109,7 +109,8 @@ impl Client {
     /// is not re-sent after it; a layer that knows it sent nothing can fail with a
     /// [`TransportError`](runs_core::TransportError) of `Delivery::NotSent` instead. The
     /// returned client shares this one's connection pool; calling this again wraps the
-    /// exchange anew, not the previous layers.
+    /// exchange anew, not the previous layers. A file upload (to the storage service's own
+    /// origin) streams its body and does not pass through the layer, which sees whole bodies.
     ///
     /// ```
     /// use runs_async::Client;

@@ -198,6 +198,12 @@ impl From<crate::output::OutputError> for Error {
     }
 }
 
+impl From<crate::storage::StorageError> for Error {
+    fn from(e: crate::storage::StorageError) -> Self {
+        Error::Storage(e)
+    }
+}
+
 impl From<crate::local_file::LocalFileError> for Error {
     fn from(e: crate::local_file::LocalFileError) -> Self {
         Error::LocalFile(e)

@@ -101,6 +101,15 @@ fn every_error_kind_reads_once_as_a_chain() {
         },
         Error::DeadlineExceeded { deadline: Duration::from_secs(1), attempts: 0, last: None },
         Error::RepeatedToken { token: "abc".into() },
+        runs_core::StorageError::from_response(
+            403,
+            &[("x-amz-request-id", "S3REQ1")],
+            b"<?xml version=\"1.0\"?><Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>",
+        )
+        .into(),
+        runs_core::LocalFileError::new("invoice.pdf", runs_core::LocalFileProblem::Open)
+            .with_source(std::io::Error::new(std::io::ErrorKind::NotFound, "No such file or directory"))
+            .into(),
         Error::WaitTimedOut {
             run_id: "r1".parse().unwrap(),
             last_status: Some(RunStatus::Running),
