@@ -105,7 +105,6 @@ pub use file::{CreateFile, FILE_NAME_MAX_LEN, FileId, FileResource, OrderedField
 pub use health::{GetHealth, Health};
 pub use http::{API_KEY_HEADER, AsResponse, HeaderSource, Method, Request, Response};
 pub use id::{AgentId, ID_MAX_LEN, ProcessId, RUN_NAME_MAX_LEN, RunId, RunName, check_id};
-pub use jitter::Jitter;
 #[cfg(feature = "std")]
 pub use jitter::random_seed;
 pub use list::{DEFAULT_LIMIT, ListRuns, MAX_LIMIT, check_limit};

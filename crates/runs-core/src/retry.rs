@@ -1,8 +1,9 @@
 //! When to send a failed request again, and after how long.
 //!
-//! [`Retry`] is the policy's brain and nothing else: it is told the time, each attempt's
-//! outcome, and answers with a [`Verdict`]. It never sleeps or reads a clock. The rules follow
-//! the spec:
+//! The machines ([`Call`](crate::Call), [`Upload`](crate::Upload)) decide with a private
+//! `Retry`: told the time and each attempt's outcome, it answers retry-after-this-long or stop.
+//! It never sleeps or reads a clock. The public part is the [`RetryPolicy`] and the
+//! `Retry-After` readers. The rules follow the spec:
 //!
 //! - `GET` is retried on connection failures and timeouts and on 408, 429, 500, 502, 503, 504.
 //! - `POST /runs` has no idempotency key, so a repeat starts a second run. It is retried only
@@ -82,7 +83,7 @@ impl RetryPolicy {
 
 /// Why retrying stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StopReason {
+pub(crate) enum StopReason {
     /// The outcome is final (a 4xx, or a POST that may have been received).
     NotRetryable,
     /// Every attempt allowed has been made.
@@ -95,7 +96,7 @@ pub enum StopReason {
 
 /// What to do after a failed attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verdict {
+pub(crate) enum Verdict {
     /// Send again after this delay.
     RetryAfter(Duration),
     /// Give up, for this reason.
@@ -104,7 +105,7 @@ pub enum Verdict {
 
 /// The retry state of one operation.
 #[derive(Debug, Clone)]
-pub struct Retry {
+pub(crate) struct Retry {
     policy: RetryPolicy,
     method: Method,
     deadline: Duration,
@@ -156,15 +157,9 @@ impl Retry {
         self.deadline
     }
 
-    /// The verdict on an attempt answered with `status` (not 2xx), at `now`. A `Retry-After`
-    /// date is measured only against the response's `Date` header; see
-    /// [`after_status_at`](Self::after_status_at).
-    pub fn after_status(&mut self, now: Duration, status: u16, headers: &dyn HeaderSource) -> Verdict {
-        self.after_status_at(now, None, status, headers)
-    }
-
-    /// As [`after_status`](Self::after_status), with the transport's wall clock (`unix_now`,
-    /// time since the Unix epoch) to measure a `Retry-After` date when there is no `Date`.
+    /// The verdict on an attempt answered with `status` (not 2xx), at `now`; `unix_now`, the
+    /// transport's wall clock (time since the Unix epoch), measures a `Retry-After` date when
+    /// the response has no `Date`.
     pub fn after_status_at(
         &mut self,
         now: Duration,
