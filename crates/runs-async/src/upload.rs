@@ -8,9 +8,8 @@
 //! deep whatever the file's size. Files are read with `tokio::fs` (a blocking-pool read per
 //! chunk), so no task is spawned by this crate and dropping the future stops the upload.
 
-use std::fmt;
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll, ready};
@@ -56,15 +55,6 @@ enum Kind {
 }
 
 impl FileSource {
-    /// The file at `path`, uploaded under its file name (the last part of the path).
-    pub fn path(path: impl Into<PathBuf>) -> Self {
-        let path = path.into();
-        Self {
-            name: path.file_name().map(|n| n.to_string_lossy().into_owned()),
-            kind: Kind::Path(path),
-        }
-    }
-
     /// `size` bytes read from `reader`, uploaded as `file_name`. The size must be exact:
     /// the request declares it before the first byte, so a reader that ends sooner fails the
     /// upload ([`LocalFileProblem::EndedEarly`]); bytes after `size` are not read.
@@ -81,62 +71,9 @@ impl FileSource {
             },
         }
     }
-
-    /// The same source uploaded as `file_name` (the service may still sanitise it).
-    pub fn named(mut self, file_name: impl Into<String>) -> Self {
-        self.name = Some(file_name.into());
-        self
-    }
-
-    /// The name the file is uploaded as, `None` for a path without one (`/`, `..`).
-    pub fn file_name(&self) -> Option<&str> {
-        self.name.as_deref()
-    }
 }
 
-impl fmt::Debug for FileSource {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut d = f.debug_struct("FileSource");
-        d.field("name", &self.name);
-        match &self.kind {
-            Kind::Path(path) => d.field("path", path),
-            Kind::Reader { size, .. } => d.field("size", size),
-        };
-        d.finish_non_exhaustive()
-    }
-}
-
-impl From<PathBuf> for FileSource {
-    fn from(path: PathBuf) -> Self {
-        Self::path(path)
-    }
-}
-
-impl From<&Path> for FileSource {
-    fn from(path: &Path) -> Self {
-        Self::path(path)
-    }
-}
-
-impl From<&PathBuf> for FileSource {
-    fn from(path: &PathBuf) -> Self {
-        Self::path(path)
-    }
-}
-
-/// A path given as text.
-impl From<&str> for FileSource {
-    fn from(path: &str) -> Self {
-        Self::path(path)
-    }
-}
-
-/// A path given as text.
-impl From<String> for FileSource {
-    fn from(path: String) -> Self {
-        Self::path(path)
-    }
-}
+runs_core::file_source_common!();
 
 /// What a body hands back when hyper drops it: the reader (for a retry, which runs-core
 /// allows only when nothing was sent, so it is untouched), how much of it was read, and a

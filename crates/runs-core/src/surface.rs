@@ -306,3 +306,82 @@ macro_rules! client_surface {
         }
     };
 }
+
+/// Expands the parts of a transport's `FileSource` that do not depend on its reader trait:
+/// `path`, `named`, `file_name`, `Debug` and the conversions from paths. Machinery for the
+/// bundled transports, as [`client_surface!`](crate::client_surface) is.
+///
+/// The calling crate must define `struct FileSource { name: Option<String>, kind: Kind }` and
+/// `enum Kind { Path(PathBuf), Reader { size: u64, .. } }`; its `reader` constructor, the one
+/// part written per transport, takes the transport's own reader trait.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! file_source_common {
+    () => {
+        impl FileSource {
+            /// The file at `path`, uploaded under its file name (the last part of the path).
+            pub fn path(path: impl ::core::convert::Into<::std::path::PathBuf>) -> Self {
+                let path = path.into();
+                Self {
+                    name: path.file_name().map(|n| n.to_string_lossy().into_owned()),
+                    kind: Kind::Path(path),
+                }
+            }
+
+            /// The same source uploaded as `file_name` (the service may still sanitise it).
+            pub fn named(mut self, file_name: impl ::core::convert::Into<::std::string::String>) -> Self {
+                self.name = ::core::option::Option::Some(file_name.into());
+                self
+            }
+
+            /// The name the file is uploaded as, `None` for a path without one (`/`, `..`).
+            pub fn file_name(&self) -> ::core::option::Option<&str> {
+                self.name.as_deref()
+            }
+        }
+
+        impl ::core::fmt::Debug for FileSource {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                let mut d = f.debug_struct("FileSource");
+                d.field("name", &self.name);
+                match &self.kind {
+                    Kind::Path(path) => d.field("path", path),
+                    Kind::Reader { size, .. } => d.field("size", size),
+                };
+                d.finish_non_exhaustive()
+            }
+        }
+
+        impl ::core::convert::From<::std::path::PathBuf> for FileSource {
+            fn from(path: ::std::path::PathBuf) -> Self {
+                Self::path(path)
+            }
+        }
+
+        impl ::core::convert::From<&::std::path::Path> for FileSource {
+            fn from(path: &::std::path::Path) -> Self {
+                Self::path(path)
+            }
+        }
+
+        impl ::core::convert::From<&::std::path::PathBuf> for FileSource {
+            fn from(path: &::std::path::PathBuf) -> Self {
+                Self::path(path)
+            }
+        }
+
+        /// A path given as text.
+        impl ::core::convert::From<&str> for FileSource {
+            fn from(path: &str) -> Self {
+                Self::path(path)
+            }
+        }
+
+        /// A path given as text.
+        impl ::core::convert::From<::std::string::String> for FileSource {
+            fn from(path: ::std::string::String) -> Self {
+                Self::path(path)
+            }
+        }
+    };
+}
