@@ -7,11 +7,10 @@ use std::time::Duration;
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use runs_benches::fixture;
 use runs_benches::plain::{PlainPage, PlainRun};
-use runs_core::paginate::Step;
-use runs_core::{
-    Action, Call, Config, GetRun, ListRuns, Machine, Operation, Paginator, ProcessStage, Response, RunPage,
-    StartRun, wire,
+use runs_core::transport::{
+    Action, Call, GetRun, ListPage, Machine, Operation, Paginator, Response, Secrets, Step,
 };
+use runs_core::{Config, ListRuns, ProcessStage, RunPage, StartRun};
 
 fn decode(c: &mut Criterion) {
     let page = fixture::page_json(100);
@@ -21,11 +20,14 @@ fn decode(c: &mut Criterion) {
     g.throughput(Throughput::Bytes(page.len() as u64));
     g.bench_function("page_100/runs-core", |b| {
         b.iter(|| {
-            wire::decode_page(Response {
-                status: 200,
-                headers: &headers,
-                body: black_box(page.as_bytes()),
-            })
+            ListPage::decode(
+                Response {
+                    status: 200,
+                    headers: &headers,
+                    body: black_box(page.as_bytes()),
+                },
+                &Secrets::default(),
+            )
         })
     });
     g.bench_function("page_100/plain-serde", |b| {
@@ -34,11 +36,14 @@ fn decode(c: &mut Criterion) {
     g.throughput(Throughput::Bytes(run.len() as u64));
     g.bench_function("run/runs-core", |b| {
         b.iter(|| {
-            wire::decode_run(Response {
-                status: 200,
-                headers: &headers,
-                body: black_box(run.as_bytes()),
-            })
+            GetRun::decode(
+                Response {
+                    status: 200,
+                    headers: &headers,
+                    body: black_box(run.as_bytes()),
+                },
+                &Secrets::default(),
+            )
         })
     });
     g.bench_function("run/plain-serde", |b| {

@@ -34,7 +34,8 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput};
 use runs_benches::{fixture, measure};
-use runs_core::{Call, Config, GetRun, ListRuns, Listing, Response, RunId, TransportError, drive};
+use runs_core::transport::{Call, GetRun, Listing, Response, drive};
+use runs_core::{Config, ListRuns, RunId, TransportError};
 use tracing::level_filters::LevelFilter;
 
 /// Who listens while a workload runs.

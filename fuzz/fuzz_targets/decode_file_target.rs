@@ -6,12 +6,13 @@
 use std::time::Duration;
 
 use libfuzzer_sys::fuzz_target;
-use runs_core::{Action, Config, Machine, Response, Upload, wire};
+use runs_core::transport::{Action, Machine, Operation, Response, Secrets, Upload};
+use runs_core::{Config, CreateFile};
 
 fuzz_target!(|input: (u64, u64, &[u8])| {
     let (size, seed, body) = input;
     let headers: [(&str, &str); 0] = [];
-    let Ok(target) = wire::decode_file_resource(Response { status: 201, headers: &headers, body }) else {
+    let Ok(target) = CreateFile::decode(Response { status: 201, headers: &headers, body }, &Secrets::default()) else {
         return;
     };
     let config = Config::builder()

@@ -3,11 +3,12 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use runs_core::{ListRuns, Paginator, Response, paginate::Step, wire};
+use runs_core::ListRuns;
+use runs_core::transport::{ListPage, Operation, Paginator, Response, Secrets, Step};
 
 fuzz_target!(|body: &[u8]| {
     let headers: [(&str, &str); 0] = [];
-    if let Ok(page) = wire::decode_page(Response { status: 200, headers: &headers, body }) {
+    if let Ok(page) = ListPage::decode(Response { status: 200, headers: &headers, body }, &Secrets::default()) {
         let query = ListRuns::new("a".parse().expect("valid"), "p".parse().expect("valid"));
         let mut paginator = Paginator::new(query, Some(7));
         assert!(matches!(paginator.poll(), Step::Fetch(_)));

@@ -5,10 +5,8 @@
 use std::time::Duration;
 
 use libfuzzer_sys::fuzz_target;
-use runs_core::{
-    Action, Call, Config, CreateFile, GetHealth, GetProcess, GetRun, HeaderSource, ListProcesses, ListRuns, Listing,
-    Machine, Response, Wait, WaitPolicy,
-};
+use runs_core::transport::{Action, Call, GetHealth, GetProcess, GetRun, HeaderSource, Listing, Machine, Response, Wait};
+use runs_core::{Config, CreateFile, ListProcesses, ListRuns, WaitPolicy};
 
 fn feed<M: Machine>(machine: &mut M, status: u16, headers: &dyn HeaderSource, body: &[u8]) {
     let mut now = Duration::ZERO;
@@ -40,6 +38,5 @@ fuzz_target!(|input: (u16, &str, &str, &str, &[u8])| {
     feed(&mut Call::new(&config, get, 1), status, &headers, body);
     let processes = ListProcesses::new("a".parse().expect("valid"));
     feed(&mut Listing::new(&config, processes, None, 1), status, &headers, body);
-    let _ = runs_core::retry::retry_after(&headers);
     let _ = runs_core::Timestamp::parse(date);
 });

@@ -615,7 +615,7 @@ fn page(mode: &str, base: &str) {
         runs_emulator::DEMO_AGENT.parse().expect("id"),
         runs_emulator::HELLO_WORLD.parse().expect("id"),
     )
-    .limit(100)
+    .with_limit(100)
     .expect("limit");
     let warm = PAGED_RUNS / 10;
     let mut n = 0usize;

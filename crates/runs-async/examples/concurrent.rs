@@ -46,7 +46,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     // Two runs a page: the stream fetches a page only when it needs the next run.
-    let query = ListRuns::new(DEMO_AGENT.parse()?, HELLO_WORLD.parse()?).limit(2)?;
+    let query = ListRuns::new(DEMO_AGENT.parse()?, HELLO_WORLD.parse()?).with_limit(2)?;
     let mut runs = client.runs(&query);
     while let Some(run) = runs.next().await {
         let run = run?;

@@ -12,7 +12,8 @@ use bytes::Bytes;
 
 use hyper_util::client::legacy;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
-use runs_core::{Config, Error, Machine, drive};
+use runs_core::transport::{Machine, drive};
+use runs_core::{Config, Error};
 use tokio::time::Instant;
 
 use crate::connect::{Connector, Route};

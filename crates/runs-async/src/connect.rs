@@ -26,7 +26,8 @@ use http::{HeaderValue, Uri};
 use hyper_rustls::{HttpsConnector, MaybeHttpsStream};
 use hyper_util::client::legacy::connect::proxy::Tunnel;
 use hyper_util::rt::TokioIo;
-use runs_core::{BoxError, ConnectionPlan, ProxyEndpoint, TransportErrorKind};
+use runs_core::transport::{ConnectionPlan, ProxyEndpoint};
+use runs_core::{BoxError, TransportErrorKind};
 use tokio::net::TcpStream;
 use tower_service::Service;
 

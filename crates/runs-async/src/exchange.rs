@@ -17,7 +17,8 @@ use std::time::Duration;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper_util::client::legacy;
-use runs_core::{BoxError, Delivery, Request, TransportError, TransportErrorKind, UploadRequest};
+use runs_core::transport::{Request, UploadRequest};
+use runs_core::{BoxError, Delivery, TransportError, TransportErrorKind};
 use tokio::sync::Semaphore;
 use tower::Service;
 use tower::util::BoxCloneSyncService;
@@ -244,8 +245,8 @@ impl Pool {
         let status = parts.status.as_u16();
         let limit = self.max_body_bytes;
         // Refused unread: a server may declare a gigabyte and send it slowly.
-        if let Some(declared) = runs_core::body::declared_over(&parts.headers, limit) {
-            return Err(runs_core::body::body_too_large(
+        if let Some(declared) = runs_core::transport::declared_over(&parts.headers, limit) {
+            return Err(runs_core::transport::body_too_large(
                 &target.describe(),
                 status,
                 limit,
@@ -257,7 +258,7 @@ impl Pool {
             .await
             .map_err(|e| {
                 if e.is::<LengthLimitError>() {
-                    runs_core::body::body_too_large(&target.describe(), status, limit, None)
+                    runs_core::transport::body_too_large(&target.describe(), status, limit, None)
                 } else {
                     target
                         .error(TransportErrorKind::Io, Delivery::MaybeSent)

@@ -6,7 +6,8 @@ use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
 use futures_core::Stream;
-use runs_core::{Error, ListProcesses, ListRuns, Listing, PageQuery, random_seed};
+use runs_core::transport::{Listing, PageQuery, Ready, random_seed};
+use runs_core::{Error, ListProcesses, ListRuns};
 use tokio::time::Instant;
 
 use crate::client::Client;
@@ -33,7 +34,7 @@ pub type Processes = Pages<ListProcesses>;
 ///
 /// `Unpin`, so `while let Some(run) = runs.next().await` works as it is. To stop and carry on
 /// later, keep [`continuation_token`](Pages::continuation_token) at a page boundary and resume
-/// by listing `query.clone().continuation_token(token)`.
+/// by listing `query.clone().with_continuation_token(token)`.
 #[must_use = "streams do nothing unless polled"]
 pub struct Pages<Q: PageQuery> {
     client: Client,
@@ -41,6 +42,9 @@ pub struct Pages<Q: PageQuery> {
     /// `None` while `fetching` holds it.
     listing: Option<Listing<Q>>,
     fetching: Option<Next<Q>>,
+    /// The listing's token and count as they were when `fetching` took it, so both read the
+    /// same during a fetch as before it: no item is handed out until the fetch is done.
+    before_fetch: (Option<String>, u64),
 }
 
 impl<Q: PageQuery> Pages<Q> {
@@ -51,14 +55,18 @@ impl<Q: PageQuery> Pages<Q> {
             epoch: Instant::now(),
             listing: Some(listing),
             fetching: None,
+            before_fetch: (None, 0),
         }
     }
 
-    /// The token of the next page to fetch; `None` once the last page has been fetched (or the
-    /// listing ended), and while a fetch is under way (a `next()` dropped before it finished).
-    /// Items of the current page not yet handed out come before it.
+    /// The token of the next page to fetch, to resume the listing later from its query;
+    /// `None` once the last page has been fetched. Items of the current page not yet handed
+    /// out come before it. While a page is being fetched it is that page's token.
     pub fn continuation_token(&self) -> Option<&str> {
-        self.listing.as_ref()?.paginator().continuation_token()
+        match &self.listing {
+            Some(listing) => listing.paginator().continuation_token(),
+            None => self.before_fetch.0.as_deref(),
+        }
     }
 
     /// Stops after `n` items in all, the last page asking only for the items still wanted.
@@ -72,9 +80,12 @@ impl<Q: PageQuery> Pages<Q> {
         self
     }
 
-    /// How many items have been handed out so far (`None` while a fetch is under way).
-    pub fn handed_out(&self) -> Option<u64> {
-        Some(self.listing.as_ref()?.paginator().handed_out())
+    /// How many items have been handed out so far.
+    pub fn handed_out(&self) -> u64 {
+        match &self.listing {
+            Some(listing) => listing.paginator().handed_out(),
+            None => self.before_fetch.1,
+        }
     }
 }
 
@@ -100,12 +111,16 @@ where
         if this.fetching.is_none() {
             // Items of a page already fetched are handed out as they are: no future, no clone
             // of the client, per item.
-            if let Some(ready) = this.listing.as_mut().and_then(Listing::poll_ready) {
-                return Poll::Ready(ready);
+            match this.listing.as_mut().map(Listing::poll_ready) {
+                Some(Ready::Item(item)) => return Poll::Ready(Some(Ok(item))),
+                Some(Ready::End) | None => return Poll::Ready(None),
+                Some(Ready::Fetch) => {}
             }
             let Some(mut listing) = this.listing.take() else {
                 return Poll::Ready(None);
             };
+            let pages = listing.paginator();
+            this.before_fetch = (pages.continuation_token().map(String::from), pages.handed_out());
             let (client, epoch) = (this.client.clone(), this.epoch);
             #[cfg(feature = "tracing")]
             let span = runs_core::__page_span(&listing);

@@ -16,9 +16,10 @@ use std::task::{Context, Poll, ready};
 
 use bytes::Bytes;
 use http_body::{Frame, SizeHint};
+use runs_core::transport::{Upload, UploadRequest, drive, random_seed};
 use runs_core::{
     Delivery, Error, FieldError, FileId, FileResource, LocalFileError, LocalFileProblem, Rule,
-    TransportError, TransportErrorKind, Upload, UploadRequest, drive, random_seed,
+    TransportError, TransportErrorKind,
 };
 use tokio::io::{AsyncRead, ReadBuf};
 use tokio::time::Instant;

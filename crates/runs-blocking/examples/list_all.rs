@@ -34,7 +34,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let process = args.next().unwrap_or_else(|| HELLO_WORLD.into());
 
     // Pages of 10: the iterator fetches the next page only when this one is used up.
-    let query = ListRuns::new(agent.parse()?, process.parse()?).limit(10)?;
+    let query = ListRuns::new(agent.parse()?, process.parse()?).with_limit(10)?;
     let mut count = 0;
     for run in client.runs(&query) {
         let run = run?;

@@ -1,9 +1,10 @@
 //! The one `ureq::Agent` a client sends through, configured from a runs-core [`Config`].
 //!
 //! Nothing is decided here: the proxy and the extra roots are runs-core's
-//! [`ConnectionPlan`](runs_core::ConnectionPlan), mapped onto ureq's settings.
+//! [`ConnectionPlan`](runs_core::transport::ConnectionPlan), mapped onto ureq's settings.
 
-use runs_core::{Config, ConfigError, Error, ProxyEndpoint};
+use runs_core::transport::ProxyEndpoint;
+use runs_core::{Config, ConfigError, Error};
 use ureq::tls::{Certificate, RootCerts, TlsConfig, TlsProvider};
 use ureq::unversioned::resolver::Resolver;
 

@@ -9,7 +9,8 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Instant;
 
-use runs_core::{Config, Error, Machine, drive};
+use runs_core::transport::{Machine, drive};
+use runs_core::{Config, Error};
 
 use crate::agent::Pins;
 use crate::listing::{Processes, Runs};

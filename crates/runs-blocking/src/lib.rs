@@ -37,7 +37,7 @@
 //! # How it is built
 //! runs-core holds all the logic: requests, decoding, status codes, retries, redirects,
 //! pagination, waiting. This crate only moves bytes: [`Client`] turns each operation into a
-//! runs-core [`Machine`](runs_core::Machine) and drives it with `runs_core::drive!`, sending
+//! runs-core [`Machine`](runs_core::transport::Machine) and drives it with `runs_core::transport::drive!`, sending
 //! requests with one `ureq::Agent` (rustls with Mozilla's roots plus any configured ones,
 //! the configured proxy, no redirects of its own, 4xx/5xx bodies kept) and sleeping with
 //! `std::thread::sleep`.

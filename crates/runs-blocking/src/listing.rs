@@ -4,7 +4,8 @@ use std::fmt;
 use std::iter::FusedIterator;
 use std::time::Instant;
 
-use runs_core::{Error, ListProcesses, ListRuns, Listing, PageQuery, random_seed};
+use runs_core::transport::{Listing, PageQuery, Ready, random_seed};
+use runs_core::{Error, ListProcesses, ListRuns};
 
 use crate::client::Client;
 
@@ -24,7 +25,7 @@ pub type Processes = Pages<ListProcesses>;
 ///
 /// To stop and carry on later (in another process, say), keep
 /// [`continuation_token`](Pages::continuation_token) at a page boundary and resume by listing
-/// `query.clone().continuation_token(token)`.
+/// `query.clone().with_continuation_token(token)`.
 #[must_use = "an iterator fetches nothing until it is consumed"]
 pub struct Pages<Q: PageQuery> {
     client: Client,
@@ -74,8 +75,10 @@ impl<Q: PageQuery> Iterator for Pages<Q> {
 
     fn next(&mut self) -> Option<Self::Item> {
         // An item of a page already fetched is handed out as it is, outside any span.
-        if let Some(ready) = self.listing.poll_ready() {
-            return ready;
+        match self.listing.poll_ready() {
+            Ready::Item(item) => return Some(Ok(item)),
+            Ready::End => return None,
+            Ready::Fetch => {}
         }
         #[cfg(feature = "tracing")]
         let _entered = runs_core::__page_span(&self.listing).entered();

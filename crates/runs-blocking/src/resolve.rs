@@ -275,8 +275,8 @@ mod tests {
             .proxy(runs_core::Proxy::None)
             .retry_policy(
                 runs_core::RetryPolicy::default()
-                    .initial_backoff(Duration::from_millis(1))
-                    .max_backoff(Duration::from_millis(1)),
+                    .with_initial_backoff(Duration::from_millis(1))
+                    .with_max_backoff(Duration::from_millis(1)),
             )
             .build()
             .unwrap();

@@ -8,7 +8,8 @@
 use std::io;
 use std::time::Duration;
 
-use runs_core::{Delivery, Request, TransportError, TransportErrorKind, UploadRequest};
+use runs_core::transport::{Request, UploadRequest};
+use runs_core::{Delivery, TransportError, TransportErrorKind};
 use ureq::AsSendBody;
 
 use crate::agent::Pins;
@@ -100,8 +101,8 @@ fn read_capped(
     let (parts, body) = response.into_parts();
     let status = parts.status.as_u16();
     // Refused unread: a server may declare a gigabyte and send it slowly.
-    if let Some(declared) = runs_core::body::declared_over(&parts.headers, max_body) {
-        return Err(runs_core::body::body_too_large(
+    if let Some(declared) = runs_core::transport::declared_over(&parts.headers, max_body) {
+        return Err(runs_core::transport::body_too_large(
             &describe(),
             status,
             max_body,
@@ -114,7 +115,7 @@ fn read_capped(
         .read_to_vec()
         .map_err(|e| match e {
             ureq::Error::BodyExceedsLimit(_) => {
-                runs_core::body::body_too_large(&describe(), status, max_body, None)
+                runs_core::transport::body_too_large(&describe(), status, max_body, None)
             }
             other => transport_error(other, &describe()),
         })?;

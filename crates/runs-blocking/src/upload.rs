@@ -11,10 +11,8 @@ use std::io::{self, Read};
 use std::path::PathBuf;
 use std::time::Instant;
 
-use runs_core::{
-    Error, FieldError, FileId, FileResource, LocalFileError, LocalFileProblem, Rule, Upload, drive,
-    random_seed,
-};
+use runs_core::transport::{Upload, drive, random_seed};
+use runs_core::{Error, FieldError, FileId, FileResource, LocalFileError, LocalFileProblem, Rule};
 
 use crate::client::Client;
 

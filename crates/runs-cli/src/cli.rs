@@ -388,9 +388,9 @@ mod tests {
         use runs_core::config_defaults::{DEFAULT_DEADLINE, DEFAULT_REQUEST_TIMEOUT};
         assert_eq!(DEFAULT_REQUEST_TIMEOUT, Duration::from_secs(30));
         assert_eq!(DEFAULT_DEADLINE, Duration::from_secs(120));
-        assert_eq!(runs_core::RetryPolicy::default().attempts(), 4);
+        assert_eq!(runs_core::RetryPolicy::default().max_attempts(), 4);
         assert_eq!(
-            runs_core::WaitPolicy::default().get_timeout(),
+            runs_core::WaitPolicy::default().timeout(),
             Duration::from_secs(600)
         );
     }

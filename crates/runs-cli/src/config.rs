@@ -37,7 +37,7 @@ pub fn client(global: &Global) -> Result<Client, Failure> {
         builder = builder.deadline(deadline);
     }
     if let Some(attempts) = global.max_attempts {
-        builder = builder.retry_policy(RetryPolicy::default().max_attempts(attempts));
+        builder = builder.retry_policy(RetryPolicy::default().with_max_attempts(attempts));
     }
     if let Some(path) = &global.ca_cert {
         // Read and checked by build(), whose error names the file and any bad block.

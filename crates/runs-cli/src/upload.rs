@@ -9,7 +9,7 @@ use std::io::{self, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 
 use runs_blocking::FileSource;
-use runs_core::check_file_name;
+use runs_core::CreateFile;
 
 use crate::exit::Failure;
 use crate::terminal::printable;
@@ -46,7 +46,8 @@ fn check_one(path: &Path, what: &str) -> Result<Checked, Failure> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .ok_or_else(|| refuse("has no file name".into()))?;
-    check_file_name(&name).map_err(|e| refuse(format!("its name {}", e.rule())))?;
+    // The name is checked as the request will be, before any byte of the file is read.
+    CreateFile::new(name.as_str()).map_err(|e| refuse(format!("its name {}", e.rule())))?;
     Ok(Checked {
         name,
         file,

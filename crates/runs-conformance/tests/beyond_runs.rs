@@ -16,9 +16,10 @@ use std::net::TcpListener;
 use std::time::Duration;
 
 use runs_conformance::ConnectProxy;
+use runs_core::transport::FromConfig;
 use runs_core::{
-    AgentId, ConfigBuilder, CreateFile, Error, FileId, FileResource, FromConfig, ListProcesses, ProcessStage,
-    Proxy, RetryPolicy, StartRun,
+    AgentId, ConfigBuilder, CreateFile, Error, FileId, FileResource, ListProcesses, ProcessStage, Proxy,
+    RetryPolicy, StartRun,
 };
 use runs_emulator::{
     Counters, DEMO_AGENT, Emulator, Fault, FaultKind, HELLO_WORLD, RetryAfter, Route, Schedule,
@@ -41,9 +42,9 @@ fn client<C: FromConfig>(emu: &Emulator, proxy: Option<String>) -> C {
         .base_url(emu.base_url())
         .retry_policy(
             RetryPolicy::default()
-                .max_attempts(3)
-                .initial_backoff(Duration::from_millis(1))
-                .max_backoff(Duration::from_millis(2)),
+                .with_max_attempts(3)
+                .with_initial_backoff(Duration::from_millis(1))
+                .with_max_backoff(Duration::from_millis(2)),
         )
         .proxy(proxy.map_or(Proxy::None, Proxy::Url))
         .build()
@@ -271,7 +272,7 @@ macro_rules! cases {
         {
             let emu = emulator(|b| b);
             let c: Client = client(&emu, None);
-            let query = ListProcesses::new(agent()).limit(1).unwrap();
+            let query = ListProcesses::new(agent()).with_limit(1).unwrap();
             let page = c.list_processes(&query)$($await)*.unwrap();
             let first = page.items()[0].clone();
             let got = c.get_process(&agent(), &first.id)$($await)*.unwrap();
@@ -330,14 +331,14 @@ macro_rules! cases {
 /// time, with a page that fails once in the middle (retried within the listing).
 fn all_processes_blocking(emu: &Emulator) -> Vec<String> {
     let c: runs_blocking::Client = client(emu, None);
-    let query = ListProcesses::new(agent()).limit(1).unwrap();
+    let query = ListProcesses::new(agent()).with_limit(1).unwrap();
     c.processes(&query).map(|p| p.unwrap().id.to_string()).collect()
 }
 
 async fn all_processes_async(emu: &Emulator) -> Vec<String> {
     use futures_util::StreamExt;
     let c: runs_async::Client = client(emu, None);
-    let query = ListProcesses::new(agent()).limit(1).unwrap();
+    let query = ListProcesses::new(agent()).with_limit(1).unwrap();
     let mut out = Vec::new();
     let mut stream = c.processes(&query);
     while let Some(p) = stream.next().await {

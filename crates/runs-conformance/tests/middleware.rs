@@ -27,8 +27,8 @@ fn config(server: &RecordingServer, tune: impl Fn(Config) -> Config) -> Config {
         .base_url(server.base_url())
         .retry_policy(
             RetryPolicy::default()
-                .max_attempts(3)
-                .initial_backoff(Duration::from_millis(1)),
+                .with_max_attempts(3)
+                .with_initial_backoff(Duration::from_millis(1)),
         )
         .request_timeout(Duration::from_millis(500))
         .max_body_bytes(4096)
@@ -170,7 +170,7 @@ fn the_body_cap_and_the_timeout_still_hold_with_middleware_in_place() {
         Config::builder()
             .api_key("sk-middleware")
             .base_url(c.base_url().as_str())
-            .retry_policy(RetryPolicy::default().max_attempts(1))
+            .retry_policy(RetryPolicy::default().with_max_attempts(1))
             .request_timeout(Duration::from_millis(300))
             .build()
             .unwrap()

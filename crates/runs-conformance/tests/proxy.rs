@@ -11,7 +11,8 @@
 use std::net::TcpListener;
 
 use runs_conformance::ConnectProxy;
-use runs_core::{ConfigBuilder, Delivery, Error, FromConfig, Proxy, RetryPolicy, TransportErrorKind};
+use runs_core::transport::FromConfig;
+use runs_core::{ConfigBuilder, Delivery, Error, Proxy, RetryPolicy, TransportErrorKind};
 use runs_emulator::{Emulator, Schedule};
 
 const KEY: &str = "sk-conformance";
@@ -229,7 +230,7 @@ fn client<T: FromConfig>(case: &Case, emulator: &Emulator) -> Result<T, Error> {
         env.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone())
     })?
     .allow_insecure_http(true)
-    .retry_policy(RetryPolicy::default().max_attempts(1));
+    .retry_policy(RetryPolicy::default().with_max_attempts(1));
     if let Some(setting) = &case.setting {
         builder = builder.proxy(setting.clone());
     }

@@ -20,7 +20,7 @@ macro_rules! every_operation {
             .stage(ProcessStage::Published)
             .build()
             .unwrap();
-        let policy = WaitPolicy::default().initial_interval(Duration::from_millis(1));
+        let policy = WaitPolicy::default().with_initial_interval(Duration::from_millis(1));
         let query = ListRuns::new("demo-agent".parse().unwrap(), "hello-world".parse().unwrap());
         let mut seen = Vec::new();
         let started = client.start_run(&start)$($await)*.unwrap();

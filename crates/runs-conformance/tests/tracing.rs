@@ -105,7 +105,7 @@ fn emulator() -> Emulator {
         .unwrap()
 }
 
-fn builder<T: runs_core::FromConfig>(
+fn builder<T: runs_core::transport::FromConfig>(
     base_url: &str,
 ) -> runs_core::ConfigBuilder<runs_core::Set, runs_core::Set, T> {
     runs_core::ConfigBuilder::new()
@@ -113,13 +113,13 @@ fn builder<T: runs_core::FromConfig>(
         .base_url(base_url)
         .retry_policy(
             RetryPolicy::default()
-                .max_attempts(2)
-                .initial_backoff(Duration::from_millis(1)),
+                .with_max_attempts(2)
+                .with_initial_backoff(Duration::from_millis(1)),
         )
         .wait_policy(
             WaitPolicy::default()
-                .initial_interval(Duration::from_millis(1))
-                .max_interval(Duration::from_millis(1)),
+                .with_initial_interval(Duration::from_millis(1))
+                .with_max_interval(Duration::from_millis(1)),
         )
 }
 
@@ -135,7 +135,7 @@ fn start() -> StartRun {
 
 fn query() -> ListRuns {
     ListRuns::new("demo-agent".parse().unwrap(), "hello-world".parse().unwrap())
-        .limit(2)
+        .with_limit(2)
         .unwrap()
 }
 

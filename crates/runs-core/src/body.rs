@@ -1,11 +1,4 @@
-//! The cap on a response body, as every transport applies it.
-//!
-//! A transport reads at most [`Config::max_body_bytes`](crate::Config::max_body_bytes) of a
-//! body. It refuses a response whose `Content-Length` is already over the cap before reading
-//! any of the body (a hostile server may declare a gigabyte and send it slowly), and stops
-//! reading one that turns out to be longer. Either way the error is [`body_too_large`]: it
-//! names the request, the status the server answered with (an oversized *error* page is still
-//! an answer worth naming) and the limit, so both transports say the same thing.
+//! The cap on a response body; the rule is on [`body_too_large`].
 
 use alloc::string::String;
 use core::fmt;
@@ -30,6 +23,17 @@ pub fn declared_over(headers: &dyn HeaderSource, limit: usize) -> Option<u64> {
 
 /// The error for a response body over `limit` bytes. `context` is the request's method and
 /// URL; `declared` the `Content-Length` when that is how it was found out.
+///
+/// # How it works
+///
+/// The cap on a response body, as every transport applies it.
+///
+/// A transport reads at most [`Config::max_body_bytes`](crate::Config::max_body_bytes) of a
+/// body. It refuses a response whose `Content-Length` is already over the cap before reading
+/// any of the body (a hostile server may declare a gigabyte and send it slowly), and stops
+/// reading one that turns out to be longer. Either way the error is [`body_too_large`]: it
+/// names the request, the status the server answered with (an oversized *error* page is still
+/// an answer worth naming) and the limit, so both transports say the same thing.
 pub fn body_too_large(context: &str, status: u16, limit: usize, declared: Option<u64>) -> TransportError {
     let mut where_ = String::with_capacity(context.len() + 16);
     where_.push_str(context);

@@ -1,25 +1,5 @@
-//! One API operation, retries included, as a state machine a transport drives.
-//!
-//! Every operation of the SDK (get, start, a page of a listing, a wait) is a [`Machine`]: the
-//! transport asks it what to do ([`Machine::poll`]), does it, and reports what happened
-//! ([`Machine::handle_response`] or [`Machine::handle_failure`]). The machine answers with an
-//! [`Action`]: send this request within this timeout, sleep this long, or done. A transport is
-//! therefore one loop ([`drive!`](crate::drive)) around its own `send` and `sleep`; everything
-//! else (status codes, retries, deadlines, decoding) is decided here, where tests can script it.
-//!
-//! ```
-//! use std::time::Duration;
-//! use runs_core::{Action, Call, Config, GetRun, Machine, Response};
-//!
-//! let config = Config::builder().api_key("k").base_url("http://127.0.0.1:1/v2").build()?;
-//! let mut call = Call::new(&config, GetRun("run-1".parse()?), 7);
-//! let now = Duration::ZERO;
-//! let Action::Send { request, .. } = call.poll(now) else { unreachable!() };
-//! assert_eq!(request.url(), "http://127.0.0.1:1/v2/runs/run-1");
-//! call.handle_response(now, Response { status: 503, headers: &[("retry-after", "1")], body: b"" });
-//! assert!(matches!(call.poll(now), Action::Sleep(d) if d == Duration::from_secs(1)));
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! ```
+//! One API operation, retries included, as a state machine: [`Call`]; how a transport drives
+//! any machine is on [`Machine`].
 
 use alloc::boxed::Box;
 use alloc::string::String;
@@ -37,7 +17,7 @@ use crate::wire::{self, Operation};
 /// What a machine wants the transport to do next.
 ///
 /// `R` is what is sent: an API [`Request`] for every API operation, an
-/// [`UploadRequest`](crate::UploadRequest) for an upload to object storage.
+/// [`UploadRequest`](crate::transport::UploadRequest) for an upload to object storage.
 #[derive(Debug, PartialEq)]
 pub enum Action<T, R = Request> {
     /// Send this request, and give up on it after `timeout` (connect to last body byte).
@@ -53,10 +33,36 @@ pub enum Action<T, R = Request> {
     Done(T),
 }
 
-/// A state machine that a transport drives; see the [module docs](self).
+/// A state machine that a transport drives.
 ///
 /// `now` is any monotonic time (the elapsed time since the client started, say); machines only
 /// compare and subtract it. `R` is the kind of request the machine sends (see [`Action`]).
+///
+/// # How it works
+///
+/// One API operation, retries included, as a state machine a transport drives.
+///
+/// Every operation of the SDK (get, start, a page of a listing, a wait) is a [`Machine`]: the
+/// transport asks it what to do ([`Machine::poll`]), does it, and reports what happened
+/// ([`Machine::handle_response`] or [`Machine::handle_failure`]). The machine answers with an
+/// [`Action`]: send this request within this timeout, sleep this long, or done. A transport is
+/// therefore one loop ([`drive!`](crate::transport::drive)) around its own `send` and `sleep`; everything
+/// else (status codes, retries, deadlines, decoding) is decided here, where tests can script it.
+///
+/// ```
+/// use std::time::Duration;
+/// use runs_core::transport::{Action, Call, GetRun, Machine, Response};
+/// use runs_core::Config;
+///
+/// let config = Config::builder().api_key("k").base_url("http://127.0.0.1:1/v2").build()?;
+/// let mut call = Call::new(&config, GetRun("run-1".parse()?), 7);
+/// let now = Duration::ZERO;
+/// let Action::Send { request, .. } = call.poll(now) else { unreachable!() };
+/// assert_eq!(request.url(), "http://127.0.0.1:1/v2/runs/run-1");
+/// call.handle_response(now, Response { status: 503, headers: &[("retry-after", "1")], body: b"" });
+/// assert!(matches!(call.poll(now), Action::Sleep(d) if d == Duration::from_secs(1)));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub trait Machine<R = Request> {
     /// What the machine produces when done.
     type Output;
@@ -82,13 +88,14 @@ pub trait Machine<R = Request> {
 /// async: the one loop every transport runs.
 ///
 /// `send(request, timeout)` must evaluate to `Result<R, TransportError>` where `R` implements
-/// [`AsResponse`](crate::AsResponse); in an async function it may `.await`. An optional
+/// [`AsResponse`](crate::transport::AsResponse); in an async function it may `.await`. An optional
 /// `wall = expr` after `now` gives the wall clock (time since the Unix epoch) each response
 /// arrived at, for [`Machine::handle_response_at`].
 ///
 /// ```
 /// use std::time::Duration;
-/// use runs_core::{drive, Call, Config, GetRun, Response, TransportError};
+/// use runs_core::transport::{drive, Call, GetRun, Response};
+/// use runs_core::{Config, TransportError};
 ///
 /// let config = Config::builder().api_key("k").base_url("http://127.0.0.1:1/v2").build()?;
 /// let mut call = Call::new(&config, GetRun("run-1".parse()?), 0);
@@ -103,38 +110,39 @@ pub trait Machine<R = Request> {
 /// assert_eq!(run.id.as_str(), "run-1");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+#[doc(hidden)]
 #[macro_export]
-macro_rules! drive {
+macro_rules! __drive {
     ($machine:expr, now = $now:expr, send($req:pat_param, $timeout:pat_param) => $send:expr, sleep($delay:pat_param) => $sleep:expr $(,)?) => {
-        $crate::drive!(@loop $machine, $now, |machine, response| $crate::Machine::handle_response(
+        $crate::__drive!(@loop $machine, $now, |machine, response| $crate::transport::Machine::handle_response(
             machine,
             $now,
-            $crate::AsResponse::as_response(&response),
+            $crate::transport::AsResponse::as_response(&response),
         ), $req, $timeout, $send, $delay, $sleep)
     };
     ($machine:expr, now = $now:expr, wall = $wall:expr, send($req:pat_param, $timeout:pat_param) => $send:expr, sleep($delay:pat_param) => $sleep:expr $(,)?) => {
-        $crate::drive!(@loop $machine, $now, |machine, response| $crate::Machine::handle_response_at(
+        $crate::__drive!(@loop $machine, $now, |machine, response| $crate::transport::Machine::handle_response_at(
             machine,
             $now,
             $wall,
-            $crate::AsResponse::as_response(&response),
+            $crate::transport::AsResponse::as_response(&response),
         ), $req, $timeout, $send, $delay, $sleep)
     };
     (@loop $machine:expr, $now:expr, |$m:ident, $response:ident| $handle:expr, $req:pat_param, $timeout:pat_param, $send:expr, $delay:pat_param, $sleep:expr) => {{
         let $m = &mut $machine;
         loop {
-            match $crate::Machine::poll($m, $now) {
-                $crate::Action::Send {
+            match $crate::transport::Machine::poll($m, $now) {
+                $crate::transport::Action::Send {
                     request: $req,
                     timeout: $timeout,
                 } => match $send {
                     ::core::result::Result::Ok($response) => $handle,
                     ::core::result::Result::Err(error) => {
-                        $crate::Machine::handle_failure($m, $now, error)
+                        $crate::transport::Machine::handle_failure($m, $now, error)
                     }
                 },
-                $crate::Action::Sleep($delay) => $sleep,
-                $crate::Action::Done(output) => break output,
+                $crate::transport::Action::Sleep($delay) => $sleep,
+                $crate::transport::Action::Done(output) => break output,
             }
         }
     }};

@@ -4,7 +4,7 @@
 //! A plan holds two decisions, each made in this crate and only *mapped* by a transport onto
 //! its HTTP library:
 //! - which proxy carries a connection to each origin ([`ConnectionPlan::proxy_for`]; the
-//!   rules are on [`ProxyRules`](crate::ProxyRules));
+//!   rules are on [`ProxyRules`](crate::transport::ProxyRules));
 //! - which extra roots to trust beside Mozilla's ([`ConnectionPlan::root_certificates`],
 //!   from PEM parsed here once).
 //!

@@ -285,12 +285,8 @@ pub struct DecodeError {
 }
 
 impl DecodeError {
-    pub(crate) fn new(what: &'static str, status: u16, error: &serde_json::Error) -> Self {
-        Self::scrubbed(what, status, error, &crate::secret::Secrets::default())
-    }
-
-    /// As `new`, `secrets` scrubbed from serde's text (which may quote the body) before it is
-    /// cut to one line, so a cut cannot leave half a secret.
+    /// The error of decoding `what`, `secrets` scrubbed from serde's text (which may quote the
+    /// body) before it is cut to one line, so a cut cannot leave half a secret.
     pub(crate) fn scrubbed(
         what: &'static str,
         status: u16,

@@ -6,9 +6,10 @@
 //! `file_ids` ([`StartRunBuilder::file`](crate::StartRunBuilder::file)).
 //!
 //! ```
-//! use runs_core::{Config, CreateFile, Operation};
+//! use runs_core::transport::Operation;
+//! use runs_core::{Config, CreateFile};
 //! let config = Config::builder().api_key("k").base_url("http://127.0.0.1:1/v2").build()?;
-//! let create = CreateFile::new("invoice.pdf")?.agent_id("agent-1".parse()?);
+//! let create = CreateFile::new("invoice.pdf")?.with_agent_id("agent-1".parse()?);
 //! let request = create.request(&config);
 //! assert_eq!(request.describe(), "POST http://127.0.0.1:1/v2/files");
 //! assert_eq!(request.body(), br#"{"file_name":"invoice.pdf","agent_id":"agent-1"}"#);
@@ -125,7 +126,7 @@ impl<'de> Deserialize<'de> for FileId {
 }
 
 /// Checks a file name for `POST /files`: 1 to 256 characters (Unicode scalar values).
-pub fn check_file_name(value: &str) -> Result<(), FieldError> {
+pub(crate) fn check_file_name(value: &str) -> Result<(), FieldError> {
     let count = value.chars().count();
     if count == 0 {
         return Err(FieldError::new("file_name", Rule::Empty));
@@ -164,8 +165,8 @@ impl CreateFile {
         })
     }
 
-    /// The agent the file is for.
-    pub fn agent_id(mut self, agent_id: AgentId) -> Self {
+    /// This request for a file of `agent_id`.
+    pub fn with_agent_id(mut self, agent_id: AgentId) -> Self {
         self.agent_id = Some(agent_id);
         self
     }
@@ -176,7 +177,7 @@ impl CreateFile {
     }
 
     /// The agent, if one was given.
-    pub fn agent(&self) -> Option<&AgentId> {
+    pub fn agent_id(&self) -> Option<&AgentId> {
         self.agent_id.as_ref()
     }
 
@@ -294,7 +295,7 @@ impl<'de> Deserialize<'de> for OrderedFields {
 /// What `POST /files` answers: the file's id and where and how to upload its bytes.
 ///
 /// Fields the SDK does not know are ignored. The target is checked when an upload is planned
-/// ([`crate::Upload::new`]), not here, so a target the SDK cannot use still yields its id.
+/// ([`crate::transport::Upload::new`]), not here, so a target the SDK cannot use still yields its id.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct FileResource {
@@ -376,6 +377,6 @@ mod tests {
         assert!(null.has_field("agent_id"), "null is not the same as left out");
         assert!(CreateFile::from_json(b"[1]").unwrap_err().has_field("body"));
         let ok = CreateFile::from_json(br#"{"file_name":"x"}"#).unwrap();
-        assert_eq!((ok.file_name(), ok.agent()), ("x", None));
+        assert_eq!((ok.file_name(), ok.agent_id()), ("x", None));
     }
 }

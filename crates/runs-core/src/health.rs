@@ -7,7 +7,8 @@
 //!
 //! ```
 //! use std::time::Duration;
-//! use runs_core::{drive, Call, Config, GetHealth, Response, TransportError};
+//! use runs_core::transport::{drive, Call, GetHealth, Response};
+//! use runs_core::{Config, TransportError};
 //! let config = Config::builder().api_key("k").base_url("http://127.0.0.1:1/v2").build()?;
 //! let mut call = Call::new(&config, GetHealth, 0);
 //! let health = drive!(

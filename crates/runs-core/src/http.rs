@@ -291,7 +291,8 @@ mod http_crate {
 
 #[cfg(all(test, feature = "http"))]
 mod tests {
-    use crate::{Config, Operation, ProcessStage, StartRun};
+    use crate::transport::Operation;
+    use crate::{Config, ProcessStage, StartRun};
 
     #[test]
     fn a_request_converts_to_http_with_the_key_marked_sensitive() {

@@ -31,7 +31,7 @@ static ID_BYTES: [bool; 256] = {
 };
 
 /// Checks `value` against the id rule, naming `field` in the error.
-pub fn check_id(field: &str, value: &str) -> Result<(), FieldError> {
+pub(crate) fn check_id(field: &str, value: &str) -> Result<(), FieldError> {
     if value.is_empty() {
         return Err(FieldError::new(field, Rule::Empty));
     }

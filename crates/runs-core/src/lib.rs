@@ -3,19 +3,33 @@
 //! This crate knows everything about the Runs API except how to move bytes: the models and
 //! their validation, the typed-state request builders, the wire format (requests out, typed
 //! results and errors in), and the state machines for retries, pagination and waiting on a run.
-//! Beyond runs it plans file uploads ([`CreateFile`], then [`Upload`] to object storage, which
-//! never gets the API key), lists and gets processes ([`ListProcesses`], [`GetProcess`]) and
-//! checks health ([`GetHealth`]).
+//! Beyond runs it plans file uploads ([`CreateFile`], then an upload to object storage, which
+//! never gets the API key), lists and gets processes ([`ListProcesses`]) and checks health.
 //! It opens no socket, reads no clock and never sleeps. Transports (`runs-blocking` on ureq,
 //! `runs-async` on hyper, or your own on a microcontroller's HTTP stack) are loops that send
-//! what a [`Machine`] asks for, sleep when it says so, and report what came back.
+//! what a [`Machine`](transport::Machine) asks for, sleep when it says so, and report what
+//! came back.
 //!
 //! Keeping the logic here means it is written once for every transport, and that it is tested
 //! by scripting responses, with no server, no timing and no flakiness.
 //!
+//! # Where things are
+//!
+//! - At the root: what a program using a client names. [`Config`] and its builder, the
+//!   requests ([`StartRun`], [`ListRuns`], [`ListProcesses`], [`CreateFile`]), the models
+//!   ([`Run`], [`RunStatus`], [`Process`], the ids), the policies ([`RetryPolicy`],
+//!   [`WaitPolicy`], [`WaitOptions`]) and the errors ([`Error`] and what it holds).
+//! - In [`transport`]: the machinery for driving runs-core yourself, the state machines, the
+//!   request and response types and the loop ([`transport::drive!`]). Only a transport needs it.
+//!
+//! Each item has one path. Value types ([`ListRuns`], [`ListProcesses`], [`CreateFile`], the
+//! policies) have a getter named after each field and `with_*` methods that return a changed
+//! copy; builders ([`ConfigBuilder`], [`StartRunBuilder`], [`WaitOptions`]) have plain setters.
+//!
 //! ```
 //! use std::time::Duration;
-//! use runs_core::{drive, Action, Call, Config, ProcessStage, Response, StartRun, TransportError};
+//! use runs_core::transport::{drive, Call, Response};
+//! use runs_core::{Config, ProcessStage, StartRun, TransportError};
 //!
 //! let config = Config::builder().api_key("sk-test").base_url("http://127.0.0.1:8080/v2").build()?;
 //! let start = StartRun::builder()
@@ -63,8 +77,8 @@ extern crate alloc;
 pub use serde_json;
 
 mod api_error;
-pub mod body;
-pub mod call;
+mod body;
+mod call;
 mod config;
 mod connection;
 mod error;
@@ -77,10 +91,10 @@ mod list;
 mod local_file;
 mod output;
 mod page;
-pub mod paginate;
+mod paginate;
 mod process;
 mod proxy;
-pub mod retry;
+mod retry;
 mod roots;
 mod run;
 mod secret;
@@ -90,33 +104,31 @@ mod storage;
 mod surface;
 mod timestamp;
 mod trace;
+pub mod transport;
 mod typestate;
-pub mod upload;
+mod upload;
 mod validation;
-pub mod wait;
-pub mod wire;
+mod wait;
+mod wire;
 
 pub use api_error::{ApiError, ErrorBody};
-pub use call::{Action, Call, Machine};
-pub use config::{BaseUrl, Config, ConfigBuilder, EndpointIsSet, FromConfig, KeyIsSet, Region};
-pub use connection::ConnectionPlan;
+pub use config::{BaseUrl, Config, ConfigBuilder, EndpointIsSet, KeyIsSet, Region};
 pub use error::{BoxError, ConfigError, DecodeError, Delivery, Error, TransportError, TransportErrorKind};
-pub use file::{CreateFile, FILE_NAME_MAX_LEN, FileId, FileResource, OrderedFields, check_file_name};
-pub use health::{GetHealth, Health};
-pub use http::{API_KEY_HEADER, AsResponse, HeaderSource, Method, Request, Response};
-pub use id::{AgentId, ID_MAX_LEN, ProcessId, RUN_NAME_MAX_LEN, RunId, RunName, check_id};
-#[cfg(feature = "std")]
-pub use jitter::random_seed;
-pub use list::{DEFAULT_LIMIT, ListRuns, MAX_LIMIT, check_limit};
+pub use file::{CreateFile, FILE_NAME_MAX_LEN, FileId, FileResource, OrderedFields};
+pub use health::Health;
+pub use id::{AgentId, ID_MAX_LEN, ProcessId, RUN_NAME_MAX_LEN, RunId, RunName};
+#[doc(hidden)]
+/// The page-size rule, for the emulator's query parser; not part of the API.
+pub use list::check_limit as __check_limit;
+pub use list::{DEFAULT_LIMIT, ListRuns, MAX_LIMIT};
 pub use local_file::{LocalFileError, LocalFileProblem};
 pub use output::OutputError;
 pub use page::{Page, ProcessPage, RunPage};
-pub use paginate::{Listing, PageQuery, Paginator};
-pub use process::{GetProcess, ListProcesses, ListProcessesPage, Process};
-pub use proxy::{PROXY_ENV_VARS, Proxy, ProxyEndpoint, ProxyRules};
+pub use process::{ListProcesses, Process};
+pub use proxy::Proxy;
 pub use retry::RetryPolicy;
 pub use run::{NameValue, Run};
-pub use secret::{ApiKey, Secrets};
+pub use secret::ApiKey;
 pub use start::{AgentIdIsSet, NameIsSet, ProcessIdIsSet, StageIsSet, StartRun, StartRunBuilder};
 pub use status::{ProcessStage, RunStatus, Stage};
 pub use storage::StorageError;
@@ -127,10 +139,8 @@ pub use trace::__page_span;
 #[doc(hidden)]
 pub use trace::NoSpan;
 pub use typestate::{Missing, Set};
-pub use upload::{Upload, UploadRequest};
 pub use validation::{FieldError, Rule, ValidationError};
-pub use wait::{Observed, Wait, WaitOptions, WaitPolicy};
-pub use wire::{GetRun, ListPage, Operation};
+pub use wait::{WaitOptions, WaitPolicy};
 
 /// The API's defaults and limits, re-exported for servers and tools.
 pub mod config_defaults {

@@ -13,12 +13,31 @@ pub const DEFAULT_LIMIT: u8 = 10;
 
 /// Which runs to list: those of one process of one agent, optionally of one stage.
 ///
+/// A query is a value: `with_*` gives a changed copy, and each field has a getter of its
+/// name.
+///
 /// ```
 /// use runs_core::{ListRuns, ProcessStage};
 /// let query = ListRuns::new("agent-1".parse()?, "invoice-ocr".parse()?)
-///     .limit(50)?
-///     .stage(ProcessStage::Published);
-/// assert_eq!(query.page_limit(), Some(50));
+///     .with_limit(50)?
+///     .with_stage(ProcessStage::Published);
+/// assert_eq!(query.limit(), Some(50));
+/// assert_eq!(query.stage(), Some(ProcessStage::Published));
+/// # Ok::<(), runs_core::FieldError>(())
+/// ```
+///
+/// # Resuming
+///
+/// A listing stopped part way (a process restarted, a user paging by hand) carries on from
+/// the token its last page gave, `Runs::continuation_token()` on either client or
+/// [`RunPage::continuation_token`](crate::RunPage) of one page:
+///
+/// ```
+/// # use runs_core::ListRuns;
+/// # let query = ListRuns::new("agent-1".parse()?, "invoice-ocr".parse()?);
+/// # let saved = String::from("t2");
+/// let resumed = query.with_continuation_token(saved);
+/// assert_eq!(resumed.continuation_token(), Some("t2"));
 /// # Ok::<(), runs_core::FieldError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -57,20 +76,23 @@ impl ListRuns {
         }
     }
 
-    /// Runs per page, 1 to 100.
-    pub fn limit(mut self, limit: u64) -> Result<Self, FieldError> {
+    /// The same query with pages of `limit` runs, 1 to 100; a limit outside that range is a
+    /// [`FieldError`] on `limit`.
+    pub fn with_limit(mut self, limit: u64) -> Result<Self, FieldError> {
         self.limit = Some(check_limit(limit)?);
         Ok(self)
     }
 
-    /// Only runs of this stage.
-    pub fn stage(mut self, stage: ProcessStage) -> Self {
+    /// The same query for runs of `stage` only.
+    pub fn with_stage(mut self, stage: ProcessStage) -> Self {
         self.stage = Some(stage);
         self
     }
 
-    /// Continues a listing from a token a previous page returned.
-    pub fn continuation_token(mut self, token: impl Into<String>) -> Self {
+    /// The same query, continuing a listing from a token a page returned or a listing's
+    /// `continuation_token()` gave: the one call that resumes a listing (see
+    /// [Resuming](ListRuns#resuming)).
+    pub fn with_continuation_token(mut self, token: impl Into<String>) -> Self {
         self.continuation_token = Some(token.into());
         self
     }
@@ -84,15 +106,15 @@ impl ListRuns {
         &self.process_id
     }
     /// The page size asked for, if any.
-    pub fn page_limit(&self) -> Option<u8> {
+    pub fn limit(&self) -> Option<u8> {
         self.limit
     }
-    /// The stage filter, if any.
-    pub fn stage_filter(&self) -> Option<ProcessStage> {
+    /// The stage asked for, if any.
+    pub fn stage(&self) -> Option<ProcessStage> {
         self.stage
     }
     /// The token this query continues from, if any.
-    pub fn token(&self) -> Option<&str> {
+    pub fn continuation_token(&self) -> Option<&str> {
         self.continuation_token.as_deref()
     }
 

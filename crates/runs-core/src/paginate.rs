@@ -1,22 +1,4 @@
-//! Walking a listing page by page: of runs, or of processes.
-//!
-//! Both listings page the same way, so one generic paginator serves both: a query type
-//! implementing [`PageQuery`] ([`ListRuns`], [`ListProcesses`]) says how
-//! to ask for one of its pages. The type parameter defaults to [`ListRuns`], so `Paginator` and
-//! `Listing` on their own are the run listing.
-//!
-//! [`Paginator`] is the pure part: it says which page to fetch next, takes the page that came
-//! back, and hands out its items one by one. It stops on a `null` token or once `max_items` runs
-//! have been handed out, asking the last page only for the runs still wanted. A token the
-//! server already gave is an error ([`Error::RepeatedToken`]), not an endless loop, and so
-//! are [`MAX_EMPTY_PAGES`] empty pages in a row that each bring a new token
-//! ([`Error::EmptyPages`]): a server can page forever without repeating itself.
-//!
-//! [`Listing`] wraps it with a [`Call`] per page, so a transport drives a whole listing with the
-//! same loop as any other operation, fetching a page only when the previous one is used up.
-//!
-//! A listing can stop and resume later: [`Paginator::continuation_token`] is the token of the
-//! next page to fetch; a new `Paginator` over the query with that token carries on from there.
+//! Walking a listing page by page; the rules are on [`Paginator`].
 
 use alloc::collections::{BTreeSet, VecDeque};
 use alloc::string::String;
@@ -34,17 +16,27 @@ use crate::run::Run;
 use crate::trace::event;
 use crate::wire::{ListPage, Operation};
 
-/// A query whose results come in pages: what the paginator needs to ask for each page.
-pub trait PageQuery: Clone {
+mod sealed {
+    /// Only the API's own listings page, so the trait can grow without breaking anyone.
+    pub trait Sealed {}
+    impl Sealed for crate::ListRuns {}
+    impl Sealed for crate::ListProcesses {}
+}
+
+/// A query whose results come in pages ([`ListRuns`], [`ListProcesses`]): what the paginator
+/// needs to ask for each page. Sealed: the API's listings are the only ones; a transport only
+/// names it as a bound.
+pub trait PageQuery: Clone + sealed::Sealed {
     /// What a page holds.
     type Item: fmt::Debug + Clone + PartialEq;
     /// The operation that fetches one page of this query.
     type Fetch: Operation<Output = Page<Self::Item>>;
     /// The page size asked for, if any.
-    fn page_limit(&self) -> Option<u8>;
+    fn limit(&self) -> Option<u8>;
     /// The token this query continues from, if any.
-    fn token(&self) -> Option<&str>;
+    fn continuation_token(&self) -> Option<&str>;
     /// The same query for one page: this size and this token.
+    #[doc(hidden)]
     fn with_page(&self, limit: Option<u8>, token: Option<&str>) -> Self;
     /// The operation fetching the page this query names.
     fn fetch(self) -> Self::Fetch;
@@ -59,11 +51,11 @@ pub trait PageQuery: Clone {
 impl PageQuery for ListRuns {
     type Item = Run;
     type Fetch = ListPage;
-    fn page_limit(&self) -> Option<u8> {
-        ListRuns::page_limit(self)
+    fn limit(&self) -> Option<u8> {
+        ListRuns::limit(self)
     }
-    fn token(&self) -> Option<&str> {
-        ListRuns::token(self)
+    fn continuation_token(&self) -> Option<&str> {
+        ListRuns::continuation_token(self)
     }
     fn with_page(&self, limit: Option<u8>, token: Option<&str>) -> Self {
         ListRuns::with_page(self, limit, token)
@@ -86,11 +78,11 @@ impl PageQuery for ListRuns {
 impl PageQuery for ListProcesses {
     type Item = Process;
     type Fetch = ListProcessesPage;
-    fn page_limit(&self) -> Option<u8> {
-        ListProcesses::page_limit(self)
+    fn limit(&self) -> Option<u8> {
+        ListProcesses::limit(self)
     }
-    fn token(&self) -> Option<&str> {
-        ListProcesses::token(self)
+    fn continuation_token(&self) -> Option<&str> {
+        ListProcesses::continuation_token(self)
     }
     fn with_page(&self, limit: Option<u8>, token: Option<&str>) -> Self {
         ListProcesses::with_page(self, limit, token)
@@ -136,7 +128,29 @@ enum Next {
     End,
 }
 
-/// The pure pagination state machine; see the [module docs](self).
+/// The pure pagination state machine.
+///
+/// # How it works
+///
+/// Walking a listing page by page: of runs, or of processes.
+///
+/// Both listings page the same way, so one generic paginator serves both: a query type
+/// implementing [`PageQuery`] ([`ListRuns`], [`ListProcesses`]) says how
+/// to ask for one of its pages. The type parameter defaults to [`ListRuns`], so `Paginator` and
+/// `Listing` on their own are the run listing.
+///
+/// [`Paginator`] is the pure part: it says which page to fetch next, takes the page that came
+/// back, and hands out its items one by one. It stops on a `null` token or once `max_items` runs
+/// have been handed out, asking the last page only for the runs still wanted. A token the
+/// server already gave is an error ([`Error::RepeatedToken`]), not an endless loop, and so
+/// are [`MAX_EMPTY_PAGES`] empty pages in a row that each bring a new token
+/// ([`Error::EmptyPages`]): a server can page forever without repeating itself.
+///
+/// [`Listing`] wraps it with a [`Call`] per page, so a transport drives a whole listing with the
+/// same loop as any other operation, fetching a page only when the previous one is used up.
+///
+/// A listing can stop and resume later: [`Paginator::continuation_token`] is the token of the
+/// next page to fetch; a new `Paginator` over the query with that token carries on from there.
 #[derive(Debug, Clone)]
 pub struct Paginator<Q: PageQuery = ListRuns> {
     query: Q,
@@ -152,7 +166,7 @@ impl<Q: PageQuery> Paginator<Q> {
     /// A listing of `query`, from its continuation token if it has one, of at most `max_items`
     /// items (`None`: all of them).
     pub fn new(query: Q, max_items: Option<u64>) -> Self {
-        let start = query.token().map(String::from);
+        let start = query.continuation_token().map(String::from);
         let mut seen = BTreeSet::new();
         if let Some(t) = &start {
             seen.insert(t.clone());
@@ -190,13 +204,13 @@ impl<Q: PageQuery> Paginator<Q> {
         match &self.next {
             Next::Fetch(token) | Next::Awaiting(token) => {
                 let token = token.clone();
-                let page_size = u64::from(self.query.page_limit().unwrap_or(DEFAULT_LIMIT));
+                let page_size = u64::from(self.query.limit().unwrap_or(DEFAULT_LIMIT));
                 let limit = match self.max_items {
                     // Ask the last page only for what is still wanted.
                     Some(max) if max - self.handed_out < page_size => {
                         u8::try_from(max - self.handed_out).ok()
                     }
-                    _ => self.query.page_limit(),
+                    _ => self.query.limit(),
                 };
                 let request = self.query.with_page(limit, token.as_deref());
                 self.next = Next::Awaiting(token);
@@ -281,6 +295,17 @@ impl<Q: PageQuery> Paginator<Q> {
     }
 }
 
+/// What a [`Listing`] can give without a request; see [`Listing::poll_ready`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Ready<T> {
+    /// The next item, from a page already fetched.
+    Item(T),
+    /// The listing is over.
+    End,
+    /// The next page must be fetched: drive the listing as a [`Machine`].
+    Fetch,
+}
+
 /// A whole listing as a [`Machine`]: each `Done` is the next item (`Some(Ok)`), a failure
 /// (`Some(Err)`, after which the listing ends), or the end (`None`). Polling after `Done`
 /// carries on with the next item.
@@ -313,17 +338,17 @@ impl<Q: PageQuery> Listing<Q> {
         }
     }
 
-    /// The next output if it needs no request (an item of a page already fetched, or the
-    /// end), without driving the machine; `None` when the next page must be fetched first.
-    /// Lets a transport hand out a page's items without setting up any I/O for each.
-    pub fn poll_ready(&mut self) -> Option<Option<Result<Q::Item, Error>>> {
+    /// The next output if it needs no request, without driving the machine: an item of a
+    /// page already fetched, the end, or [`Ready::Fetch`] when the next page must be fetched
+    /// first. Lets a transport hand out a page's items without setting up any I/O for each.
+    pub fn poll_ready(&mut self) -> Ready<Q::Item> {
         if self.call.is_some() {
-            return None;
+            return Ready::Fetch;
         }
-        match self.pages.poll_ready()? {
-            Step::Item(item) => Some(Some(Ok(item))),
-            Step::Done => Some(None),
-            Step::Fetch(_) => None,
+        match self.pages.poll_ready() {
+            Some(Step::Item(item)) => Ready::Item(item),
+            Some(Step::Done) => Ready::End,
+            Some(Step::Fetch(_)) | None => Ready::Fetch,
         }
     }
 
@@ -411,14 +436,14 @@ mod tests {
     #[test]
     fn a_listing_resumes_from_its_query_and_last_token() {
         let mut first = Paginator::new(query(), None);
-        assert!(matches!(first.poll(), Step::Fetch(q) if q.token().is_none()));
+        assert!(matches!(first.poll(), Step::Fetch(q) if q.continuation_token().is_none()));
         first.handle_page(page(Some("t1"))).unwrap();
         let token = first.continuation_token().unwrap().to_string();
         assert_eq!(token, "t1");
 
         // Later, perhaps in another process: the same query plus the token carries on.
-        let mut resumed = Paginator::new(query().continuation_token(token), None);
-        assert!(matches!(resumed.poll(), Step::Fetch(q) if q.token() == Some("t1")));
+        let mut resumed = Paginator::new(query().with_continuation_token(token), None);
+        assert!(matches!(resumed.poll(), Step::Fetch(q) if q.continuation_token() == Some("t1")));
         // The token it resumed from counts as seen: a server handing it back is caught.
         assert!(matches!(
             resumed.handle_page(page(Some("t1"))),
@@ -438,7 +463,7 @@ mod tests {
             Some(2),
             0,
         );
-        assert!(listing.poll_ready().is_none(), "nothing fetched yet");
+        assert_eq!(listing.poll_ready(), Ready::Fetch, "nothing fetched yet");
         let Action::Send { .. } = listing.poll(Duration::ZERO) else {
             panic!("expected a request")
         };
@@ -454,9 +479,9 @@ mod tests {
         assert!(
             matches!(listing.poll(Duration::ZERO), Action::Done(Some(Ok(run))) if run.id.as_str() == "r1")
         );
-        assert!(matches!(listing.poll_ready(), Some(Some(Ok(run))) if run.id.as_str() == "r2"));
+        assert!(matches!(listing.poll_ready(), Ready::Item(run) if run.id.as_str() == "r2"));
         // max_items reached: the end is known without asking for the next page.
-        assert!(matches!(listing.poll_ready(), Some(None)));
+        assert_eq!(listing.poll_ready(), Ready::End);
     }
 
     #[test]
@@ -504,12 +529,14 @@ mod tests {
 
     #[test]
     fn processes_page_with_the_same_paginator_and_the_last_page_asks_for_the_rest() {
-        let query = ListProcesses::new(AgentId::new("a").unwrap()).limit(2).unwrap();
+        let query = ListProcesses::new(AgentId::new("a").unwrap())
+            .with_limit(2)
+            .unwrap();
         let mut pages = Paginator::new(query, Some(3));
         let Step::Fetch(first) = pages.poll() else {
             panic!("expected a fetch")
         };
-        assert_eq!((first.page_limit(), first.token()), (Some(2), None));
+        assert_eq!((first.limit(), first.continuation_token()), (Some(2), None));
         let process = |id: &str| {
             Process::new(
                 ProcessId::new(id).unwrap(),
@@ -528,7 +555,7 @@ mod tests {
         let Step::Fetch(last) = pages.poll() else {
             panic!("expected a fetch")
         };
-        assert_eq!((last.page_limit(), last.token()), (Some(1), Some("t1")));
+        assert_eq!((last.limit(), last.continuation_token()), (Some(1), Some("t1")));
         assert_eq!(last.agent_id().as_str(), "a");
     }
 }

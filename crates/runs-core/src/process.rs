@@ -1,14 +1,15 @@
 //! Processes: the object, the list-processes query and the get-process operation.
 //!
 //! ```
-//! use runs_core::{Config, GetProcess, ListProcesses, ListProcessesPage, Operation};
+//! use runs_core::transport::{GetProcess, ListProcessesPage, Operation};
+//! use runs_core::{Config, ListProcesses};
 //! let config = Config::builder().api_key("k").base_url("http://127.0.0.1:1/v2").build()?;
 //! let get = GetProcess::new("agent-1".parse()?, "invoice-ocr".parse()?);
 //! assert_eq!(
 //!     get.request(&config).url(),
 //!     "http://127.0.0.1:1/v2/processes/invoice-ocr?agent_id=agent-1"
 //! );
-//! let list = ListProcesses::new("agent-1".parse()?).limit(50)?;
+//! let list = ListProcesses::new("agent-1".parse()?).with_limit(50)?;
 //! assert_eq!(
 //!     ListProcessesPage(list).request(&config).url(),
 //!     "http://127.0.0.1:1/v2/processes?agent_id=agent-1&limit=50"
@@ -71,14 +72,16 @@ impl ListProcesses {
         }
     }
 
-    /// Processes per page, 1 to 100.
-    pub fn limit(mut self, limit: u64) -> Result<Self, FieldError> {
+    /// The same query with pages of `limit` processes, 1 to 100; a limit outside that range
+    /// is a [`FieldError`] on `limit`.
+    pub fn with_limit(mut self, limit: u64) -> Result<Self, FieldError> {
         self.limit = Some(check_limit(limit)?);
         Ok(self)
     }
 
-    /// Continues a listing from a token a previous page returned.
-    pub fn continuation_token(mut self, token: impl Into<String>) -> Self {
+    /// The same query, continuing a listing from a token a page returned or a listing's
+    /// `continuation_token()` gave.
+    pub fn with_continuation_token(mut self, token: impl Into<String>) -> Self {
         self.continuation_token = Some(token.into());
         self
     }
@@ -89,12 +92,12 @@ impl ListProcesses {
     }
 
     /// The page size asked for, if any.
-    pub fn page_limit(&self) -> Option<u8> {
+    pub fn limit(&self) -> Option<u8> {
         self.limit
     }
 
     /// The token this query continues from, if any.
-    pub fn token(&self) -> Option<&str> {
+    pub fn continuation_token(&self) -> Option<&str> {
         self.continuation_token.as_deref()
     }
 

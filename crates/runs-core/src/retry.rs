@@ -1,6 +1,6 @@
 //! When to send a failed request again, and after how long.
 //!
-//! The machines ([`Call`](crate::Call), [`Upload`](crate::Upload)) decide with a private
+//! The machines ([`Call`](crate::transport::Call), [`Upload`](crate::transport::Upload)) decide with a private
 //! `Retry`: told the time and each attempt's outcome, it answers retry-after-this-long or stop.
 //! It never sleeps or reads a clock. The public part is the [`RetryPolicy`] and the
 //! `Retry-After` readers. The rules follow the spec:
@@ -51,33 +51,51 @@ impl RetryPolicy {
         }
     }
 
-    /// The most requests sent for one operation, the first included (at least 1).
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
+    /// This policy sending at most `attempts` requests for one operation, the first included
+    /// (at least 1).
+    pub fn with_max_attempts(mut self, attempts: u32) -> Self {
         self.max_attempts = attempts.max(1);
         self
     }
 
-    /// The delay before the first retry, before jitter; it doubles for each further retry.
-    pub fn initial_backoff(mut self, delay: Duration) -> Self {
+    /// This policy waiting `delay` before the first retry, before jitter; it doubles for each
+    /// further retry.
+    pub fn with_initial_backoff(mut self, delay: Duration) -> Self {
         self.initial_backoff = delay;
         self
     }
 
-    /// The longest delay backoff grows to.
-    pub fn max_backoff(mut self, delay: Duration) -> Self {
+    /// This policy letting backoff grow to at most `delay`.
+    pub fn with_max_backoff(mut self, delay: Duration) -> Self {
         self.max_backoff = delay;
         self
     }
 
-    /// The longest `Retry-After` obeyed; a server asking for more ends the retries.
-    pub fn max_retry_after(mut self, delay: Duration) -> Self {
+    /// This policy obeying a `Retry-After` of at most `delay`; a server asking for more ends
+    /// the retries.
+    pub fn with_max_retry_after(mut self, delay: Duration) -> Self {
         self.max_retry_after = delay;
         self
     }
 
-    /// The attempt limit.
-    pub fn attempts(&self) -> u32 {
+    /// The most requests sent for one operation, the first included.
+    pub fn max_attempts(&self) -> u32 {
         self.max_attempts
+    }
+
+    /// The delay before the first retry, before jitter.
+    pub fn initial_backoff(&self) -> Duration {
+        self.initial_backoff
+    }
+
+    /// The longest delay backoff grows to.
+    pub fn max_backoff(&self) -> Duration {
+        self.max_backoff
+    }
+
+    /// The longest `Retry-After` obeyed.
+    pub fn max_retry_after(&self) -> Duration {
+        self.max_retry_after
     }
 }
 
@@ -226,7 +244,8 @@ impl Retry {
 /// Reads `Retry-After`: whole seconds, or an HTTP date taken relative to the `Date` header.
 ///
 /// Without a `Date` header, a date cannot be measured and is ignored; see [`retry_after_at`].
-pub fn retry_after(headers: &dyn HeaderSource) -> Option<Duration> {
+#[cfg(test)]
+fn retry_after(headers: &dyn HeaderSource) -> Option<Duration> {
     retry_after_at(headers, None)
 }
 
@@ -280,7 +299,8 @@ const LONG_DAYS: [&str; 7] = [
 /// - IMF-fixdate: `Sun, 06 Nov 1994 08:49:37 GMT`
 /// - RFC 850: `Sunday, 06-Nov-94 08:49:37 GMT` (its two-digit year read as 1970 to 2069)
 /// - asctime: `Sun Nov  6 08:49:37 1994`
-pub fn parse_http_date(s: &str) -> Option<i64> {
+#[cfg(test)]
+fn parse_http_date(s: &str) -> Option<i64> {
     parse_http_date_near(s, None)
 }
 

@@ -69,7 +69,7 @@ impl core::str::FromStr for ApiKey {
 /// Cheap to clone (shared). `Debug` shows only how many secrets it holds.
 ///
 /// ```
-/// use runs_core::Secrets;
+/// use runs_core::transport::Secrets;
 /// let secrets = Secrets::default().with("sk-live-1234");
 /// assert_eq!(secrets.scrub("bad key sk-live-1234!"), "bad key <redacted>!");
 /// assert_eq!(secrets.scrub("nothing here"), "nothing here");

@@ -65,10 +65,10 @@ macro_rules! client_surface {
                 &self,
                 run_id: &$crate::RunId,
             ) -> ::core::result::Result<$crate::Run, $crate::Error> {
-                let mut call = $crate::Call::new(
+                let mut call = $crate::transport::Call::new(
                     self.config(),
-                    $crate::GetRun(run_id.clone()),
-                    $crate::random_seed(),
+                    $crate::transport::GetRun(run_id.clone()),
+                    $crate::transport::random_seed(),
                 );
                 self.execute(
                     &mut call,
@@ -86,7 +86,11 @@ macro_rules! client_surface {
                 &self,
                 start: &$crate::StartRun,
             ) -> ::core::result::Result<$crate::Run, $crate::Error> {
-                let mut call = $crate::Call::new(self.config(), start.clone(), $crate::random_seed());
+                let mut call = $crate::transport::Call::new(
+                    self.config(),
+                    start.clone(),
+                    $crate::transport::random_seed(),
+                );
                 let span = $crate::__span!(
                     "start_run",
                     agent.id = start.agent_id().as_str(),
@@ -102,10 +106,10 @@ macro_rules! client_surface {
                 &self,
                 query: &$crate::ListRuns,
             ) -> ::core::result::Result<$crate::RunPage, $crate::Error> {
-                let mut call = $crate::Call::new(
+                let mut call = $crate::transport::Call::new(
                     self.config(),
-                    $crate::ListPage(query.clone()),
-                    $crate::random_seed(),
+                    $crate::transport::ListPage(query.clone()),
+                    $crate::transport::random_seed(),
                 );
                 let span = $crate::__span!(
                     "list_runs",
@@ -118,7 +122,7 @@ macro_rules! client_surface {
             /// Every run of `query`, fetched page by page as they are used; see [`Runs`], whose
             /// `max_items(n)` stops after `n` runs (the last page asking only for what is still
             /// wanted). To resume a listing saved at a page boundary, list
-            /// `query.clone().continuation_token(saved)`.
+            /// `query.clone().with_continuation_token(saved)`.
             pub fn runs(&self, query: &$crate::ListRuns) -> Runs {
                 Runs::new(self.clone(), query.clone(), ::core::option::Option::None)
             }
@@ -137,7 +141,11 @@ macro_rules! client_surface {
                 run_id: &$crate::RunId,
                 options: $crate::WaitOptions<'_>,
             ) -> ::core::result::Result<$crate::Run, $crate::Error> {
-                let mut wait = options.into_wait(self.config(), run_id.clone(), $crate::random_seed());
+                let mut wait = options.into_wait(
+                    self.config(),
+                    run_id.clone(),
+                    $crate::transport::random_seed(),
+                );
                 self.execute(
                     &mut wait,
                     $crate::__span!("wait_for_run", run.id = run_id.as_str()),
@@ -171,7 +179,11 @@ macro_rules! client_surface {
                 &self,
                 create: &$crate::CreateFile,
             ) -> ::core::result::Result<$crate::FileResource, $crate::Error> {
-                let mut call = $crate::Call::new(self.config(), create.clone(), $crate::random_seed());
+                let mut call = $crate::transport::Call::new(
+                    self.config(),
+                    create.clone(),
+                    $crate::transport::random_seed(),
+                );
                 let span = $crate::__span!("create_file", file.name = create.file_name());
                 self.execute(&mut call, span).await
             }
@@ -207,7 +219,7 @@ macro_rules! client_surface {
                 let opened = self.open_file(source).await?;
                 let mut create = $crate::CreateFile::new(opened.name())?;
                 if let ::core::option::Option::Some(agent_id) = agent_id {
-                    create = create.agent_id(agent_id.clone());
+                    create = create.with_agent_id(agent_id.clone());
                 }
                 let target = self.create_file(&create).await?;
                 self.upload_opened(&target, opened).await
@@ -235,7 +247,8 @@ macro_rules! client_surface {
                 }
                 let mut creates = ::std::vec::Vec::with_capacity(opened.len());
                 for file in &opened {
-                    creates.push($crate::CreateFile::new(file.name())?.agent_id(start.agent_id().clone()));
+                    creates
+                        .push($crate::CreateFile::new(file.name())?.with_agent_id(start.agent_id().clone()));
                 }
                 let mut start = start.clone();
                 for (create, file) in creates.iter().zip(opened) {
@@ -252,10 +265,10 @@ macro_rules! client_surface {
                 &self,
                 query: &$crate::ListProcesses,
             ) -> ::core::result::Result<$crate::ProcessPage, $crate::Error> {
-                let mut call = $crate::Call::new(
+                let mut call = $crate::transport::Call::new(
                     self.config(),
-                    $crate::ListProcessesPage(query.clone()),
-                    $crate::random_seed(),
+                    $crate::transport::ListProcessesPage(query.clone()),
+                    $crate::transport::random_seed(),
                 );
                 let span = $crate::__span!("list_processes", agent.id = query.agent_id().as_str());
                 self.execute(&mut call, span).await
@@ -273,10 +286,10 @@ macro_rules! client_surface {
                 agent_id: &$crate::AgentId,
                 process_id: &$crate::ProcessId,
             ) -> ::core::result::Result<$crate::Process, $crate::Error> {
-                let mut call = $crate::Call::new(
+                let mut call = $crate::transport::Call::new(
                     self.config(),
-                    $crate::GetProcess::new(agent_id.clone(), process_id.clone()),
-                    $crate::random_seed(),
+                    $crate::transport::GetProcess::new(agent_id.clone(), process_id.clone()),
+                    $crate::transport::random_seed(),
                 );
                 let span = $crate::__span!(
                     "get_process",
@@ -293,13 +306,17 @@ macro_rules! client_surface {
             /// [`Health::is_up`](runs_core::Health::is_up). A 4xx (a bad key) and a
             /// connection that fails after its retries are errors.
             pub async fn health(&self) -> ::core::result::Result<$crate::Health, $crate::Error> {
-                let mut call = $crate::Call::new(self.config(), $crate::GetHealth, $crate::random_seed());
+                let mut call = $crate::transport::Call::new(
+                    self.config(),
+                    $crate::transport::GetHealth,
+                    $crate::transport::random_seed(),
+                );
                 self.execute(&mut call, $crate::__span!("health")).await
             }
         }
 
         /// What lets [`Client::builder`] build a client.
-        impl $crate::FromConfig for Client {
+        impl $crate::transport::FromConfig for Client {
             fn from_config(config: $crate::Config) -> ::core::result::Result<Self, $crate::Error> {
                 Client::new(config)
             }

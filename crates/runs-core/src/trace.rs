@@ -76,7 +76,7 @@ macro_rules! __span {
 /// it. Machinery for the bundled transports.
 #[cfg(feature = "tracing")]
 #[doc(hidden)]
-pub fn __page_span<Q: crate::PageQuery>(listing: &crate::Listing<Q>) -> tracing::Span {
+pub fn __page_span<Q: crate::transport::PageQuery>(listing: &crate::transport::Listing<Q>) -> tracing::Span {
     let paginator = listing.paginator();
     paginator.query().page_span(paginator.handed_out())
 }

@@ -1,45 +1,4 @@
-//! Uploading a file's bytes to the target `POST /files` gave ([`FileResource`]).
-//!
-//! The upload goes to object storage, another origin than the API, as a `multipart/form-data`
-//! `POST`: every `upload_fields` entry as a form field in the order given, then the file in the
-//! field `file`, last, with every `upload_http_headers` entry as a header. [`Upload`] plans that
-//! request and drives it like any other [`Machine`], but what it sends is an [`UploadRequest`],
-//! a type of its own:
-//!
-//! - **It cannot carry the API key.** It is built from the target and the user agent only; the
-//!   configuration's key never reaches its constructor, and a header called `x-api-key` in the
-//!   target is dropped. An [`UploadRequest`] has no way to add a header afterwards.
-//! - **The body is described, not built.** The bytes before the file ([`UploadRequest::head`]),
-//!   the file's size, and the bytes after it ([`UploadRequest::tail`]) are all a transport
-//!   needs: it writes `head`, then streams exactly [`UploadRequest::file_size`] bytes of the
-//!   file, then `tail`, and sends [`UploadRequest::content_length`] as the `Content-Length`
-//!   (already among the headers). The file is never held in memory.
-//!
-//! Retries follow the spec: a presigned target may expire, so an upload is sent again only
-//! when it provably never left ([`Delivery::NotSent`](crate::Delivery)); any answer other than
-//! a 2xx is final and becomes [`Error::Storage`] with the storage service's code and message.
-//! The caller may create a new target and upload again.
-//!
-//! ```
-//! use std::time::Duration;
-//! use runs_core::{Action, Config, FileResource, Machine, Response, Upload};
-//!
-//! let config = Config::builder().api_key("sk-secret").base_url("https://api.test/v2").build()?;
-//! let target: FileResource = serde_json::from_str(r#"{"id": "s3://bucket/k1",
-//!     "file_name": "invoice.pdf", "upload_url": "https://bucket.s3.test/",
-//!     "upload_http_method": "POST", "upload_fields": {"key": "k1", "policy": "p"}}"#)?;
-//! let mut upload = Upload::new(&config, &target, 5, 7)?;
-//! let Action::Send { request, .. } = upload.poll(Duration::ZERO) else { unreachable!() };
-//! assert!(request.headers().iter().all(|(name, _)| name != "x-api-key"));
-//! let mut body = request.head().to_vec();
-//! body.extend_from_slice(b"hello"); // a transport streams the file here
-//! body.extend_from_slice(request.tail());
-//! assert_eq!(body.len() as u64, request.content_length());
-//! upload.handle_response(Duration::ZERO, Response { status: 204, headers: &[("a", "b")], body: b"" });
-//! let Action::Done(id) = upload.poll(Duration::ZERO) else { unreachable!() };
-//! assert_eq!(id?.as_str(), "s3://bucket/k1");
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! ```
+//! Uploading a file to object storage; the rules are on [`Upload`].
 
 use alloc::boxed::Box;
 use alloc::string::String;
@@ -81,7 +40,7 @@ const SHOWN_IN_DEBUG: [&str; 3] = ["content-type", "content-length", "user-agent
 
 /// The upload request: where it goes, its headers, and its body described in three parts.
 ///
-/// It has no API key and no way to be given one; see the [module docs](self). `Debug` shows
+/// It has no API key and no way to be given one; see [`Upload`]. `Debug` shows
 /// neither header values other than the framing nor the form fields, which hold the
 /// target's credentials.
 #[derive(Clone, PartialEq, Eq)]
@@ -338,7 +297,53 @@ enum State {
 }
 
 /// Uploading one file to its target, as a [`Machine`] that sends an [`UploadRequest`]; its
-/// output is the file's id, for a run's `file_ids`. See the [module docs](self).
+/// output is the file's id, for a run's `file_ids`.
+///
+/// # How it works
+///
+/// Uploading a file's bytes to the target `POST /files` gave ([`FileResource`]).
+///
+/// The upload goes to object storage, another origin than the API, as a `multipart/form-data`
+/// `POST`: every `upload_fields` entry as a form field in the order given, then the file in the
+/// field `file`, last, with every `upload_http_headers` entry as a header. [`Upload`] plans that
+/// request and drives it like any other [`Machine`], but what it sends is an [`UploadRequest`],
+/// a type of its own:
+///
+/// - **It cannot carry the API key.** It is built from the target and the user agent only; the
+///   configuration's key never reaches its constructor, and a header called `x-api-key` in the
+///   target is dropped. An [`UploadRequest`] has no way to add a header afterwards.
+/// - **The body is described, not built.** The bytes before the file ([`UploadRequest::head`]),
+///   the file's size, and the bytes after it ([`UploadRequest::tail`]) are all a transport
+///   needs: it writes `head`, then streams exactly [`UploadRequest::file_size`] bytes of the
+///   file, then `tail`, and sends [`UploadRequest::content_length`] as the `Content-Length`
+///   (already among the headers). The file is never held in memory.
+///
+/// Retries follow the spec: a presigned target may expire, so an upload is sent again only
+/// when it provably never left ([`Delivery::NotSent`](crate::Delivery)); any answer other than
+/// a 2xx is final and becomes [`Error::Storage`] with the storage service's code and message.
+/// The caller may create a new target and upload again.
+///
+/// ```
+/// use std::time::Duration;
+/// use runs_core::transport::{Action, Machine, Response, Upload};
+/// use runs_core::{Config, FileResource};
+///
+/// let config = Config::builder().api_key("sk-secret").base_url("https://api.test/v2").build()?;
+/// let target: FileResource = serde_json::from_str(r#"{"id": "s3://bucket/k1",
+///     "file_name": "invoice.pdf", "upload_url": "https://bucket.s3.test/",
+///     "upload_http_method": "POST", "upload_fields": {"key": "k1", "policy": "p"}}"#)?;
+/// let mut upload = Upload::new(&config, &target, 5, 7)?;
+/// let Action::Send { request, .. } = upload.poll(Duration::ZERO) else { unreachable!() };
+/// assert!(request.headers().iter().all(|(name, _)| name != "x-api-key"));
+/// let mut body = request.head().to_vec();
+/// body.extend_from_slice(b"hello"); // a transport streams the file here
+/// body.extend_from_slice(request.tail());
+/// assert_eq!(body.len() as u64, request.content_length());
+/// upload.handle_response(Duration::ZERO, Response { status: 204, headers: &[("a", "b")], body: b"" });
+/// let Action::Done(id) = upload.poll(Duration::ZERO) else { unreachable!() };
+/// assert_eq!(id?.as_str(), "s3://bucket/k1");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct Upload {
     id: FileId,

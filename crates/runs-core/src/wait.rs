@@ -1,14 +1,4 @@
-//! Waiting for a run to finish.
-//!
-//! [`Wait`] polls get-run on a schedule that starts quick and backs off (a run that takes an
-//! hour should not be asked about every second), until the run reaches a terminal status or the
-//! wait's own timeout passes. A poll that fails for a reason worth retrying (a 503 that outlived
-//! its retries, a dropped connection) is not the end of the wait: the next poll may succeed.
-//! Anything else (a 404, a bad key) ends it at once.
-//!
-//! Every setting is safe: polls are never closer than [`WaitPolicy::MIN_INTERVAL`] (all
-//! endpoints share one rate-limit pool, so a busy loop would starve the caller's other calls),
-//! and any duration or factor, `Duration::MAX` included, saturates instead of overflowing.
+//! Waiting on a run; the policy is [`WaitPolicy`], the machine [`Wait`].
 
 use core::time::Duration;
 
@@ -49,21 +39,24 @@ impl WaitPolicy {
     /// it, so no setting can turn a wait into a busy loop against the shared rate limit.
     pub const MIN_INTERVAL: Duration = Duration::from_millis(100);
 
-    /// The delay after the first poll (at least [`WaitPolicy::MIN_INTERVAL`]).
-    pub fn initial_interval(mut self, interval: Duration) -> Self {
+    /// This policy with `interval` as the delay after the first poll (raised to
+    /// [`WaitPolicy::MIN_INTERVAL`] if below it).
+    pub fn with_initial_interval(mut self, interval: Duration) -> Self {
         self.initial_interval = interval.max(Self::MIN_INTERVAL);
         self
     }
 
-    /// The longest delay between polls (at least [`WaitPolicy::MIN_INTERVAL`]).
-    pub fn max_interval(mut self, interval: Duration) -> Self {
+    /// This policy with `interval` as the longest delay between polls (raised to
+    /// [`WaitPolicy::MIN_INTERVAL`] if below it).
+    pub fn with_max_interval(mut self, interval: Duration) -> Self {
         self.max_interval = interval.max(Self::MIN_INTERVAL);
         self
     }
 
-    /// How much the delay grows after each poll (1.0: a fixed interval; below 1.0 or not a
-    /// number reads as 1.0; a huge factor reaches [`max_interval`](Self::max_interval) at once).
-    pub fn factor(mut self, factor: f64) -> Self {
+    /// This policy with the delay growing by `factor` after each poll (1.0: a fixed interval;
+    /// below 1.0 or not a number reads as 1.0; a huge factor reaches
+    /// [`max_interval`](Self::max_interval) at once).
+    pub fn with_factor(mut self, factor: f64) -> Self {
         self.factor = if factor.is_finite() && factor >= 1.0 {
             factor
         } else {
@@ -72,20 +65,50 @@ impl WaitPolicy {
         self
     }
 
-    /// How long to wait in all before giving up with [`Error::WaitTimedOut`]. `Duration::MAX`
-    /// waits for as long as the run takes; `Duration::ZERO` gives up at once, sending nothing.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
+    /// This policy giving up after `timeout` in all, with [`Error::WaitTimedOut`].
+    /// `Duration::MAX` waits for as long as the run takes; `Duration::ZERO` gives up at once,
+    /// sending nothing.
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
     }
 
-    /// The overall timeout.
-    pub fn get_timeout(&self) -> Duration {
+    /// The delay after the first poll.
+    pub fn initial_interval(&self) -> Duration {
+        self.initial_interval
+    }
+
+    /// The longest delay between polls.
+    pub fn max_interval(&self) -> Duration {
+        self.max_interval
+    }
+
+    /// How much the delay grows after each poll.
+    pub fn factor(&self) -> f64 {
+        self.factor
+    }
+
+    /// How long to wait in all.
+    pub fn timeout(&self) -> Duration {
         self.timeout
     }
 }
 
 /// Polls a run until it is terminal; a [`Machine`] whose output is the final run.
+///
+/// # How it works
+///
+/// Waiting for a run to finish.
+///
+/// [`Wait`] polls get-run on a schedule that starts quick and backs off (a run that takes an
+/// hour should not be asked about every second), until the run reaches a terminal status or the
+/// wait's own timeout passes. A poll that fails for a reason worth retrying (a 503 that outlived
+/// its retries, a dropped connection) is not the end of the wait: the next poll may succeed.
+/// Anything else (a 404, a bad key) ends it at once.
+///
+/// Every setting is safe: polls are never closer than [`WaitPolicy::MIN_INTERVAL`] (all
+/// endpoints share one rate-limit pool, so a busy loop would starve the caller's other calls),
+/// and any duration or factor, `Duration::MAX` included, saturates instead of overflowing.
 #[derive(Debug)]
 pub struct Wait {
     config: Config,
@@ -289,13 +312,13 @@ impl<'a> WaitOptions<'a> {
     pub fn into_wait(self, config: &Config, run_id: RunId, seed: u64) -> Observed<StatusCallback<'a>> {
         let mut policy = self.policy.unwrap_or_else(|| config.wait.clone());
         if let Some(timeout) = self.timeout {
-            policy = policy.timeout(timeout);
+            policy = policy.with_timeout(timeout);
         }
         if let Some(interval) = self.interval {
             policy = policy
-                .initial_interval(interval)
-                .max_interval(interval)
-                .factor(1.0);
+                .with_initial_interval(interval)
+                .with_max_interval(interval)
+                .with_factor(1.0);
         }
         let on_status = self.on_status.unwrap_or_else(|| alloc::boxed::Box::new(|_| ()));
         Wait::new(config, run_id, policy, seed).observed(on_status)
@@ -369,13 +392,13 @@ mod tests {
             .base_url("http://127.0.0.1:1/v2")
             .build()
             .unwrap();
-        let policy = WaitPolicy::default().initial_interval(Duration::from_millis(1));
+        let policy = WaitPolicy::default().with_initial_interval(Duration::from_millis(1));
         let mut statuses = ["Pending", "Pending", "Running", "Succeeded"].into_iter();
         let mut seen: Vec<String> = Vec::new();
         let mut now = Duration::ZERO;
         let mut machine =
             Wait::new(&config, "run-1".parse().unwrap(), policy, 0).observed(|s| seen.push(s.to_string()));
-        let run = crate::drive!(
+        let run = crate::__drive!(
             machine,
             now = now,
             send(_request, _timeout) => {

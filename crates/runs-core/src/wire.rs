@@ -1,8 +1,4 @@
-//! Encoding operations into [`Request`]s and decoding [`Response`]s into typed results.
-//!
-//! This is the whole of the API's wire format, in one place and free of I/O: paths, query
-//! strings, headers, bodies, status handling. Every decoder takes arbitrary bytes and returns a
-//! typed value or a typed error; none panics, which `fuzz/` checks continuously.
+//! The wire format: each operation's request and decoding ([`Operation`]).
 
 use alloc::string::String;
 use alloc::sync::Arc;
@@ -37,6 +33,14 @@ const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
 const REQUEST_ID_HEADERS: [&str; 3] = ["x-request-id", "x-amzn-requestid", "x-correlation-id"];
 
 /// One API operation: how to ask, and what a success decodes into.
+///
+/// # How it works
+///
+/// Encoding operations into [`Request`]s and decoding [`Response`]s into typed results.
+///
+/// This is the whole of the API's wire format, in one place and free of I/O: paths, query
+/// strings, headers, bodies, status handling. Every decoder takes arbitrary bytes and returns a
+/// typed value or a typed error; none panics, which `fuzz/` checks continuously.
 pub trait Operation {
     /// What a success decodes into.
     type Output;
@@ -95,15 +99,15 @@ impl Operation for ListPage {
         url.push_str(q.agent_id().as_str());
         url.push_str("&process_id=");
         url.push_str(q.process_id().as_str());
-        if let Some(limit) = q.page_limit() {
+        if let Some(limit) = q.limit() {
             url.push_str("&limit=");
             push_u8(&mut url, limit);
         }
-        if let Some(stage) = q.stage_filter() {
+        if let Some(stage) = q.stage() {
             url.push_str("&stage=");
             url.push_str(stage.as_str());
         }
-        if let Some(token) = q.token() {
+        if let Some(token) = q.continuation_token() {
             url.push_str("&continuation_token=");
             url.extend(percent_encoding::utf8_percent_encode(token, QUERY_VALUE));
         }
@@ -148,11 +152,11 @@ impl Operation for ListProcessesPage {
         url.push_str(config.base_url.as_str());
         url.push_str("/processes?agent_id=");
         url.push_str(q.agent_id().as_str());
-        if let Some(limit) = q.page_limit() {
+        if let Some(limit) = q.limit() {
             url.push_str("&limit=");
             push_u8(&mut url, limit);
         }
-        if let Some(token) = q.token() {
+        if let Some(token) = q.continuation_token() {
             url.push_str("&continuation_token=");
             url.extend(percent_encoding::utf8_percent_encode(token, QUERY_VALUE));
         }
@@ -245,24 +249,10 @@ pub fn request_id(headers: &dyn HeaderSource) -> Option<&str> {
     REQUEST_ID_HEADERS.iter().find_map(|n| headers.header(n))
 }
 
-/// Decodes a whole response into `T` (any 2xx) or the API's error (anything else).
+/// Decodes a whole response into `T` (any 2xx) or the API's error (anything else), every
+/// piece of server text that reaches an error first scrubbed of `secrets`.
 ///
 /// Never panics, whatever the status, headers or bytes.
-pub fn decode<T: DeserializeOwned>(what: &'static str, response: Response<'_>) -> Result<T, Error> {
-    if (200..300).contains(&response.status) {
-        serde_json::from_slice(response.body)
-            .map_err(|e| Error::Decode(DecodeError::new(what, response.status, &e)))
-    } else {
-        Err(Error::Api(ApiError::from_response(
-            response.status,
-            request_id(response.headers),
-            response.body,
-        )))
-    }
-}
-
-/// As [`decode`], every piece of server text that reaches an error first scrubbed of
-/// `secrets` (as [`Call`](crate::Call) does with its configuration's).
 pub fn decode_scrubbed<T: DeserializeOwned>(
     what: &'static str,
     response: Response<'_>,
@@ -281,31 +271,6 @@ pub fn decode_scrubbed<T: DeserializeOwned>(
     }
 }
 
-/// Decodes a run (a success of get-run or start-run).
-pub fn decode_run(response: Response<'_>) -> Result<Run, Error> {
-    decode("run", response)
-}
-
-/// Decodes a list page.
-pub fn decode_page(response: Response<'_>) -> Result<RunPage, Error> {
-    decode("run page", response)
-}
-
-/// Decodes a process (a success of get-process).
-pub fn decode_process(response: Response<'_>) -> Result<Process, Error> {
-    decode("process", response)
-}
-
-/// Decodes a page of processes.
-pub fn decode_process_page(response: Response<'_>) -> Result<ProcessPage, Error> {
-    decode("process page", response)
-}
-
-/// Decodes a file target (a success of create-file).
-pub fn decode_file_resource(response: Response<'_>) -> Result<FileResource, Error> {
-    decode("file target", response)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -321,8 +286,8 @@ mod tests {
 
     #[test]
     fn tokens_are_percent_encoded() {
-        let q =
-            ListRuns::new("a".parse().unwrap(), "p".parse().unwrap()).continuation_token("a+b/c=d&e%f g~");
+        let q = ListRuns::new("a".parse().unwrap(), "p".parse().unwrap())
+            .with_continuation_token("a+b/c=d&e%f g~");
         let r = ListPage(q).request(&config());
         assert_eq!(
             r.url(),
@@ -334,7 +299,7 @@ mod tests {
     fn limits_are_written_in_decimal() {
         for n in [1u64, 9, 10, 99, 100] {
             let q = ListRuns::new("a".parse().unwrap(), "p".parse().unwrap())
-                .limit(n)
+                .with_limit(n)
                 .unwrap();
             let url = String::from(ListPage(q).request(&config()).url());
             assert!(url.ends_with(&alloc::format!("limit={n}")), "{url}");
@@ -349,7 +314,7 @@ mod tests {
             headers: &headers,
             body: b"{\"id\":",
         };
-        match decode_run(r) {
+        match GetRun::decode(r, &Secrets::default()) {
             Err(Error::Decode(e)) => assert!(e.is_truncated()),
             other => panic!("{other:?}"),
         }
@@ -358,7 +323,7 @@ mod tests {
             headers: &headers,
             body: b"{\"message\":\"no such run\"}",
         };
-        match decode_run(r) {
+        match GetRun::decode(r, &Secrets::default()) {
             Err(Error::Api(e)) => assert_eq!((e.status(), e.request_id()), (404, Some("r-1"))),
             other => panic!("{other:?}"),
         }

@@ -7,10 +7,13 @@ mod scripted;
 use std::time::Duration;
 
 use proptest::prelude::*;
+use runs_core::transport::{
+    Action, Call, GetHealth, GetProcess, ListProcessesPage, Machine, Operation, Response, Secrets, Upload,
+    UploadRequest,
+};
 use runs_core::{
-    Action, Call, Config, CreateFile, Delivery, Error, FileId, FileResource, GetHealth, GetProcess,
-    ListProcesses, ListProcessesPage, Machine, Operation, Process, ProcessPage, ProcessStage, Response,
-    Stage, StorageError, TransportError, TransportErrorKind, Upload, UploadRequest,
+    Config, CreateFile, Delivery, Error, FileId, FileResource, ListProcesses, Process, ProcessPage,
+    ProcessStage, Stage, StorageError, TransportError, TransportErrorKind,
 };
 use scripted::{drive, fail, http, show_result};
 
@@ -87,11 +90,11 @@ fn the_upload_body_is_the_fields_in_order_then_the_file_last() {
 fn new_api_requests() {
     let create = CreateFile::new("invoice.pdf")
         .unwrap()
-        .agent_id("agent-1".parse().unwrap());
+        .with_agent_id("agent-1".parse().unwrap());
     let list = ListProcesses::new("agent-1".parse().unwrap())
-        .limit(25)
+        .with_limit(25)
         .unwrap()
-        .continuation_token("a+b/c=");
+        .with_continuation_token("a+b/c=");
     let requests = [
         create.request(&config()),
         CreateFile::new("no-agent.txt").unwrap().request(&config()),
@@ -131,17 +134,23 @@ fn new_error_texts() {
         bad_target(|t| t.upload_http_method = "PUT".into()),
         bad_target(|t| t.upload_url = "http://bucket.example/".into()),
         bad_target(|t| t.upload_http_headers = Some(vec![("x-a".into(), "1\n2".into())].into())),
-        runs_core::wire::decode_file_resource(Response {
-            status: 201,
-            headers: &[("a", "b")],
-            body: &target_json(r#"{"key":1}"#, "null").into_bytes(),
-        })
+        CreateFile::decode(
+            Response {
+                status: 201,
+                headers: &[("a", "b")],
+                body: &target_json(r#"{"key":1}"#, "null").into_bytes(),
+            },
+            &Secrets::default(),
+        )
         .unwrap_err(),
-        runs_core::wire::decode_process(Response {
-            status: 200,
-            headers: &[("a", "b")],
-            body: br#"{"id":"p 1","name":"n","agent_id":"a","stage":"Draft"}"#,
-        })
+        GetProcess::decode(
+            Response {
+                status: 200,
+                headers: &[("a", "b")],
+                body: br#"{"id":"p 1","name":"n","agent_id":"a","stage":"Draft"}"#,
+            },
+            &Secrets::default(),
+        )
         .unwrap_err(),
         CreateFile::new("x".repeat(257)).unwrap_err().into(),
         FileId::new("").unwrap_err().into(),
@@ -233,8 +242,10 @@ fn a_process_listing_pages_like_runs() {
             items.join(",")
         )
     };
-    let query = ListProcesses::new("agent-1".parse().unwrap()).limit(2).unwrap();
-    let mut listing = runs_core::Listing::new(&config(), query, None, 3);
+    let query = ListProcesses::new("agent-1".parse().unwrap())
+        .with_limit(2)
+        .unwrap();
+    let mut listing = runs_core::transport::Listing::new(&config(), query, None, 3);
     let outcome = drive(
         &mut listing,
         [
@@ -303,7 +314,7 @@ proptest! {
         name in "\\PC{1,256}", agent in prop::option::of("[A-Za-z0-9_-]{1,26}"),
     ) {
         let mut create = CreateFile::new(name).unwrap();
-        if let Some(a) = agent { create = create.agent_id(a.parse().unwrap()); }
+        if let Some(a) = agent { create = create.with_agent_id(a.parse().unwrap()); }
         let body = serde_json::to_vec(&create).unwrap();
         prop_assert_eq!(CreateFile::from_json(&body).unwrap(), create);
     }

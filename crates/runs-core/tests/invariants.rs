@@ -6,9 +6,10 @@ mod scripted;
 use std::time::Duration;
 
 use proptest::prelude::*;
+use runs_core::transport::{Action, Call, GetRun, Machine, Paginator, Response};
 use runs_core::{
-    Action, Call, Config, Delivery, ErrorBody, GetRun, ListRuns, Machine, NameValue, Paginator, ProcessStage,
-    Response, RetryPolicy, Run, RunPage, RunStatus, StartRun, Timestamp, TransportError, TransportErrorKind,
+    Config, Delivery, ErrorBody, ListRuns, NameValue, ProcessStage, RetryPolicy, Run, RunPage, RunStatus,
+    StartRun, Timestamp, TransportError, TransportErrorKind,
 };
 use serde_json::Value;
 
@@ -155,19 +156,19 @@ proptest! {
         let mut feed = pages.into_iter();
         loop {
             match paginator.poll() {
-                runs_core::paginate::Step::Item(run) => got.push(run.id.to_string()),
-                runs_core::paginate::Step::Fetch(q) => {
+                runs_core::transport::Step::Item(run) => got.push(run.id.to_string()),
+                runs_core::transport::Step::Fetch(q) => {
                     fetched += 1;
                     if let Some(m) = max_items {
                         // The request never asks for more runs than are still wanted.
                         let wanted = m - got.len() as u64;
                         let expected_limit = (wanted < 10).then_some(wanted as u8);
-                        prop_assert_eq!(q.page_limit(), expected_limit);
+                        prop_assert_eq!(q.limit(), expected_limit);
                     }
                     let page = feed.next().expect("fetched past the last page");
                     paginator.handle_page(page).unwrap();
                 }
-                runs_core::paginate::Step::Done => break,
+                runs_core::transport::Step::Done => break,
             }
         }
         prop_assert_eq!(got, expected);
@@ -207,7 +208,7 @@ proptest! {
         let config = Config::builder()
             .api_key("k")
             .base_url("http://127.0.0.1:1/v2")
-            .retry_policy(RetryPolicy::default().max_attempts(attempts))
+            .retry_policy(RetryPolicy::default().with_max_attempts(attempts))
             .request_timeout(Duration::from_secs(2))
             .deadline(Duration::from_millis(deadline_ms))
             .build()

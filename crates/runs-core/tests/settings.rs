@@ -6,10 +6,8 @@
 use std::time::Duration;
 
 use proptest::prelude::*;
-use runs_core::{
-    Action, Call, Config, Delivery, GetRun, Machine, Response, RetryPolicy, TransportError,
-    TransportErrorKind, Wait, WaitPolicy,
-};
+use runs_core::transport::{Action, Call, GetRun, Machine, Response, Wait};
+use runs_core::{Config, Delivery, RetryPolicy, TransportError, TransportErrorKind, WaitPolicy};
 
 fn duration() -> impl Strategy<Value = Duration> {
     prop_oneof![
@@ -154,15 +152,15 @@ proptest! {
         start in duration(),
     ) {
         let retry = RetryPolicy::default()
-            .max_attempts(attempts)
-            .initial_backoff(initial_backoff)
-            .max_backoff(max_backoff)
-            .max_retry_after(max_retry_after);
+            .with_max_attempts(attempts)
+            .with_initial_backoff(initial_backoff)
+            .with_max_backoff(max_backoff)
+            .with_max_retry_after(max_retry_after);
         let policy = WaitPolicy::default()
-            .initial_interval(initial_interval)
-            .max_interval(max_interval)
-            .factor(wait_factor)
-            .timeout(wait_timeout);
+            .with_initial_interval(initial_interval)
+            .with_max_interval(max_interval)
+            .with_factor(wait_factor)
+            .with_timeout(wait_timeout);
         // Zero timeouts are refused with a typed error at build time, never a panic.
         let Some(config) = config(deadline, request_timeout, retry, policy.clone()) else {
             return Ok(());
@@ -182,10 +180,10 @@ proptest! {
 #[test]
 fn a_wait_polls_no_faster_than_the_floor_whatever_interval_is_asked() {
     let policy = WaitPolicy::default()
-        .initial_interval(Duration::ZERO)
-        .max_interval(Duration::ZERO)
-        .factor(0.0)
-        .timeout(Duration::from_secs(10));
+        .with_initial_interval(Duration::ZERO)
+        .with_max_interval(Duration::ZERO)
+        .with_factor(0.0)
+        .with_timeout(Duration::from_secs(10));
     let config = config(
         Duration::from_secs(5),
         Duration::from_secs(5),
@@ -208,9 +206,9 @@ fn a_wait_polls_no_faster_than_the_floor_whatever_interval_is_asked() {
 fn a_wait_of_duration_max_ends_when_the_run_does() {
     // A factor that overflows any duration at once, capped by an hour between polls.
     let policy = WaitPolicy::default()
-        .factor(f64::MAX)
-        .max_interval(Duration::from_secs(3600))
-        .timeout(Duration::MAX);
+        .with_factor(f64::MAX)
+        .with_max_interval(Duration::from_secs(3600))
+        .with_timeout(Duration::MAX);
     let config = config(
         Duration::MAX,
         Duration::MAX,
@@ -231,7 +229,7 @@ fn a_wait_of_duration_max_ends_when_the_run_does() {
 
 #[test]
 fn a_zero_wait_timeout_gives_up_at_once_without_a_request() {
-    let policy = WaitPolicy::default().timeout(Duration::ZERO);
+    let policy = WaitPolicy::default().with_timeout(Duration::ZERO);
     let config = config(
         Duration::from_secs(1),
         Duration::from_secs(1),

@@ -5,10 +5,8 @@ mod scripted;
 
 use std::time::Duration;
 
-use runs_core::{
-    Call, Delivery, Error, GetRun, ListRuns, Listing, ProcessStage, Run, StartRun, TransportErrorKind, Wait,
-    WaitPolicy,
-};
+use runs_core::transport::{Call, GetRun, Listing, Wait};
+use runs_core::{Delivery, Error, ListRuns, ProcessStage, Run, StartRun, TransportErrorKind, WaitPolicy};
 use scripted::*;
 
 fn get(id: &str) -> Call<GetRun> {
@@ -32,7 +30,7 @@ fn show_run(r: &Result<Run, Error>) -> String {
 
 fn call_transcript<M>(mut m: M, replies: Vec<Reply>) -> String
 where
-    M: runs_core::Machine<Output = Result<Run, Error>>,
+    M: runs_core::transport::Machine<Output = Result<Run, Error>>,
 {
     drive(&mut m, replies, show_run, |_| true).transcript
 }
@@ -141,7 +139,7 @@ fn same_origin_redirects_are_followed_and_others_refused() {
 #[test]
 fn a_listing_fetches_pages_lazily_and_asks_the_last_for_what_is_still_wanted() {
     let query = ListRuns::new("agent-1".parse().unwrap(), "proc-1".parse().unwrap())
-        .limit(2)
+        .with_limit(2)
         .unwrap();
     let mut listing = Listing::new(&config(), query, Some(5), 1);
     let out = drive(
@@ -183,9 +181,9 @@ fn a_listing_stops_with_an_error_on_a_repeated_token() {
 #[test]
 fn waiting_polls_with_backoff_until_a_terminal_status() {
     let policy = WaitPolicy::default()
-        .initial_interval(Duration::from_secs(1))
-        .factor(2.0)
-        .max_interval(Duration::from_secs(3));
+        .with_initial_interval(Duration::from_secs(1))
+        .with_factor(2.0)
+        .with_max_interval(Duration::from_secs(3));
     let mut wait = Wait::new(&config(), "run-1".parse().unwrap(), policy, 1);
     let out = drive(
         &mut wait,
@@ -206,9 +204,9 @@ fn waiting_polls_with_backoff_until_a_terminal_status() {
 #[test]
 fn waiting_gives_up_at_its_timeout_with_the_last_status() {
     let policy = WaitPolicy::default()
-        .initial_interval(Duration::from_secs(2))
-        .factor(1.0)
-        .timeout(Duration::from_secs(5));
+        .with_initial_interval(Duration::from_secs(2))
+        .with_factor(1.0)
+        .with_timeout(Duration::from_secs(5));
     let mut wait = Wait::new(&config(), "run-1".parse().unwrap(), policy, 1);
     let replies = vec![
         http(200, &run_json("run-1", "Running")),

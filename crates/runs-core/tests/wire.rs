@@ -2,9 +2,10 @@
 
 use std::time::Duration;
 
+use runs_core::transport::{GetRun, ListPage, Operation, Secrets};
 use runs_core::{
-    ApiError, Config, ConfigError, Delivery, Error, GetRun, ListPage, ListRuns, Operation, ProcessStage,
-    RunStatus, StartRun, TransportError, TransportErrorKind,
+    ApiError, Config, ConfigError, Delivery, Error, ListRuns, ProcessStage, RunStatus, StartRun,
+    TransportError, TransportErrorKind,
 };
 
 fn config() -> Config {
@@ -24,10 +25,10 @@ fn get_run_request() {
 #[test]
 fn list_runs_request_with_every_parameter() {
     let query = ListRuns::new("agent-1".parse().unwrap(), "proc_2".parse().unwrap())
-        .limit(100)
+        .with_limit(100)
         .unwrap()
-        .stage(ProcessStage::Published)
-        .continuation_token("eyJvIjoxMH0=/+&");
+        .with_stage(ProcessStage::Published)
+        .with_continuation_token("eyJvIjoxMH0=/+&");
     insta::assert_debug_snapshot!(ListPage(query).request(&config()));
 }
 
@@ -77,9 +78,9 @@ fn every_error_kind_reads_once_as_a_chain() {
         ApiError::from_response(401, None, br#"{"status_code":401,"message":"Unauthorized","details":null}"#).into(),
         ApiError::from_response(502, None, b"<html><body><h1>502 Bad Gateway</h1></body></html>").into(),
         ApiError::from_response(500, None, b"").into(),
-        runs_core::wire::decode_run(runs_core::Response { status: 200, headers: &[("a", "b")], body: br#"{"id":"r1","#})
+        GetRun::decode(runs_core::transport::Response { status: 200, headers: &[("a", "b")], body: br#"{"id":"r1","#}, &Secrets::default())
             .unwrap_err(),
-        runs_core::wire::decode_run(runs_core::Response { status: 200, headers: &[("a", "b")], body: br#"{"id":"not valid!"}"# })
+        GetRun::decode(runs_core::transport::Response { status: 200, headers: &[("a", "b")], body: br#"{"id":"not valid!"}"# }, &Secrets::default())
             .unwrap_err(),
         TransportError::new(TransportErrorKind::Connect, Delivery::NotSent, "GET http://127.0.0.1:9/v2/runs/r1")
             .with_source(std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "connection refused"))
@@ -143,11 +144,14 @@ fn assert_each_fact_once(error: &(dyn std::error::Error + 'static)) {
 fn a_page_with_a_stage_and_a_status_this_sdk_does_not_know_still_decodes_and_round_trips() {
     let body = br#"{"items":[{"id":"r1","name":"n","agent_id":"a","process_id":"p","stage":"Archived",
         "status":"Paused","created_at":"2021-01-01T12:00:00"}],"continuation_token":null}"#;
-    let page = runs_core::wire::decode_page(runs_core::Response {
-        status: 200,
-        headers: &[("a", "b")],
-        body,
-    })
+    let page = ListPage::decode(
+        runs_core::transport::Response {
+            status: 200,
+            headers: &[("a", "b")],
+            body,
+        },
+        &Secrets::default(),
+    )
     .unwrap();
     let run = &page.items()[0];
     assert_eq!((run.stage.as_str(), run.stage.known()), ("Archived", None));

@@ -12,7 +12,7 @@ use http::{HeaderValue, Method, StatusCode};
 use percent_encoding::percent_decode_str;
 use runs_core::{
     AgentId, CreateFile, ErrorBody, FieldError, Process, ProcessId, ProcessPage, ProcessStage, Rule, RunId,
-    RunName, RunPage, StartRun, check_id, check_limit,
+    RunName, RunPage, StartRun,
 };
 use serde_json::{Map, Value, json};
 
@@ -252,7 +252,7 @@ impl Api {
             Ok(create) => create,
             Err(e) => return Reply::invalid("body", e.errors()),
         };
-        let agent = match create.agent() {
+        let agent = match create.agent_id() {
             Some(agent) if !self.catalog.has_agent(agent) => {
                 return not_found("agent_id", "body", "agent", agent.as_str());
             }
@@ -339,7 +339,7 @@ impl Api {
             _ if limit_failed => None,
             None => Some(runs_core::DEFAULT_LIMIT),
             Some(text) => match text.parse::<u64>() {
-                Ok(n) => check_limit(n).map_err(|e| errors.push(e)).ok(),
+                Ok(n) => runs_core::__check_limit(n).map_err(|e| errors.push(e)).ok(),
                 Err(_) => {
                     errors.push(FieldError::new(
                         "limit",
@@ -552,7 +552,7 @@ impl ListQuery {
             Ok(limit) => match limit {
                 None => Some(runs_core::DEFAULT_LIMIT),
                 Some(text) => match text.parse::<u64>() {
-                    Ok(n) => check_limit(n).map_err(|e| errors.push(e)).ok(),
+                    Ok(n) => runs_core::__check_limit(n).map_err(|e| errors.push(e)).ok(),
                     Err(_) => {
                         errors.push(FieldError::new(
                             "limit",
@@ -655,11 +655,14 @@ fn check_start_body(body: &[u8]) -> Result<(), Vec<FieldError>> {
             }
         }
     };
-    for field in ["agent_id", "process_id"] {
-        if let Some(v) = string(field, &mut errors) {
-            if let Err(e) = check_id(field, &v) {
-                errors.push(e);
-            }
+    if let Some(v) = string(AgentId::FIELD, &mut errors) {
+        if let Err(e) = AgentId::new(v) {
+            errors.push(e);
+        }
+    }
+    if let Some(v) = string(ProcessId::FIELD, &mut errors) {
+        if let Err(e) = ProcessId::new(v) {
+            errors.push(e);
         }
     }
     if let Some(v) = string("name", &mut errors) {

@@ -274,7 +274,7 @@ async fn answer(api: &Api, target: &Target<'_>, req: Request<Incoming>) -> Resul
         Target::Route(Route::Upload, _) => return crate::storage::receive(api, req).await,
         Target::Route(route, segment) => (route, segment),
     };
-    if let Some(refusal) = api.authenticate(req.headers().get(runs_core::API_KEY_HEADER)) {
+    if let Some(refusal) = api.authenticate(req.headers().get(runs_core::transport::API_KEY_HEADER)) {
         return Ok(refusal);
     }
     let too_large = || {

@@ -49,7 +49,7 @@ fn invalid(message: &str) -> Reply {
 
 /// Answers one request to the upload target.
 pub(crate) async fn receive(api: &Api, req: Request<Incoming>) -> Result<Reply, CloseConnection> {
-    if req.headers().contains_key(runs_core::API_KEY_HEADER) {
+    if req.headers().contains_key(runs_core::transport::API_KEY_HEADER) {
         Cells::bump(&api.counters.uploads_with_api_key);
         return Ok(Reply::storage_error(
             StatusCode::BAD_REQUEST,

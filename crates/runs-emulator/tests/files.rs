@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use common::{Answer, Conn, KEY, post, start_body};
 use http::Method;
-use runs_core::{Action, Config, FileResource, Machine, StorageError, Upload, UploadRequest};
+use runs_core::transport::{Action, Machine, Upload, UploadRequest};
+use runs_core::{Config, FileResource, StorageError};
 use runs_emulator::{DEMO_AGENT, Emulator, Fault, HELLO_WORLD, Route, Schedule};
 use serde_json::json;
 use sha2::{Digest, Sha256};

@@ -95,7 +95,7 @@ fn a_listing_fetches_a_page_only_when_polled_past_the_last_one() {
             client.start_run(&hello_run()).await.unwrap();
         }
         let query = ListRuns::new(DEMO_AGENT.parse().unwrap(), HELLO_WORLD.parse().unwrap());
-        let mut runs = client.runs(&query.limit(2).unwrap());
+        let mut runs = client.runs(&query.with_limit(2).unwrap());
         assert_eq!(emu.counters().list_runs, 0, "made, not polled");
         runs.next().await.unwrap().unwrap();
         runs.next().await.unwrap().unwrap();

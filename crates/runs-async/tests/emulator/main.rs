@@ -36,13 +36,13 @@ fn emulator(tls: bool) -> Emulator {
 /// environment, millisecond backoffs and polls.
 fn settings(emu: &Emulator) -> Builder {
     let retries = RetryPolicy::default()
-        .max_attempts(ATTEMPTS)
-        .initial_backoff(Duration::from_millis(1))
-        .max_backoff(Duration::from_millis(4));
+        .with_max_attempts(ATTEMPTS)
+        .with_initial_backoff(Duration::from_millis(1))
+        .with_max_backoff(Duration::from_millis(4));
     let polls = WaitPolicy::default()
-        .initial_interval(Duration::from_millis(1))
-        .max_interval(Duration::from_millis(2))
-        .timeout(Duration::from_secs(60));
+        .with_initial_interval(Duration::from_millis(1))
+        .with_max_interval(Duration::from_millis(2))
+        .with_timeout(Duration::from_secs(60));
     let builder = Client::builder()
         .api_key(SECRET)
         .base_url(emu.base_url())

@@ -77,7 +77,7 @@ fn a_listing_page_that_fails_once_is_retried_within_the_iteration() {
         client.start_run(&hello(&format!("r{i}"))).unwrap();
     }
     let query = ListRuns::new(DEMO_AGENT.parse().unwrap(), HELLO_WORLD.parse().unwrap())
-        .limit(2)
+        .with_limit(2)
         .unwrap();
     let mut runs = client.runs(&query);
     runs.next().unwrap().unwrap();
@@ -150,7 +150,7 @@ fn the_emulators_own_400_for_a_bad_token_reaches_the_caller() {
     let emu = emulator(false);
     let client = client(&emu);
     let query = ListRuns::new(DEMO_AGENT.parse().unwrap(), HELLO_WORLD.parse().unwrap())
-        .continuation_token("not-a-token");
+        .with_continuation_token("not-a-token");
     let error = client.list_runs(&query).unwrap_err();
     assert_eq!(error.status(), Some(400), "{error:?}");
     assert_keyless(&error);

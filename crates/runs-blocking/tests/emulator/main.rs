@@ -47,16 +47,16 @@ fn builder(emu: &Emulator) -> runs_blocking::ConfigBuilder<runs_blocking::Set, r
 
 fn fast_retries(attempts: u32) -> RetryPolicy {
     RetryPolicy::default()
-        .max_attempts(attempts)
-        .initial_backoff(Duration::from_millis(1))
-        .max_backoff(Duration::from_millis(5))
+        .with_max_attempts(attempts)
+        .with_initial_backoff(Duration::from_millis(1))
+        .with_max_backoff(Duration::from_millis(5))
 }
 
 fn fast_polls() -> WaitPolicy {
     WaitPolicy::default()
-        .initial_interval(Duration::from_millis(1))
-        .max_interval(Duration::from_millis(5))
-        .timeout(Duration::from_secs(30))
+        .with_initial_interval(Duration::from_millis(1))
+        .with_max_interval(Duration::from_millis(5))
+        .with_timeout(Duration::from_secs(30))
 }
 
 fn start_request(process: &str, name: &str) -> StartRun {

@@ -76,7 +76,7 @@ fn a_wait_past_its_timeout_says_how_far_the_run_got() {
         .wait_policy()
         .clone()
         // Long enough for the first poll to finish even on a loaded machine.
-        .timeout(Duration::from_millis(300));
+        .with_timeout(Duration::from_millis(300));
     match client.wait_for_run(&run.id, WaitOptions::new().policy(policy)) {
         Err(Error::WaitTimedOut {
             run_id, last_status, ..
@@ -94,11 +94,11 @@ fn list_runs_returns_one_page_and_its_token_over_http_and_https() {
         let emu = emulator(tls);
         let client = client(&emu);
         start_runs(&client, 3);
-        let first = client.list_runs(&query().limit(2).unwrap()).unwrap();
+        let first = client.list_runs(&query().with_limit(2).unwrap()).unwrap();
         assert_eq!(first.items().len(), 2, "tls: {tls}");
         let token = first.continuation_token.clone().unwrap();
         let rest = client
-            .list_runs(&query().limit(2).unwrap().continuation_token(token))
+            .list_runs(&query().with_limit(2).unwrap().with_continuation_token(token))
             .unwrap();
         assert_eq!(rest.items().len(), 1);
         assert_eq!(rest.continuation_token, None);
@@ -112,7 +112,7 @@ fn the_iterator_walks_every_page_and_fetches_each_only_when_needed() {
         let emu = emulator(tls);
         let client = client(&emu);
         start_runs(&client, 25);
-        let mut runs = client.runs(&query().limit(10).unwrap());
+        let mut runs = client.runs(&query().with_limit(10).unwrap());
         assert_eq!(
             emu.counters().list_runs,
             0,
@@ -135,7 +135,7 @@ fn max_items_stops_the_listing_and_asks_the_last_page_only_for_what_is_left() {
     let client = client(&emu);
     start_runs(&client, 25);
     let runs: Vec<_> = client
-        .runs(&query().limit(10).unwrap())
+        .runs(&query().with_limit(10).unwrap())
         .max_items(15)
         .collect::<Result<_, _>>()
         .unwrap();
@@ -148,12 +148,12 @@ fn a_listing_resumes_from_its_token_at_a_page_boundary() {
     let emu = emulator(false);
     let client = client(&emu);
     start_runs(&client, 25);
-    let mut first = client.runs(&query().limit(10).unwrap());
+    let mut first = client.runs(&query().with_limit(10).unwrap());
     let seen: Vec<_> = first.by_ref().take(10).map(Result::unwrap).collect();
     let token = first.continuation_token().unwrap().to_string();
     drop(first);
 
-    let resumed = query().limit(10).unwrap().continuation_token(token);
+    let resumed = query().with_limit(10).unwrap().with_continuation_token(token);
     let rest: Vec<_> = client.runs(&resumed).collect::<Result<_, _>>().unwrap();
     assert_eq!(rest.len(), 15);
     let mut ids: Vec<_> = seen.iter().chain(&rest).map(|r| r.id.clone()).collect();

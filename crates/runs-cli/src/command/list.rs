@@ -66,7 +66,7 @@ fn query(args: &ListArgs) -> Result<ListRuns, Failure> {
                 "invalid input: --limit must be between 1 and {MAX_LIMIT}, got {limit}"
             ))
         })?;
-        query = query.limit(checked).map_err(|e| e.in_field("--limit"))?;
+        query = query.with_limit(checked).map_err(|e| e.in_field("--limit"))?;
     }
     if args.max_items == Some(0) {
         return Err(Failure::usage(
@@ -74,10 +74,10 @@ fn query(args: &ListArgs) -> Result<ListRuns, Failure> {
         ));
     }
     if let Some(stage) = args.stage {
-        query = query.stage(stage.into());
+        query = query.with_stage(stage.into());
     }
     if let Some(token) = &args.continuation_token {
-        query = query.continuation_token(token);
+        query = query.with_continuation_token(token);
     }
     Ok(query)
 }

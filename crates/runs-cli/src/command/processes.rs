@@ -30,10 +30,10 @@ fn list(global: &Global, args: &ProcessListArgs, out: &mut dyn Write) -> Result<
                 "invalid input: --limit must be between 1 and {MAX_LIMIT}, got {limit}"
             ))
         })?;
-        query = query.limit(checked).map_err(|e| e.in_field("--limit"))?;
+        query = query.with_limit(checked).map_err(|e| e.in_field("--limit"))?;
     }
     if let Some(token) = &args.continuation_token {
-        query = query.continuation_token(token);
+        query = query.with_continuation_token(token);
     }
     let client = config::client(global)?;
     if !args.all {

@@ -32,10 +32,10 @@ pub fn run(out: &mut dyn Write) -> Result<(), Failure> {
         .base_url(emulator.base_url())
         .wait_policy(
             WaitPolicy::default()
-                .initial_interval(poll)
-                .max_interval(poll)
-                .factor(1.0)
-                .timeout(Duration::from_secs(60)),
+                .with_initial_interval(poll)
+                .with_max_interval(poll)
+                .with_factor(1.0)
+                .with_timeout(Duration::from_secs(60)),
         )
         .build()?;
     let table = OutputFormat::Table;

@@ -35,7 +35,7 @@ pub fn policy(
         if timeout.is_zero() {
             return Err(Failure::usage("--timeout must be more than 0 seconds"));
         }
-        policy = policy.timeout(timeout);
+        policy = policy.with_timeout(timeout);
     }
     if let Some(interval) = interval {
         if interval < WaitPolicy::MIN_INTERVAL {
@@ -46,9 +46,9 @@ pub fn policy(
             )));
         }
         policy = policy
-            .initial_interval(interval)
-            .max_interval(interval)
-            .factor(1.0);
+            .with_initial_interval(interval)
+            .with_max_interval(interval)
+            .with_factor(1.0);
     }
     Ok(policy)
 }

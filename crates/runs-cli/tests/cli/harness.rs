@@ -47,7 +47,7 @@ pub fn client(emu: &Emulator) -> Client {
     Client::builder()
         .api_key(KEY)
         .base_url(emu.base_url())
-        .wait_policy(WaitPolicy::default().initial_interval(Duration::from_millis(1)))
+        .wait_policy(WaitPolicy::default().with_initial_interval(Duration::from_millis(1)))
         .build()
         .unwrap()
 }

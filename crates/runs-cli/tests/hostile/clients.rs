@@ -111,9 +111,9 @@ pub fn start() -> StartRun {
 /// A policy that polls at the floor and gives up after `timeout`.
 pub fn fast_wait(timeout: Duration) -> WaitPolicy {
     WaitPolicy::default()
-        .initial_interval(Duration::ZERO)
-        .max_interval(Duration::ZERO)
-        .timeout(timeout)
+        .with_initial_interval(Duration::ZERO)
+        .with_max_interval(Duration::ZERO)
+        .with_timeout(timeout)
 }
 
 /// What a finished `runs` process left.

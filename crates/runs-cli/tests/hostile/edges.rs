@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use runs_core::paginate::MAX_EMPTY_PAGES;
+use runs_core::transport::MAX_EMPTY_PAGES;
 use runs_core::{Error, ListRuns, TransportErrorKind};
 
 use crate::clients::{Clients, builder, runs, without_port};

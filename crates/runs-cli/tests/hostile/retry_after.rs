@@ -113,7 +113,7 @@ fn a_retry_after_date_beyond_the_deadline_gives_up_at_once() {
     let clients = Clients::of(
         builder(&server.base_url())
             .deadline(Duration::from_secs(5))
-            .retry_policy(RetryPolicy::default().max_retry_after(Duration::from_secs(7200))),
+            .retry_policy(RetryPolicy::default().with_max_retry_after(Duration::from_secs(7200))),
     );
     for (t, result) in clients.each(|t, c| (t, c.get_run(t, "r1"))) {
         match result {

@@ -20,17 +20,17 @@ fn duration_max_everywhere_and_a_huge_factor_work_on_both_transports() {
             .connect_timeout(Duration::MAX)
             .retry_policy(
                 RetryPolicy::default()
-                    .max_attempts(u32::MAX)
-                    .initial_backoff(Duration::MAX)
-                    .max_backoff(Duration::MAX)
-                    .max_retry_after(Duration::MAX),
+                    .with_max_attempts(u32::MAX)
+                    .with_initial_backoff(Duration::MAX)
+                    .with_max_backoff(Duration::MAX)
+                    .with_max_retry_after(Duration::MAX),
             ),
     );
     let policy = WaitPolicy::default()
-        .initial_interval(Duration::ZERO)
-        .factor(f64::MAX)
-        .max_interval(Duration::from_millis(200))
-        .timeout(Duration::MAX);
+        .with_initial_interval(Duration::ZERO)
+        .with_factor(f64::MAX)
+        .with_max_interval(Duration::from_millis(200))
+        .with_timeout(Duration::MAX);
     for t in [
         crate::clients::Transport::Blocking,
         crate::clients::Transport::Async,

@@ -29,11 +29,13 @@ use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use runs_core::body::{self, body_too_large};
+use runs_core::transport::{
+    AsResponse, Call, GetRun, HeaderSource, Listing, Machine, Request, Response, Wait, body_too_large,
+    declared_length, drive,
+};
 use runs_core::{
-    AsResponse, Call, Config, Delivery, Error, GetRun, HeaderSource, ListRuns, Listing, Machine,
-    ProcessStage, Request, Response, Run, RunId, StartRun, TransportError, TransportErrorKind, Wait,
-    WaitPolicy, drive,
+    Config, Delivery, Error, ListRuns, ProcessStage, Run, RunId, StartRun, TransportError,
+    TransportErrorKind, WaitPolicy,
 };
 use runs_emulator::{DEMO_AGENT, Emulator, HELLO_WORLD, Schedule};
 
@@ -43,7 +45,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let config = Config::builder()
         .api_key(emulator.api_key())
         .base_url(emulator.base_url())
-        .wait_policy(WaitPolicy::default().initial_interval(Duration::from_millis(100)))
+        .wait_policy(WaitPolicy::default().with_initial_interval(Duration::from_millis(100)))
         .build()?;
     let tour = tour(&Transport::new(config))?;
     println!(
@@ -83,8 +85,13 @@ fn tour(transport: &Transport) -> Result<Tour, Error> {
     let first = started[0].id.clone();
     let fetched = transport.get_run(&first)?;
 
-    let query = ListRuns::new(DEMO_AGENT.parse()?, HELLO_WORLD.parse()?).limit(2)?;
-    let mut listing = Listing::new(&transport.config, query, None, runs_core::random_seed());
+    let query = ListRuns::new(DEMO_AGENT.parse()?, HELLO_WORLD.parse()?).with_limit(2)?;
+    let mut listing = Listing::new(
+        &transport.config,
+        query,
+        None,
+        runs_core::transport::random_seed(),
+    );
     let mut listed = Vec::new();
     // Each drive of a listing ends with its next run; a page is fetched when one is needed.
     while let Some(run) = transport.drive(&mut listing) {
@@ -92,7 +99,12 @@ fn tour(transport: &Transport) -> Result<Tour, Error> {
     }
 
     let policy = transport.config.wait_policy().clone();
-    let mut wait = Wait::new(&transport.config, first, policy, runs_core::random_seed());
+    let mut wait = Wait::new(
+        &transport.config,
+        first,
+        policy,
+        runs_core::transport::random_seed(),
+    );
     let finished = transport.drive(&mut wait)?;
     Ok(Tour {
         started,
@@ -122,12 +134,16 @@ impl Transport {
         self.drive(&mut Call::new(
             &self.config,
             GetRun(id.clone()),
-            runs_core::random_seed(),
+            runs_core::transport::random_seed(),
         ))
     }
 
     fn start_run(&self, start: StartRun) -> Result<Run, Error> {
-        self.drive(&mut Call::new(&self.config, start, runs_core::random_seed()))
+        self.drive(&mut Call::new(
+            &self.config,
+            start,
+            runs_core::transport::random_seed(),
+        ))
     }
 
     /// The one loop: send what the machine asks, sleep when it says so, report what came back.
@@ -473,8 +489,7 @@ fn read_body(
         return chunked(reader, status, max_body);
     }
     if headers.header("content-length").is_some() {
-        let length =
-            body::declared_length(headers).ok_or(Failure::Broken("Content-Length is not a number"))?;
+        let length = declared_length(headers).ok_or(Failure::Broken("Content-Length is not a number"))?;
         let lengths = headers
             .iter()
             .filter(|(n, _)| n.eq_ignore_ascii_case("content-length"));

@@ -16,7 +16,7 @@ fn config(emulator: &Emulator) -> runs_core::ConfigBuilder<runs_core::Set, runs_
     Config::builder()
         .api_key(emulator.api_key())
         .base_url(emulator.base_url())
-        .wait_policy(WaitPolicy::default().initial_interval(Duration::from_millis(100)))
+        .wait_policy(WaitPolicy::default().with_initial_interval(Duration::from_millis(100)))
 }
 
 fn transport(emulator: &Emulator) -> Transport {
@@ -171,7 +171,7 @@ fn a_body_over_the_cap_is_refused_by_length_or_as_read() {
             .unwrap_err();
         assert_eq!(e.kind(), TransportErrorKind::BodyTooLarge);
         let limit = std::error::Error::source(&e)
-            .and_then(|s| s.downcast_ref::<body::OverLimit>())
+            .and_then(|s| s.downcast_ref::<runs_core::transport::OverLimit>())
             .unwrap();
         assert_eq!((limit.limit(), limit.declared()), (1000, declared));
         assert!(e.to_string().contains("which answered 200"), "{e}");

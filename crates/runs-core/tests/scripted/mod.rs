@@ -6,9 +6,8 @@
 use std::fmt::Write;
 use std::time::Duration;
 
-use runs_core::{
-    Action, Config, Delivery, Machine, Response, RetryPolicy, TransportError, TransportErrorKind,
-};
+use runs_core::transport::{Action, Machine, Response};
+use runs_core::{Config, Delivery, RetryPolicy, TransportError, TransportErrorKind};
 
 /// What the "server" does with one request.
 #[derive(Debug, Clone)]
@@ -89,7 +88,7 @@ pub fn config() -> Config {
     Config::builder()
         .api_key("sk-live-SECRET")
         .base_url("https://api.test/v2")
-        .retry_policy(RetryPolicy::default().initial_backoff(Duration::from_millis(100)))
+        .retry_policy(RetryPolicy::default().with_initial_backoff(Duration::from_millis(100)))
         .request_timeout(Duration::from_secs(5))
         .deadline(Duration::from_secs(30))
         .build()
@@ -101,7 +100,7 @@ fn secs(d: Duration) -> String {
 }
 
 /// The result of a scripted run.
-pub struct Outcome<T, R = runs_core::Request> {
+pub struct Outcome<T, R = runs_core::transport::Request> {
     pub transcript: String,
     pub outputs: Vec<T>,
     pub requests: Vec<R>,
@@ -113,15 +112,15 @@ pub trait Sent {
     fn describe(&self) -> String;
 }
 
-impl Sent for runs_core::Request {
+impl Sent for runs_core::transport::Request {
     fn describe(&self) -> String {
-        runs_core::Request::describe(self)
+        runs_core::transport::Request::describe(self)
     }
 }
 
-impl Sent for runs_core::UploadRequest {
+impl Sent for runs_core::transport::UploadRequest {
     fn describe(&self) -> String {
-        runs_core::UploadRequest::describe(self)
+        runs_core::transport::UploadRequest::describe(self)
     }
 }
 
