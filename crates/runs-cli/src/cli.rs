@@ -251,8 +251,12 @@ pub struct ProcessListArgs {
     #[arg(long, value_name = "TOKEN")]
     pub continuation_token: Option<String>,
     /// Fetch every page (lazily, as they are printed); JSON output is one array.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "max_items")]
     pub all: bool,
+    /// Fetch pages until N processes, at least 1 (lazily, as they are printed); JSON output is
+    /// one array.
+    #[arg(long, value_name = "N")]
+    pub max_items: Option<u64>,
 }
 
 /// `runs processes get`.

@@ -4,6 +4,7 @@
 //! "continuation_token": ...}`), or an array of runs that is written as the runs arrive.
 
 use std::io::{self, Write};
+use std::marker::PhantomData;
 
 use runs_core::{FileId, Health, ID_MAX_LEN, Process, ProcessPage, Run, RunPage};
 use serde_json::Value;
@@ -73,28 +74,63 @@ pub fn page(out: &mut dyn Write, format: OutputFormat, page: &RunPage) -> io::Re
     Ok(())
 }
 
-/// Runs printed as they arrive: one JSON array, or a table whose columns have fixed widths
-/// (the name, the only column of unbounded width, comes last).
-pub struct Stream<'a> {
-    out: &'a mut dyn Write,
-    format: OutputFormat,
-    table: Table,
-    count: u64,
+/// What a streamed listing prints of each item: its JSON, or one line of a table whose columns
+/// have fixed widths (so a row can be printed before the next page is fetched).
+pub trait Row: serde::Serialize {
+    /// The table's header line.
+    fn header(out: &mut dyn Write) -> io::Result<()>;
+    /// This item's line of the table.
+    fn row(&self, out: &mut dyn Write) -> io::Result<()>;
 }
 
-impl<'a> Stream<'a> {
+/// Runs: `ID STATUS STAGE CREATED_AT NAME`; the name, the only column of unbounded width,
+/// comes last.
+impl Row for Run {
+    fn header(out: &mut dyn Write) -> io::Result<()> {
+        Table::fixed().header(out)
+    }
+    fn row(&self, out: &mut dyn Write) -> io::Result<()> {
+        Table::fixed().row(out, self)
+    }
+}
+
+/// Processes: `ID STAGE NAME`.
+impl Row for Process {
+    fn header(out: &mut dyn Write) -> io::Result<()> {
+        writeln!(out, "{:<ID_MAX_LEN$}  {:<9}  NAME", "ID", "STAGE")
+    }
+    fn row(&self, out: &mut dyn Write) -> io::Result<()> {
+        writeln!(
+            out,
+            "{:<ID_MAX_LEN$}  {:<9}  {}",
+            self.id.as_str(),
+            cell(self.stage.as_str()),
+            cell(&self.name)
+        )
+    }
+}
+
+/// Items printed as they arrive: one JSON array, or a table of [`Row`]s.
+pub struct Stream<'a, R> {
+    out: &'a mut dyn Write,
+    format: OutputFormat,
+    count: u64,
+    rows: PhantomData<fn(&R)>,
+}
+
+impl<'a, R: Row> Stream<'a, R> {
     /// An output with nothing written yet: it starts (`[`, or the table's header) with the
-    /// first run, or at [`finish`](Self::finish).
+    /// first item, or at [`finish`](Self::finish).
     pub fn new(out: &'a mut dyn Write, format: OutputFormat) -> Self {
         Self {
             out,
             format,
-            table: Table::fixed(),
             count: 0,
+            rows: PhantomData,
         }
     }
 
-    /// How many runs have been printed.
+    /// How many items have been printed.
     pub fn count(&self) -> u64 {
         self.count
     }
@@ -102,40 +138,36 @@ impl<'a> Stream<'a> {
     fn begin(&mut self) -> io::Result<()> {
         match self.format {
             OutputFormat::Json => write!(self.out, "["),
-            OutputFormat::Table => self.table.header(self.out),
+            OutputFormat::Table => R::header(self.out),
         }
     }
 
-    /// Prints a run, and flushes it so a reader sees it at once.
-    pub fn item(&mut self, run: &Run) -> io::Result<()> {
+    /// Prints an item, and flushes it so a reader sees it at once.
+    pub fn item(&mut self, item: &R) -> io::Result<()> {
         if self.count == 0 {
             self.begin()?;
         }
         match self.format {
             OutputFormat::Json => {
-                let text = serde_json::to_string_pretty(run)?;
+                let text = serde_json::to_string_pretty(item)?;
                 let separator = if self.count == 0 { "" } else { "," };
                 // JSON strings hold no raw newlines, so this only indents the structure.
                 write!(self.out, "{separator}\n  {}", text.replace('\n', "\n  "))?;
             }
-            OutputFormat::Table => self.table.row(self.out, run)?,
+            OutputFormat::Table => item.row(self.out)?,
         }
         self.count += 1;
         self.out.flush()
     }
 
     /// Ends the output (`]` closes the array, also after an error, so that stdout stays one
-    /// JSON document); returns how many runs were printed.
+    /// JSON document); returns how many items were printed.
     pub fn finish(mut self) -> io::Result<u64> {
         if self.count == 0 {
             self.begin()?;
         }
         if self.format == OutputFormat::Json {
-            if self.count == 0 {
-                writeln!(self.out, "]")?;
-            } else {
-                writeln!(self.out, "\n]")?;
-            }
+            writeln!(self.out, "{}]", if self.count == 0 { "" } else { "\n" })?;
         }
         self.out.flush()?;
         Ok(self.count)
@@ -289,7 +321,7 @@ pub fn process_page(out: &mut dyn Write, format: OutputFormat, page: &ProcessPag
             writeln!(out)?;
         }
         OutputFormat::Table => {
-            let mut stream = ProcessStream::new(out, format);
+            let mut stream = Stream::<Process>::new(out, format);
             for process in page.items() {
                 stream.item(process)?;
             }
@@ -297,71 +329,6 @@ pub fn process_page(out: &mut dyn Write, format: OutputFormat, page: &ProcessPag
         }
     }
     Ok(())
-}
-
-/// Processes printed as they arrive: one JSON array, or `ID STAGE NAME` rows of fixed widths.
-pub struct ProcessStream<'a> {
-    out: &'a mut dyn Write,
-    format: OutputFormat,
-    count: u64,
-}
-
-impl<'a> ProcessStream<'a> {
-    /// An output with nothing written yet.
-    pub fn new(out: &'a mut dyn Write, format: OutputFormat) -> Self {
-        Self {
-            out,
-            format,
-            count: 0,
-        }
-    }
-
-    /// How many processes have been printed.
-    pub fn count(&self) -> u64 {
-        self.count
-    }
-
-    fn begin(&mut self) -> io::Result<()> {
-        match self.format {
-            OutputFormat::Json => write!(self.out, "["),
-            OutputFormat::Table => writeln!(self.out, "{:<ID_MAX_LEN$}  {:<9}  NAME", "ID", "STAGE"),
-        }
-    }
-
-    /// Prints a process, and flushes it.
-    pub fn item(&mut self, process: &Process) -> io::Result<()> {
-        if self.count == 0 {
-            self.begin()?;
-        }
-        match self.format {
-            OutputFormat::Json => {
-                let text = serde_json::to_string_pretty(process)?;
-                let separator = if self.count == 0 { "" } else { "," };
-                write!(self.out, "{separator}\n  {}", text.replace('\n', "\n  "))?;
-            }
-            OutputFormat::Table => writeln!(
-                self.out,
-                "{:<ID_MAX_LEN$}  {:<9}  {}",
-                process.id.as_str(),
-                cell(process.stage.as_str()),
-                cell(&process.name)
-            )?,
-        }
-        self.count += 1;
-        self.out.flush()
-    }
-
-    /// Ends the output (closing the JSON array).
-    pub fn finish(mut self) -> io::Result<u64> {
-        if self.count == 0 {
-            self.begin()?;
-        }
-        if self.format == OutputFormat::Json {
-            writeln!(self.out, "{}]", if self.count == 0 { "" } else { "\n" })?;
-        }
-        self.out.flush()?;
-        Ok(self.count)
-    }
 }
 
 #[cfg(test)]

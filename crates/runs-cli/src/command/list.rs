@@ -26,26 +26,11 @@ pub fn run(global: &Global, args: &ListArgs, out: &mut dyn Write) -> Result<(), 
         }
         return Ok(());
     }
-    // The output starts with the first run, so a listing that fails at once prints nothing;
-    // one that fails later still closes its JSON array (the exit code tells it is partial).
-    let mut stream = render::Stream::new(out, global.output);
     let mut runs = client.runs(&query);
     if let Some(n) = args.max_items {
         runs = runs.max_items(n);
     }
-    for item in runs {
-        match item {
-            Ok(run) => stream.item(&run)?,
-            Err(e) => {
-                if stream.count() > 0 {
-                    stream.finish()?;
-                }
-                return Err(e.into());
-            }
-        }
-    }
-    stream.finish()?;
-    Ok(())
+    super::print_all(out, global.output, runs)
 }
 
 /// The query, every value checked and named by its flag.
@@ -68,11 +53,7 @@ fn query(args: &ListArgs) -> Result<ListRuns, Failure> {
         })?;
         query = query.with_limit(checked).map_err(|e| e.in_field("--limit"))?;
     }
-    if args.max_items == Some(0) {
-        return Err(Failure::usage(
-            "--max-items must be at least 1 (leave it out for one page, or use --all)",
-        ));
-    }
+    super::check_max_items(args.max_items)?;
     if let Some(stage) = args.stage {
         query = query.with_stage(stage.into());
     }

@@ -17,8 +17,9 @@ use std::io::Write;
 use clap::ArgMatches;
 use runs_core::{FieldError, RunId};
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, OutputFormat};
 use crate::exit::Failure;
+use crate::render;
 
 /// Runs the command `cli` names, printing results on `out`. `matches` is what clap parsed
 /// `cli` from, for what the derived struct does not keep (argument positions and sources).
@@ -37,6 +38,40 @@ pub fn run(cli: &Cli, matches: &ArgMatches, out: &mut dyn Write) -> Result<(), F
         #[cfg(feature = "emulator")]
         Command::Quickstart => quickstart::run(out),
     }
+}
+
+/// Prints every item of a listing as it arrives (`--all`, `--max-items`). The output starts with
+/// the first item, so a listing that fails at once prints nothing; one that fails later still
+/// closes its JSON array, and the exit code tells it is partial.
+fn print_all<R: render::Row>(
+    out: &mut dyn Write,
+    format: OutputFormat,
+    items: impl Iterator<Item = Result<R, runs_core::Error>>,
+) -> Result<(), Failure> {
+    let mut stream = render::Stream::<R>::new(out, format);
+    for item in items {
+        match item {
+            Ok(item) => stream.item(&item)?,
+            Err(e) => {
+                if stream.count() > 0 {
+                    stream.finish()?;
+                }
+                return Err(e.into());
+            }
+        }
+    }
+    stream.finish()?;
+    Ok(())
+}
+
+/// `--max-items 0` is refused rather than read as "nothing" or "no cap".
+fn check_max_items(max_items: Option<u64>) -> Result<(), Failure> {
+    if max_items == Some(0) {
+        return Err(Failure::usage(
+            "--max-items must be at least 1 (leave it out for one page, or use --all)",
+        ));
+    }
+    Ok(())
 }
 
 /// A run id given as the `RUN_ID` argument.

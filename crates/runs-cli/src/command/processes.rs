@@ -21,7 +21,7 @@ fn agent_id(text: &str) -> Result<AgentId, Failure> {
     Ok(text.parse().map_err(|e: FieldError| e.in_field("--agent-id"))?)
 }
 
-/// One page, or with `--all` every process, printed as it arrives.
+/// One page, or with `--all`/`--max-items` every process, fetched as it is printed.
 fn list(global: &Global, args: &ProcessListArgs, out: &mut dyn Write) -> Result<(), Failure> {
     let mut query = ListProcesses::new(agent_id(&args.agent_id)?);
     if let Some(limit) = args.limit {
@@ -35,8 +35,9 @@ fn list(global: &Global, args: &ProcessListArgs, out: &mut dyn Write) -> Result<
     if let Some(token) = &args.continuation_token {
         query = query.with_continuation_token(token);
     }
+    super::check_max_items(args.max_items)?;
     let client = config::client(global)?;
-    if !args.all {
+    if !args.all && args.max_items.is_none() {
         let page = client.list_processes(&query)?;
         render::process_page(out, global.output, &page)?;
         if let (OutputFormat::Table, Some(token)) = (global.output, &page.continuation_token) {
@@ -47,22 +48,11 @@ fn list(global: &Global, args: &ProcessListArgs, out: &mut dyn Write) -> Result<
         }
         return Ok(());
     }
-    let mut stream = render::ProcessStream::new(out, global.output);
-    for item in client.processes(&query) {
-        match item {
-            Ok(process) => stream.item(&process)?,
-            Err(e) => {
-                // As `runs list --all`: nothing printed if the first page fails, else the
-                // JSON array is closed and the exit code tells it is partial.
-                if stream.count() > 0 {
-                    stream.finish()?;
-                }
-                return Err(e.into());
-            }
-        }
+    let mut processes = client.processes(&query);
+    if let Some(n) = args.max_items {
+        processes = processes.max_items(n);
     }
-    stream.finish()?;
-    Ok(())
+    super::print_all(out, global.output, processes)
 }
 
 fn get(global: &Global, args: &ProcessGetArgs, out: &mut dyn Write) -> Result<(), Failure> {

@@ -169,6 +169,42 @@ fn processes_list_get_and_all() {
 }
 
 #[test]
+fn processes_list_max_items_stops_fetching_at_n_processes() {
+    let emu = emulator();
+    let list = ["processes", "list", "--agent-id", DEMO_AGENT, "--limit", "1"];
+    let all = outcome(runs(&emu, &["--output", "json"]).args(list).arg("--all"));
+    let all: Value = serde_json::from_str(&all.stdout).unwrap();
+    let all = all.as_array().unwrap();
+    assert!(
+        all.len() > 2,
+        "the demo agent has more processes than asked for: {all:?}"
+    );
+    let before = emu.counters().list_processes;
+
+    let out = outcome(
+        runs(&emu, &["--output", "json"])
+            .args(list)
+            .args(["--max-items", "2"]),
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let two: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(two.as_array().unwrap()[..], all[..2], "the first two, in order");
+    assert_eq!(
+        emu.counters().list_processes - before,
+        2,
+        "one page per process, no more"
+    );
+
+    let out = outcome(runs(&emu, &list).args(["--max-items", "0"]));
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("--max-items must be at least 1"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
 fn health_exits_0_when_up_and_3_when_not() {
     let emu = emulator();
     let out = outcome(runs(&emu, &["health"]));
