@@ -73,6 +73,7 @@ mod health;
 mod http;
 mod id;
 mod jitter;
+mod json_value;
 mod list;
 mod local_file;
 mod output;
@@ -107,6 +108,7 @@ pub use http::{API_KEY_HEADER, AsResponse, HeaderSource, Method, Request, Respon
 pub use id::{AgentId, ID_MAX_LEN, ProcessId, RUN_NAME_MAX_LEN, RunId, RunName, check_id};
 #[cfg(feature = "std")]
 pub use jitter::random_seed;
+pub use json_value::JsonValue;
 pub use list::{DEFAULT_LIMIT, ListRuns, MAX_LIMIT, check_limit};
 pub use local_file::{LocalFileError, LocalFileProblem};
 pub use output::OutputError;

@@ -32,10 +32,10 @@ use alloc::vec::Vec;
 use core::marker::PhantomData;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use crate::file::FileId;
 use crate::id::{AgentId, ProcessId, RunName, check_name};
+use crate::json_value::JsonValue;
 use crate::run::NameValue;
 use crate::status::ProcessStage;
 use crate::typestate::{Missing, Set};
@@ -294,8 +294,8 @@ impl<A, P, N, S> StartRunBuilder<A, P, N, S> {
     }
 
     /// Adds an input; inputs keep their order. The value is any JSON (`"text"`, `42`,
-    /// `serde_json::json!({..})`).
-    pub fn input(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
+    /// `serde_json::json!({..})`, or a [`JsonValue`] for exact numbers).
+    pub fn input(mut self, name: impl Into<String>, value: impl Into<JsonValue>) -> Self {
         self.inputs.push(NameValue::new(name, value));
         self
     }
