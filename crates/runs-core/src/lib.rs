@@ -88,6 +88,7 @@ mod secret;
 mod start;
 mod status;
 mod storage;
+mod struct_inputs;
 mod surface;
 mod timestamp;
 mod trace;
