@@ -1,8 +1,7 @@
 //! `runs start`'s inputs: `--input NAME=VALUE` (a string) and `--input-json NAME=JSON` (any
 //! JSON), merged back into the order they were given on the command line.
 
-use runs_core::NameValue;
-use serde_json::Value;
+use runs_core::{JsonValue, NameValue};
 
 use crate::exit::Failure;
 
@@ -16,7 +15,8 @@ pub fn ordered(strings: &[(usize, &str)], jsons: &[(usize, &str)]) -> Result<Vec
     }
     for &(index, text) in jsons {
         let (name, json) = split("--input-json", "NAME=JSON", text)?;
-        let value: Value = serde_json::from_str(json).map_err(|e| {
+        // Read as exact text, so a long number is sent with every digit.
+        let value: JsonValue = json.parse().map_err(|e| {
             Failure::usage(format!(
                 "--input-json {name}: the value is not JSON ({e}); quote a string as '\"text\"' or use --input"
             ))
@@ -40,7 +40,10 @@ mod tests {
     fn inputs_keep_their_command_line_order_across_both_flags() {
         let inputs = ordered(
             &[(2, "a=1"), (8, "c=x=y"), (10, "e=")],
-            &[(4, "b=1"), (6, "d={\"k\":[true,null]}")],
+            &[
+                (4, "b=123456789012345678901234567890"),
+                (6, "d={\"k\":[true,null]}"),
+            ],
         )
         .unwrap();
         let got: Vec<_> = inputs
@@ -50,11 +53,11 @@ mod tests {
         assert_eq!(
             got,
             [
-                ("a", Value::from("1")),
-                ("b", Value::from(1)),
-                ("d", serde_json::json!({"k": [true, null]})),
-                ("c", Value::from("x=y")),
-                ("e", Value::from("")),
+                ("a", JsonValue::from("1")),
+                ("b", "123456789012345678901234567890".parse().unwrap()),
+                ("d", serde_json::json!({"k": [true, null]}).into()),
+                ("c", JsonValue::from("x=y")),
+                ("e", JsonValue::from("")),
             ]
         );
     }

@@ -6,7 +6,7 @@
 use std::io::{self, Write};
 use std::marker::PhantomData;
 
-use runs_core::{FileId, Health, ID_MAX_LEN, Process, ProcessPage, Run, RunPage};
+use runs_core::{FileId, Health, ID_MAX_LEN, JsonValue, Process, ProcessPage, Run, RunPage};
 use serde_json::Value;
 
 use crate::cli::OutputFormat;
@@ -240,11 +240,13 @@ fn cell(text: &str) -> String {
     crate::terminal::printable(text).into_owned()
 }
 
-/// An output value for people: strings as they are, anything else as compact JSON.
-fn value(value: &Value) -> String {
-    match value {
-        Value::String(s) => cell(s),
-        other => other.to_string(),
+/// An output value for people: strings as they are, anything else as compact JSON with its
+/// numbers exactly as the server wrote them.
+fn value(value: &JsonValue) -> String {
+    match value.parse::<String>() {
+        Ok(s) => cell(&s),
+        // Compact (the server's spacing could hold newlines); never fails for a JsonValue.
+        Err(_) => cell(&serde_json::to_string(value).unwrap_or_else(|_| value.to_string())),
     }
 }
 
@@ -362,6 +364,12 @@ mod tests {
             NameValue::new("greeting", "hi"),
             NameValue::new("n", 42),
             NameValue::new("list", serde_json::json!([1, "a"])),
+            NameValue::new(
+                "big",
+                "[123456789012345678901234567890,\n 3.14159265358979323846264338327950288]"
+                    .parse::<JsonValue>()
+                    .unwrap(),
+            ),
         ]);
         run.file_ids = Some(vec!["f1".into(), "s3://b/k".into()]);
         let shown = text(|out| super::run(out, OutputFormat::Table, &run));
@@ -378,6 +386,7 @@ mod tests {
           greeting  hi
           n         42
           list      [1,"a"]
+          big       [123456789012345678901234567890,3.14159265358979323846264338327950288]
         "#);
     }
 

@@ -87,6 +87,7 @@ mod health;
 mod http;
 mod id;
 mod jitter;
+mod json_value;
 mod list;
 mod local_file;
 mod output;
@@ -101,6 +102,7 @@ mod secret;
 mod start;
 mod status;
 mod storage;
+mod struct_inputs;
 mod surface;
 mod timestamp;
 mod trace;
@@ -117,6 +119,7 @@ pub use error::{BoxError, ConfigError, DecodeError, Delivery, Error, TransportEr
 pub use file::{CreateFile, FILE_NAME_MAX_LEN, FileId, FileResource, OrderedFields};
 pub use health::Health;
 pub use id::{AgentId, ID_MAX_LEN, ProcessId, RUN_NAME_MAX_LEN, RunId, RunName};
+pub use json_value::JsonValue;
 #[doc(hidden)]
 /// The page-size rule, for the emulator's query parser; not part of the API.
 pub use list::check_limit as __check_limit;

@@ -1,10 +1,11 @@
 //! Typed outputs: a run's outputs read into the caller's own types.
 //!
 //! Outputs are any JSON, so [`Run::output`](crate::Run::output) gives a
-//! `serde_json::Value`; most programs know what a process produces and would rather have a
+//! [`JsonValue`](crate::JsonValue), its exact text; most programs know what a process produces and would rather have a
 //! `u64` or their own `#[derive(Deserialize)]` struct. [`Run::output_as`] reads one output by
 //! name, [`Run::outputs_as`] reads all of them into a struct whose fields are the outputs'
-//! names. A missing output or one of the wrong shape is an [`OutputError`] naming it.
+//! names. A missing output or one of the wrong shape is an [`OutputError`] naming it. Both
+//! read the outputs' exact text, so a `u128` output gets every digit.
 //!
 //! ```
 //! use serde::Deserialize;
@@ -27,13 +28,14 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+use alloc::collections::BTreeSet;
 use alloc::string::String;
 use core::fmt;
 
 use serde::de::DeserializeOwned;
-use serde_json::{Map, Value};
 
 use crate::error::one_line;
+use crate::json_value::without_position;
 use crate::run::Run;
 
 /// An output that is not there, or not of the type asked for.
@@ -79,9 +81,9 @@ impl Run {
             name: Some(name.into()),
             detail: None,
         })?;
-        T::deserialize(value).map_err(|e| OutputError {
+        value.parse().map_err(|e| OutputError {
             name: Some(name.into()),
-            detail: Some(one_line(&alloc::format!("{e}"), 200)),
+            detail: Some(one_line(&without_position(&e), 200)),
         })
     }
 
@@ -90,15 +92,23 @@ impl Run {
     /// it is an `Option` or has `#[serde(default)]`, and outputs with no field are ignored
     /// unless `T` denies unknown fields.
     pub fn outputs_as<T: DeserializeOwned>(&self) -> Result<T, OutputError> {
-        let mut outputs = Map::new();
+        // One JSON object of the outputs' exact texts, in their order, read as `T`.
+        let mut seen = BTreeSet::new();
+        let mut object = String::from("{");
         for output in self.outputs() {
-            if !outputs.contains_key(&output.name) {
-                outputs.insert(output.name.clone(), output.value.clone());
+            if seen.insert(output.name.as_str()) {
+                if seen.len() > 1 {
+                    object.push(',');
+                }
+                object.push_str(&serde_json::to_string(&output.name).unwrap_or_default());
+                object.push(':');
+                object.push_str(output.value.as_str());
             }
         }
-        T::deserialize(Value::Object(outputs)).map_err(|e| OutputError {
+        object.push('}');
+        serde_json::from_str(&object).map_err(|e| OutputError {
             name: None,
-            detail: Some(one_line(&alloc::format!("{e}"), 200)),
+            detail: Some(one_line(&without_position(&e), 200)),
         })
     }
 }
@@ -139,6 +149,34 @@ mod tests {
         let none = run("null");
         let e = none.outputs_as::<Out>().unwrap_err();
         assert_eq!(e.name(), None);
-        assert!(e.to_string().contains("missing field `a`"), "{e}");
+        assert_eq!(
+            e.to_string(),
+            "the outputs do not fit the type asked for: missing field `a`"
+        );
+    }
+
+    const BIG: &str = "123456789012345678901234567890";
+
+    #[test]
+    fn outputs_are_read_from_their_exact_text() {
+        let r = run(&alloc::format!(
+            r#"[{{"name":"big","value":{BIG}}},{{"name":"pi","value":3.14159265358979323846264338327950288}}]"#
+        ));
+        assert_eq!(r.output("big").unwrap().as_str(), BIG);
+        assert_eq!(
+            r.output_as::<u128>("big").unwrap(),
+            123_456_789_012_345_678_901_234_567_890
+        );
+        #[derive(Deserialize)]
+        struct Out {
+            big: u128,
+            pi: crate::JsonValue,
+        }
+        let out: Out = r.outputs_as().unwrap();
+        assert_eq!(out.big, 123_456_789_012_345_678_901_234_567_890);
+        assert_eq!(out.pi.as_str(), "3.14159265358979323846264338327950288");
+        let e = r.output_as::<u64>("big").unwrap_err();
+        assert_eq!(e.name(), Some("big"));
+        assert!(!e.is_missing());
     }
 }

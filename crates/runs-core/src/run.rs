@@ -4,9 +4,9 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use crate::id::{AgentId, ProcessId, RunId};
+use crate::json_value::JsonValue;
 use crate::status::{ProcessStage, RunStatus, Stage};
 use crate::timestamp::Timestamp;
 
@@ -15,13 +15,14 @@ use crate::timestamp::Timestamp;
 pub struct NameValue {
     /// The name. Inputs must have a non-empty one; outputs are kept as the server sent them.
     pub name: String,
-    /// Any JSON value (seen as strings and integers).
-    pub value: Value,
+    /// Any JSON value (seen as strings and integers), kept as its exact text, so numbers of
+    /// any size or precision survive.
+    pub value: JsonValue,
 }
 
 impl NameValue {
     /// A name with its value.
-    pub fn new(name: impl Into<String>, value: impl Into<Value>) -> Self {
+    pub fn new(name: impl Into<String>, value: impl Into<JsonValue>) -> Self {
         Self {
             name: name.into(),
             value: value.into(),
@@ -88,8 +89,9 @@ impl Run {
         self.outputs.as_deref().unwrap_or_default()
     }
 
-    /// The value of the first output called `name`.
-    pub fn output(&self, name: &str) -> Option<&Value> {
+    /// The value of the first output called `name`, as its exact JSON text; see
+    /// [`output_as`](Self::output_as) to read it into a type.
+    pub fn output(&self, name: &str) -> Option<&JsonValue> {
         self.outputs().iter().find(|o| o.name == name).map(|o| &o.value)
     }
 

@@ -32,12 +32,13 @@ use alloc::vec::Vec;
 use core::marker::PhantomData;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use crate::file::FileId;
 use crate::id::{AgentId, ProcessId, RunName, check_name};
+use crate::json_value::JsonValue;
 use crate::run::NameValue;
 use crate::status::ProcessStage;
+use crate::struct_inputs::inputs_of;
 use crate::typestate::{Missing, Set};
 use crate::validation::{Collector, FieldError, Rule, ValidationError};
 
@@ -65,6 +66,7 @@ impl StartRun {
             stage: None,
             file_ids: Vec::new(),
             inputs: Vec::new(),
+            inputs_errors: Vec::new(),
             state: PhantomData,
         }
     }
@@ -226,6 +228,8 @@ pub struct StartRunBuilder<A, P, N, S> {
     stage: Option<ProcessStage>,
     file_ids: Vec<String>,
     inputs: Vec<NameValue>,
+    /// What `inputs_from` could not read, reported by `build`.
+    inputs_errors: Vec<FieldError>,
     state: PhantomData<(A, P, N, S)>,
 }
 
@@ -238,6 +242,7 @@ impl<A, P, N, S> StartRunBuilder<A, P, N, S> {
             stage: self.stage,
             file_ids: self.file_ids,
             inputs: self.inputs,
+            inputs_errors: self.inputs_errors,
             state: PhantomData,
         }
     }
@@ -294,9 +299,70 @@ impl<A, P, N, S> StartRunBuilder<A, P, N, S> {
     }
 
     /// Adds an input; inputs keep their order. The value is any JSON (`"text"`, `42`,
-    /// `serde_json::json!({..})`).
-    pub fn input(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
+    /// `serde_json::json!({..})`, or a [`JsonValue`] for exact numbers).
+    pub fn input(mut self, name: impl Into<String>, value: impl Into<JsonValue>) -> Self {
         self.inputs.push(NameValue::new(name, value));
+        self
+    }
+
+    /// Adds every field of a `#[derive(Serialize)]` struct (or every entry of a map) as an
+    /// input, in the struct's field order, after the inputs given so far. Each value is
+    /// written by serde_json ([`JsonValue::from_serialize`]), so `u128`s and nested structs
+    /// arrive exactly. A field that serializes to `null` (a `None`) is left out, as serde's
+    /// `skip_serializing_if = "Option::is_none"` would; give `.input(name, ())` to send a
+    /// `null`.
+    ///
+    /// A value that is not a struct or map, or a field that cannot be written as JSON, is
+    /// reported by [`build`](Self::build) as an error on the field `inputs`, with the others.
+    ///
+    /// ```
+    /// use runs_core::{ProcessStage, StartRun};
+    ///
+    /// #[derive(serde::Serialize)]
+    /// struct Invoices {
+    ///     month: &'static str,
+    ///     pages: u32,
+    ///     total_cents: u128,
+    ///     reviewer: Option<String>,
+    /// }
+    ///
+    /// let start = StartRun::builder()
+    ///     .agent_id("agent-1")
+    ///     .process_id("invoice-ocr")
+    ///     .name("March invoices")
+    ///     .stage(ProcessStage::Published)
+    ///     .input("priority", "high")
+    ///     .inputs_from(&Invoices {
+    ///         month: "2026-03",
+    ///         pages: 12,
+    ///         total_cents: 123456789012345678901234567890,
+    ///         reviewer: None,
+    ///     })
+    ///     .build()?;
+    /// let inputs: Vec<_> = start.inputs().iter().map(|i| (i.name.as_str(), i.value.as_str())).collect();
+    /// assert_eq!(inputs, [
+    ///     ("priority", r#""high""#),
+    ///     ("month", r#""2026-03""#),
+    ///     ("pages", "12"),
+    ///     ("total_cents", "123456789012345678901234567890"),
+    /// ]);
+    ///
+    /// let refused = StartRun::builder()
+    ///     .agent_id("agent-1")
+    ///     .process_id("invoice-ocr")
+    ///     .name("n")
+    ///     .stage(ProcessStage::Draft)
+    ///     .inputs_from(&[1, 2, 3])
+    ///     .build()
+    ///     .unwrap_err();
+    /// assert_eq!(refused.to_string(), "invalid input: inputs must be a struct or map whose fields are the inputs");
+    /// # Ok::<(), runs_core::ValidationError>(())
+    /// ```
+    pub fn inputs_from<T: Serialize + ?Sized>(mut self, value: &T) -> Self {
+        match inputs_of(value) {
+            Ok(inputs) => self.inputs.extend(inputs),
+            Err(e) => self.inputs_errors.push(e),
+        }
         self
     }
 }
@@ -319,6 +385,9 @@ impl<A, P, N, S> StartRunBuilder<A, P, N, S> {
         let name_ok = c.check(check_name(RunName::FIELD, &name)).is_some();
         check_file_ids(&mut c, &self.file_ids);
         check_inputs(&mut c, &self.inputs);
+        for e in self.inputs_errors {
+            c.push(e);
+        }
         c.finish(|| {
             Some(StartRun {
                 agent_id: agent_id?,
@@ -335,6 +404,151 @@ impl<A, P, N, S> StartRunBuilder<A, P, N, S> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::collections::BTreeMap;
+    use alloc::string::ToString;
+    use proptest::prelude::*;
+
+    fn builder() -> StartRunBuilder<Set, Set, Set, Set> {
+        StartRun::builder()
+            .agent_id("a")
+            .process_id("p")
+            .name("n")
+            .stage(ProcessStage::Draft)
+    }
+
+    fn pairs(start: &StartRun) -> Vec<(&str, &str)> {
+        start
+            .inputs()
+            .iter()
+            .map(|i| (i.name.as_str(), i.value.as_str()))
+            .collect()
+    }
+
+    #[derive(Serialize)]
+    struct Nested {
+        depth: u8,
+        tags: Vec<&'static str>,
+    }
+
+    #[derive(Serialize)]
+    struct Inputs {
+        zebra: &'static str,
+        apple: i128,
+        nested: Nested,
+        skipped: Option<u8>,
+        present: Option<u8>,
+        #[serde(rename = "renamed-field")]
+        renamed: bool,
+    }
+
+    #[test]
+    fn inputs_from_a_struct_keep_its_field_order_nesting_and_skip_none() {
+        let start = builder()
+            .input("first", 1)
+            .inputs_from(&Inputs {
+                zebra: "z",
+                apple: i128::MIN,
+                nested: Nested {
+                    depth: 2,
+                    tags: vec!["x", "y"],
+                },
+                skipped: None,
+                present: Some(0),
+                renamed: true,
+            })
+            .input("last", ())
+            .build()
+            .unwrap();
+        assert_eq!(
+            pairs(&start),
+            [
+                ("first", "1"),
+                ("zebra", r#""z""#),
+                ("apple", "-170141183460469231731687303715884105728"),
+                ("nested", r#"{"depth":2,"tags":["x","y"]}"#),
+                ("present", "0"),
+                ("renamed-field", "true"),
+                ("last", "null"),
+            ]
+        );
+        assert_eq!(
+            serde_json::to_string(&start).unwrap(),
+            r#"{"agent_id":"a","process_id":"p","name":"n","stage":"Draft","inputs":[{"name":"first","value":1},{"name":"zebra","value":"z"},{"name":"apple","value":-170141183460469231731687303715884105728},{"name":"nested","value":{"depth":2,"tags":["x","y"]}},{"name":"present","value":0},{"name":"renamed-field","value":true},{"name":"last","value":null}]}"#
+        );
+    }
+
+    #[test]
+    fn inputs_from_a_map_take_its_entries_and_an_empty_key_is_named() {
+        let map: BTreeMap<&str, u8> = [("b", 2), ("", 1)].into();
+        let err = builder().inputs_from(&map).build().unwrap_err();
+        assert_eq!(err.errors()[0].field(), "inputs[0].name");
+        let map: BTreeMap<&str, u8> = [("b", 2), ("a", 1)].into();
+        assert_eq!(
+            pairs(&builder().inputs_from(&map).build().unwrap()),
+            [("a", "1"), ("b", "2")]
+        );
+        let exact: crate::JsonValue = r#"{"z":123456789012345678901234567890,"a":null}"#.parse().unwrap();
+        assert_eq!(
+            pairs(&builder().inputs_from(&exact).build().unwrap()),
+            [("z", "123456789012345678901234567890")]
+        );
+    }
+
+    #[test]
+    fn inputs_from_anything_but_a_struct_or_map_is_refused_with_the_other_errors() {
+        for refused in [
+            serde_json::to_value([1, 2]).unwrap(),
+            serde_json::Value::from("text"),
+            serde_json::Value::Null,
+        ] {
+            let err = StartRun::builder()
+                .agent_id("bad id!")
+                .process_id("p")
+                .name("n")
+                .stage(ProcessStage::Draft)
+                .inputs_from(&refused)
+                .build()
+                .unwrap_err();
+            let fields: Vec<_> = err.errors().iter().map(|e| e.field()).collect();
+            assert_eq!(fields, ["agent_id", "inputs"], "{refused}");
+            assert_eq!(
+                err.errors()[1].to_string(),
+                "inputs must be a struct or map whose fields are the inputs"
+            );
+        }
+        let keys: BTreeMap<(u8, u8), u8> = [((1, 2), 3)].into();
+        let err = builder().inputs_from(&keys).build().unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid input: inputs must be a struct or map whose keys are strings"
+        );
+        let fields: BTreeMap<&str, BTreeMap<(u8, u8), u8>> = [("f", keys)].into();
+        let err = builder().inputs_from(&fields).build().unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid input: inputs must be a struct or map whose every field serializes as JSON"
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn inputs_from_keep_numbers_exactly(u in any::<u128>(), i in any::<i128>(), f in any::<f64>()) {
+            #[derive(Serialize)]
+            struct Numbers { u: u128, i: i128, f: f64 }
+            let start = builder().inputs_from(&Numbers { u, i, f }).build().unwrap();
+            let f_text = if f.is_finite() { serde_json::to_string(&f).unwrap() } else { "null".to_string() };
+            let mut expected = vec![("u", u.to_string()), ("i", i.to_string())];
+            if f.is_finite() {
+                expected.push(("f", f_text));
+            }
+            let got: Vec<_> = start.inputs().iter().map(|v| (v.name.as_str(), v.value.as_str().to_string())).collect();
+            prop_assert_eq!(&got, &expected);
+            prop_assert_eq!(start.inputs()[0].value.parse::<u128>().unwrap(), u);
+            prop_assert_eq!(start.inputs()[1].value.parse::<i128>().unwrap(), i);
+            let body = serde_json::to_string(&start).unwrap();
+            prop_assert!(body.contains(&alloc::format!(r#"{{"name":"u","value":{u}}}"#)), "{}", body);
+        }
+    }
 
     #[test]
     fn every_broken_rule_is_reported_at_once() {

@@ -97,10 +97,44 @@ async fn outputs_echo_the_inputs_after_the_name_and_count() {
     insta::assert_json_snapshot!("succeeded_outputs", answer.json()["outputs"]);
     // The same through the SDK's model.
     let run: runs_core::Run = serde_json::from_slice(&answer.body).unwrap();
-    assert_eq!(run.output("run_name"), Some(&json!("with inputs")));
-    assert_eq!(run.output("input_count"), Some(&json!(3)));
-    assert_eq!(run.output("pages"), Some(&json!(12)));
+    assert_eq!(
+        run.output("run_name").map(|v| v.as_str()),
+        Some(r#""with inputs""#)
+    );
+    assert_eq!(run.output("input_count").map(|v| v.as_str()), Some("3"));
+    assert_eq!(run.output("pages").map(|v| v.as_str()), Some("12"));
     assert!(run.status.is_success());
+}
+
+#[tokio::test]
+async fn inputs_with_long_numbers_are_echoed_digit_for_digit() {
+    let emu = emulator(Schedule::Instant);
+    let body = format!(
+        r#"{{"agent_id":"{}","process_id":"{HELLO_WORLD}","name":"exact","stage":"Published","inputs":[{{"name":"x","value":[123456789012345678901234567890,-98765432109876543210987654321,3.14159265358979323846264338327950288]}}]}}"#,
+        runs_emulator::DEMO_AGENT
+    );
+    let created = Conn::open(emu.addr())
+        .await
+        .send(http::Method::POST, "/v2/runs", Some(KEY), Some(body.as_bytes()))
+        .await;
+    assert_eq!(created.status, 201, "{:?}", created.body);
+    let id = created.json()["id"].as_str().unwrap().to_string();
+    let answer = get(emu.addr(), &format!("/v2/runs/{id}")).await;
+    let text = String::from_utf8(answer.body.to_vec()).unwrap();
+    assert!(
+        text.contains(r#"{"name":"x","value":[123456789012345678901234567890,-98765432109876543210987654321,3.14159265358979323846264338327950288]}"#),
+        "{text}"
+    );
+    let run: runs_core::Run = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        run.output_as::<Vec<i128>>("x").ok(),
+        None,
+        "the decimal is not an integer"
+    );
+    assert_eq!(
+        run.output("x").unwrap().as_str(),
+        "[123456789012345678901234567890,-98765432109876543210987654321,3.14159265358979323846264338327950288]"
+    );
 }
 
 #[tokio::test]

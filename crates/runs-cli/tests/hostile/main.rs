@@ -13,6 +13,7 @@ mod server;
 mod connecting;
 mod echoed_key;
 mod edges;
+mod exact_numbers;
 mod polling;
 mod retry_after;
 mod settings;
