@@ -68,11 +68,5 @@ mod upload;
 pub use client::Client;
 pub use exchange::{HttpService, MAX_IN_FLIGHT, POOL_IDLE_TIMEOUT};
 pub use listing::{Pages, Processes, Runs};
-pub use runs_core::{
-    AgentId, ApiError, Config, ConfigBuilder, ConfigError, CreateFile, DecodeError, Delivery, Error, FileId,
-    FileResource, Health, ListProcesses, ListRuns, LocalFileError, LocalFileProblem, Missing, NameValue,
-    OutputError, Process, ProcessId, ProcessPage, ProcessStage, Proxy, Region, RetryPolicy, Run, RunId,
-    RunPage, RunStatus, Set, Stage, StartRun, StorageError, TransportError, TransportErrorKind,
-    ValidationError, WaitOptions, WaitPolicy, serde_json,
-};
+runs_core::client_reexports!();
 pub use upload::FileSource;

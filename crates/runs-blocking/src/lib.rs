@@ -61,10 +61,4 @@ pub use listing::{Pages, Processes, Runs};
 pub use upload::FileSource;
 
 // The types a caller of the client needs, so that most programs depend on this crate alone.
-pub use runs_core::{
-    AgentId, ApiError, Config, ConfigBuilder, ConfigError, CreateFile, DecodeError, Delivery, Error, FileId,
-    FileResource, Health, ListProcesses, ListRuns, LocalFileError, LocalFileProblem, Missing, NameValue,
-    OutputError, Process, ProcessId, ProcessPage, ProcessStage, Proxy, Region, RetryPolicy, Run, RunId,
-    RunPage, RunStatus, Set, Stage, StartRun, StorageError, TransportError, TransportErrorKind,
-    ValidationError, WaitOptions, WaitPolicy, serde_json,
-};
+runs_core::client_reexports!();

@@ -402,3 +402,21 @@ macro_rules! file_source_common {
         }
     };
 }
+
+/// Re-exports, at a transport's root, the runs-core items a client's user names (the
+/// configuration, requests, models, policies and errors), so a program depends on one crate.
+/// One list for both transports, so they cannot drift.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! client_reexports {
+    () => {
+        pub use $crate::{
+            AgentId, ApiError, Config, ConfigBuilder, ConfigError, CreateFile, DecodeError, Delivery, Error,
+            FieldError, FileId, FileResource, Health, JsonValue, ListProcesses, ListRuns, LocalFileError,
+            LocalFileProblem, Missing, NameValue, OutputError, Process, ProcessId, ProcessPage, ProcessStage,
+            Proxy, Region, RetryPolicy, Run, RunId, RunPage, RunStatus, Set, Stage, StartRun, StorageError,
+            Timestamp, TransportError, TransportErrorKind, ValidationError, WaitOptions, WaitPolicy,
+            serde_json,
+        };
+    };
+}
