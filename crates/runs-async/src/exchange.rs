@@ -146,6 +146,8 @@ impl Exchange {
         })?;
         // Cheap copies (a shared buffer and a tag), kept to name the request only if it fails:
         // the success path formats nothing.
+        let mut request = request;
+        let connected = watch_connection(&mut request, self.layered.is_none());
         let target = Target(request.method().clone(), request.uri().clone());
         let attempt = async {
             match &self.layered {
@@ -163,14 +165,24 @@ impl Exchange {
         };
         match tokio::time::timeout(timeout, attempt).await {
             Ok(result) => result,
-            Err(_) => Err(target
-                .error(TransportErrorKind::Timeout, Delivery::MaybeSent)
-                .with_source(io::Error::new(
-                    io::ErrorKind::TimedOut,
-                    format!("no whole response within {timeout:?}"),
-                ))),
+            Err(_) => Err(target.timed_out(timeout, connected.as_ref())),
         }
     }
+}
+
+/// For a POST sent without a user's layer, a watch on whether the pool found it a connection:
+/// hyper-util sets it when the request gets one (new or pooled), before writing a byte. An
+/// attempt that times out before then provably sent nothing, so the POST may be sent again.
+///
+/// Only a POST: a GET is retried either way, and the watch costs a few allocations. Not with a
+/// layer: one that rebuilt the request without its extensions would hide the connection and
+/// turn a request that left into one said not to have.
+fn watch_connection<B>(
+    request: &mut http::Request<B>,
+    unlayered: bool,
+) -> Option<legacy::connect::CaptureConnection> {
+    (unlayered && request.method() == http::Method::POST)
+        .then(|| legacy::connect::capture_connection(request))
 }
 
 impl Exchange {
@@ -190,16 +202,14 @@ impl Exchange {
             )
             .with_source(e)
         })?;
+        let mut request = request;
+        // Uploads never pass through a layer.
+        let connected = watch_connection(&mut request, true);
         let target = Target(request.method().clone(), request.uri().clone());
         let pool = &self.service.inner;
         match tokio::time::timeout(timeout, pool.exchange(&pool.uploads, request, &target)).await {
             Ok(result) => result,
-            Err(_) => Err(target
-                .error(TransportErrorKind::Timeout, Delivery::MaybeSent)
-                .with_source(io::Error::new(
-                    io::ErrorKind::TimedOut,
-                    format!("no whole response within {timeout:?}"),
-                ))),
+            Err(_) => Err(target.timed_out(timeout, connected.as_ref())),
         }
     }
 }
@@ -280,6 +290,29 @@ impl Target {
 
     fn error(&self, kind: TransportErrorKind, delivery: Delivery) -> TransportError {
         TransportError::new(kind, delivery, self.describe())
+    }
+
+    /// The attempt's timeout: while still connecting (the watch saw no connection), a connect
+    /// failure that sent nothing, as a connect timeout is; else a timeout that may have sent.
+    fn timed_out(
+        &self,
+        timeout: Duration,
+        connected: Option<&legacy::connect::CaptureConnection>,
+    ) -> TransportError {
+        let connecting = connected.is_some_and(|c| c.connection_metadata().is_none());
+        let (kind, delivery, what) = if connecting {
+            (TransportErrorKind::Connect, Delivery::NotSent, "no connection")
+        } else {
+            (
+                TransportErrorKind::Timeout,
+                Delivery::MaybeSent,
+                "no whole response",
+            )
+        };
+        self.error(kind, delivery).with_source(io::Error::new(
+            io::ErrorKind::TimedOut,
+            format!("{what} within {timeout:?}"),
+        ))
     }
 
     /// A failure out of the user's layers: the exchange's own [`TransportError`] as it is;

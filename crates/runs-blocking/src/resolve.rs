@@ -103,7 +103,7 @@ pub(crate) struct CachingResolver<L = DefaultResolver> {
 }
 
 /// The connector `inner`, forgetting a host's remembered addresses when a connection to it
-/// fails.
+/// fails, and reporting any timeout while connecting as the connect's own.
 #[derive(Debug)]
 pub(crate) struct ForgetOnFailure<C> {
     inner: C,
@@ -158,9 +158,17 @@ impl<C: Connector> Connector for ForgetOnFailure<C> {
     ) -> Result<Option<Self::Out>, ureq::Error> {
         // `details.uri` is the host this connection goes to: the proxy itself on the hop to a
         // proxy (ureq runs the whole chain again for that hop), the API's host otherwise.
-        self.inner
-            .connect(details, chained)
-            .inspect_err(|_| self.answers.forget(details.uri))
+        self.inner.connect(details, chained).map_err(|e| {
+            self.answers.forget(details.uri);
+            // The chain (TCP, a proxy's CONNECT, TLS) runs before any byte of the request is
+            // written, so a timeout here, even the attempt's overall one, which ureq names
+            // `Global`, provably sent nothing: named as the connect's, it maps to NotSent and
+            // a POST may be sent again, as runs-async does for the same stall.
+            match e {
+                ureq::Error::Timeout(_) => ureq::Error::Timeout(ureq::Timeout::Connect),
+                other => other,
+            }
+        })
     }
 }
 

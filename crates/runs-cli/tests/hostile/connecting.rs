@@ -12,7 +12,7 @@ use std::time::Duration;
 use runs_core::{Delivery, Error, RetryPolicy, TransportErrorKind};
 
 use crate::clients::{Clients, Transport, builder, start};
-use crate::server::{BlackHole, Hostile, Unready, json, run_json};
+use crate::server::{BlackHole, Hostile, Mute, Unready, json, run_json};
 
 fn assert_connect_not_sent(t: Transport, result: Result<runs_core::Run, Error>) {
     let error = result.unwrap_err();
@@ -55,4 +55,26 @@ fn a_server_that_refused_is_reached_by_the_same_clients_once_it_listens() {
         assert_eq!(result.unwrap().id.as_str(), "r1", "{t:?}");
     }
     assert_eq!(server.count(), 2);
+}
+
+#[test]
+fn a_connect_that_stalls_past_the_attempt_timeout_sent_nothing_so_a_post_is_sent_again() {
+    let mute = Mute::new();
+    // The TLS handshake outlasts the attempt's timeout, well within the connect timeout: the
+    // attempt ends with its own timeout, while still connecting.
+    let clients = Clients::of(
+        builder(&mute.base_url())
+            .connect_timeout(Duration::from_secs(30))
+            .request_timeout(Duration::from_millis(300))
+            .retry_policy(
+                RetryPolicy::default()
+                    .with_max_attempts(2)
+                    .with_initial_backoff(Duration::from_millis(1)),
+            ),
+    );
+    for t in [Transport::Blocking, Transport::Async] {
+        let result = clients.start_run(t, &start());
+        assert_connect_not_sent(t, result);
+        assert_eq!(mute.connections(), 2, "{t:?}: the POST was sent again");
+    }
 }

@@ -175,6 +175,38 @@ impl BlackHole {
     }
 }
 
+/// A loopback listener that completes TCP handshakes and never accepts, so a TLS client's
+/// handshake (its ClientHello unread) hangs: the connect stalls after the socket is up, before
+/// any byte of a request can be written. The kernel queues each connection until
+/// [`Mute::connections`] takes them, so the count does not race the clients.
+pub struct Mute {
+    listener: TcpListener,
+}
+
+impl Mute {
+    pub fn new() -> Self {
+        Self {
+            listener: Unready::new().listen(16),
+        }
+    }
+
+    /// An `https://` base URL, ending in `/v2`.
+    pub fn base_url(&self) -> String {
+        format!("https://{}/v2", self.listener.local_addr().unwrap())
+    }
+
+    /// How many connections were made since the last call; each is then closed. A client's
+    /// connect returns once the handshake is done, which puts the connection in this queue.
+    pub fn connections(&self) -> usize {
+        self.listener.set_nonblocking(true).unwrap();
+        let mut n = 0;
+        while self.listener.accept().is_ok() {
+            n += 1;
+        }
+        n
+    }
+}
+
 /// A port on 127.0.0.1 that is bound but not listening: connections to it are refused until
 /// [`Unready::listen`], and no other program can take the port in between.
 pub struct Unready(tokio::net::TcpSocket);
