@@ -225,7 +225,8 @@ pub(crate) struct Headers {
 }
 
 impl Headers {
-    pub(crate) fn new(api_key: &str, user_agent: &str) -> Self {
+    /// For requests to `origin` (`scheme://host[:port]`).
+    pub(crate) fn new(api_key: &str, user_agent: &str, origin: &str) -> Self {
         let get = alloc::vec![
             (API_KEY_HEADER, String::from(api_key)),
             ("accept", String::from("application/json")),
@@ -234,8 +235,8 @@ impl Headers {
         let mut post = get.clone();
         post.push(("content-type", String::from("application/json")));
         Self {
-            get: Arc::new(RequestHeaders::new(get)),
-            post: Arc::new(RequestHeaders::new(post)),
+            get: Arc::new(RequestHeaders::new(get, origin)),
+            post: Arc::new(RequestHeaders::new(post, origin)),
         }
     }
 }
