@@ -194,7 +194,11 @@ impl<O: Operation> Call<O> {
 
     /// As [`Call::new`], with a deadline other than the config's (a wait's remaining time).
     pub fn with_deadline(config: &Config, op: O, deadline: Duration, seed: u64) -> Self {
-        let request = op.request(config);
+        Self::for_request(config, op.request(config), deadline, seed)
+    }
+
+    /// The call that sends `request`, which must be `O`'s request under `config`.
+    pub(crate) fn for_request(config: &Config, request: Request, deadline: Duration, seed: u64) -> Self {
         let retry = Retry::new(config.retry.clone(), request.method(), deadline, seed);
         Self {
             request,

@@ -130,6 +130,8 @@ pub use typestate::{Missing, Set};
 pub use upload::{Upload, UploadRequest};
 pub use validation::{FieldError, Rule, ValidationError};
 pub use wait::{Observed, Wait, WaitOptions, WaitPolicy};
+#[doc(hidden)]
+pub use wire::__get_run_call;
 pub use wire::{GetRun, ListPage, Operation};
 
 /// The API's defaults and limits, re-exported for servers and tools.

@@ -65,11 +65,7 @@ macro_rules! client_surface {
                 &self,
                 run_id: &$crate::RunId,
             ) -> ::core::result::Result<$crate::Run, $crate::Error> {
-                let mut call = $crate::Call::new(
-                    self.config(),
-                    $crate::GetRun(run_id.clone()),
-                    $crate::random_seed(),
-                );
+                let mut call = $crate::__get_run_call(self.config(), run_id, $crate::random_seed());
                 self.execute(
                     &mut call,
                     $crate::__span!("get_run", run.id = run_id.as_str()),
