@@ -281,7 +281,7 @@ mod http_crate {
     impl Request {
         /// The request as an `http::Request`, its body mapped by `body` (to `Bytes`, say).
         pub fn into_http<B>(self, body: impl FnOnce(Vec<u8>) -> B) -> Result<http::Request<B>, http::Error> {
-            self.to_http(body, false)
+            self.convert(body, false)
         }
 
         /// As [`into_http`](Self::into_http), with the `host` header in the map, valued as
@@ -297,10 +297,10 @@ mod http_crate {
             self,
             body: impl FnOnce(Vec<u8>) -> B,
         ) -> Result<http::Request<B>, http::Error> {
-            self.to_http(body, true)
+            self.convert(body, true)
         }
 
-        fn to_http<B>(
+        fn convert<B>(
             self,
             body: impl FnOnce(Vec<u8>) -> B,
             with_host: bool,
