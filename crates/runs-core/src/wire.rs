@@ -276,7 +276,7 @@ pub fn decode<T: DeserializeOwned>(what: &'static str, response: Response<'_>) -
 }
 
 /// As [`decode`], every piece of server text that reaches an error first scrubbed of
-/// `secrets` (as [`Call`](crate::Call) does with its configuration's).
+/// `secrets` (as [`Call`] does with its configuration's).
 pub fn decode_scrubbed<T: DeserializeOwned>(
     what: &'static str,
     response: Response<'_>,
