@@ -161,7 +161,7 @@ impl Client {
 
     /// Drives a machine to its end with a fresh clock, inside the operation's span.
     async fn execute<M: Machine + Send>(&self, machine: &mut M, span: Span) -> M::Output {
-        let driving = self.drive(machine, Instant::now());
+        let driving = self.drive(machine, None);
         #[cfg(feature = "tracing")]
         let driving = tracing::Instrument::instrument(driving, span);
         #[cfg(not(feature = "tracing"))]
@@ -169,13 +169,25 @@ impl Client {
         driving.await
     }
 
-    /// Drives `machine` until it is done: the transport's one loop. `start` is the machine's
-    /// time origin.
-    pub(crate) async fn drive<M: Machine + Send>(&self, machine: &mut M, start: Instant) -> M::Output {
+    /// Drives `machine` until it is done: the transport's one loop. `epoch` is the machine's
+    /// time origin; `None` starts it at the first poll, which is then at zero without a second
+    /// reading of the clock.
+    pub(crate) async fn drive<M: Machine + Send>(
+        &self,
+        machine: &mut M,
+        epoch: Option<Instant>,
+    ) -> M::Output {
         let exchange = &self.shared.exchange;
+        let mut epoch = epoch;
         drive!(
             *machine,
-            now = start.elapsed(),
+            now = match epoch {
+                Some(epoch) => epoch.elapsed(),
+                None => {
+                    epoch = Some(Instant::now());
+                    std::time::Duration::ZERO
+                }
+            },
             // The wall clock, for a Retry-After date that comes without a Date header.
             wall = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)

@@ -140,7 +140,13 @@ impl Exchange {
         request: Request,
         timeout: Duration,
     ) -> Result<http::Response<Bytes>, TransportError> {
-        let request = request.into_http(Bytes::from).map_err(|e| {
+        // Without a layer, the request goes to hyper-util as it is, and `host` (which it would
+        // add) is in it already; a layer sees the request as it always has.
+        let request = match self.layered {
+            None => request.into_http_with_host(Bytes::from),
+            Some(_) => request.into_http(Bytes::from),
+        }
+        .map_err(|e| {
             TransportError::new(TransportErrorKind::Io, Delivery::NotSent, "building the request")
                 .with_source(e)
         })?;

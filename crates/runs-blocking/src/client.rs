@@ -132,15 +132,23 @@ impl Client {
         let _entered = span.enter();
         #[cfg(not(feature = "tracing"))]
         let _ = span;
-        self.drive(machine, Instant::now())
+        self.drive(machine, None)
     }
 
     /// Drives a machine until it is done, `epoch` being the time its clock counts from: sends
-    /// what it asks for, sleeps when it says so.
-    pub(crate) fn drive<M: Machine>(&self, machine: &mut M, epoch: Instant) -> M::Output {
+    /// what it asks for, sleeps when it says so. `None` starts the clock at the first poll,
+    /// which is then at zero without a second reading of the clock.
+    pub(crate) fn drive<M: Machine>(&self, machine: &mut M, epoch: Option<Instant>) -> M::Output {
+        let mut epoch = epoch;
         drive!(
             *machine,
-            now = epoch.elapsed(),
+            now = match epoch {
+                Some(epoch) => epoch.elapsed(),
+                None => {
+                    epoch = Some(Instant::now());
+                    std::time::Duration::ZERO
+                }
+            },
             // The wall clock, for a Retry-After date that comes without a Date header.
             wall = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)

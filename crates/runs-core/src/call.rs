@@ -88,9 +88,13 @@ pub trait Machine<R = Request> {
 /// async: the one loop every transport runs.
 ///
 /// `send(request, timeout)` must evaluate to `Result<R, TransportError>` where `R` implements
-/// [`AsResponse`](crate::transport::AsResponse); in an async function it may `.await`. An optional
-/// `wall = expr` after `now` gives the wall clock (time since the Unix epoch) each response
-/// arrived at, for [`Machine::handle_response_at`].
+/// [`AsResponse`](crate::transport::AsResponse); in an async function it may `.await`. `now` is read once
+/// before the first poll and once after each `send` or `sleep` returns: that time is given to
+/// the machine with what came back and to its next poll (nothing happens between the two). An
+/// optional `wall = expr` after `now` gives the wall clock (time since the Unix epoch) a
+/// response arrived at, for [`Machine::handle_response_at`]; it is read only for a status of
+/// 400 or more, the only responses a `Retry-After` date can delay a retry after, and any other
+/// goes to [`Machine::handle_response`].
 ///
 /// ```
 /// use std::time::Duration;
@@ -114,34 +118,49 @@ pub trait Machine<R = Request> {
 #[macro_export]
 macro_rules! __drive {
     ($machine:expr, now = $now:expr, send($req:pat_param, $timeout:pat_param) => $send:expr, sleep($delay:pat_param) => $sleep:expr $(,)?) => {
-        $crate::__drive!(@loop $machine, $now, |machine, response| $crate::transport::Machine::handle_response(
+        $crate::__drive!(@loop $machine, $now, |machine, response, now| $crate::transport::Machine::handle_response(
             machine,
-            $now,
+            now,
             $crate::transport::AsResponse::as_response(&response),
         ), $req, $timeout, $send, $delay, $sleep)
     };
     ($machine:expr, now = $now:expr, wall = $wall:expr, send($req:pat_param, $timeout:pat_param) => $send:expr, sleep($delay:pat_param) => $sleep:expr $(,)?) => {
-        $crate::__drive!(@loop $machine, $now, |machine, response| $crate::transport::Machine::handle_response_at(
-            machine,
-            $now,
-            $wall,
-            $crate::transport::AsResponse::as_response(&response),
-        ), $req, $timeout, $send, $delay, $sleep)
+        $crate::__drive!(@loop $machine, $now, |machine, response, now| {
+            let response = $crate::transport::AsResponse::as_response(&response);
+            // Only a status that may be retried can have its retry put off by a `Retry-After`
+            // date; the wall clock measures nothing else.
+            if response.status >= 400 {
+                $crate::transport::Machine::handle_response_at(machine, now, $wall, response)
+            } else {
+                $crate::transport::Machine::handle_response(machine, now, response)
+            }
+        }, $req, $timeout, $send, $delay, $sleep)
     };
-    (@loop $machine:expr, $now:expr, |$m:ident, $response:ident| $handle:expr, $req:pat_param, $timeout:pat_param, $send:expr, $delay:pat_param, $sleep:expr) => {{
+    (@loop $machine:expr, $now:expr, |$m:ident, $response:ident, $t:ident| $handle:expr, $req:pat_param, $timeout:pat_param, $send:expr, $delay:pat_param, $sleep:expr) => {{
         let $m = &mut $machine;
+        let mut $t = $now;
         loop {
-            match $crate::transport::Machine::poll($m, $now) {
+            match $crate::transport::Machine::poll($m, $t) {
                 $crate::transport::Action::Send {
                     request: $req,
                     timeout: $timeout,
-                } => match $send {
-                    ::core::result::Result::Ok($response) => $handle,
-                    ::core::result::Result::Err(error) => {
-                        $crate::transport::Machine::handle_failure($m, $now, error)
+                } => {
+                    let sent = $send;
+                    $t = $now;
+                    match sent {
+                        ::core::result::Result::Ok($response) => $handle,
+                        ::core::result::Result::Err(error) => {
+                            $crate::transport::Machine::handle_failure($m, $t, error)
+                        }
                     }
-                },
-                $crate::transport::Action::Sleep($delay) => $sleep,
+                }
+                // A caller's `sleep` may never return (`unreachable!()` where a test scripts
+                // no retry); the clock read after it is then dead code, and that is fine.
+                #[allow(unreachable_code)]
+                $crate::transport::Action::Sleep($delay) => {
+                    $sleep;
+                    $t = $now;
+                }
                 $crate::transport::Action::Done(output) => break output,
             }
         }
@@ -186,7 +205,11 @@ impl<O: Operation> Call<O> {
 
     /// As [`Call::new`], with a deadline other than the config's (a wait's remaining time).
     pub fn with_deadline(config: &Config, op: O, deadline: Duration, seed: u64) -> Self {
-        let request = op.request(config);
+        Self::for_request(config, op.request(config), deadline, seed)
+    }
+
+    /// The call that sends `request`, which must be `O`'s request under `config`.
+    pub(crate) fn for_request(config: &Config, request: Request, deadline: Duration, seed: u64) -> Self {
         let retry = Retry::new(config.retry.clone(), request.method(), deadline, seed);
         Self {
             request,
@@ -430,5 +453,56 @@ impl<O: Operation> Machine for Call<O> {
                 self.stop(reason, Error::Transport(error));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use alloc::vec::Vec;
+    use core::time::Duration;
+
+    use crate::transport::{Call, GetRun, Response};
+    use crate::{Config, TransportError};
+
+    const RUN: &[u8] = br#"{"id":"run-1","name":"n","agent_id":"a","process_id":"p","stage":"Draft","status":"Running","created_at":"2021-01-01T12:00:00"}"#;
+
+    #[test]
+    fn drive_reads_the_wall_clock_only_for_a_response_a_retry_after_date_can_delay() {
+        let config = Config::builder()
+            .api_key("k")
+            .base_url("http://127.0.0.1:1/v2")
+            .build()
+            .unwrap();
+        let mut call = Call::new(&config, GetRun("run-1".parse().unwrap()), 0);
+        // 06 Nov 1994 08:49:37 GMT, three seconds before the date the 503 names.
+        let wall = Duration::from_secs(784_111_777);
+        let (mut walls, mut sleeps, mut sent, mut clock) = (0, Vec::new(), 0, Duration::ZERO);
+        let run = crate::__drive!(
+            call,
+            now = clock,
+            wall = {
+                walls += 1;
+                wall
+            },
+            send(_request, _timeout) => {
+                sent += 1;
+                Ok::<_, TransportError>(match sent {
+                    1 => Response { status: 503, headers: &[("retry-after", "Sun, 06 Nov 1994 08:49:40 GMT")], body: b"" },
+                    _ => Response { status: 200, headers: &[], body: RUN },
+                })
+            },
+            sleep(d) => {
+                sleeps.push(d);
+                clock += d;
+            },
+        )
+        .unwrap();
+        assert_eq!(run.id.as_str(), "run-1");
+        assert_eq!(
+            sleeps,
+            [Duration::from_secs(3)],
+            "the date was measured against the wall clock"
+        );
+        assert_eq!(walls, 1, "read for the 503 only, not for the 200");
     }
 }

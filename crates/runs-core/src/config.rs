@@ -613,7 +613,7 @@ impl<K, E, T: FromConfig> ConfigBuilder<K, E, T> {
                 ConfigError::new("timeout", "timeouts and the deadline must be more than zero").into(),
             );
         }
-        let headers = crate::wire::Headers::new(api_key.expose(), &self.user_agent);
+        let headers = crate::wire::Headers::new(api_key.expose(), &self.user_agent, base_url.origin());
         // The key, and any proxy password (alone and as the Basic header a proxy could echo).
         let secrets = proxies
             .endpoints()

@@ -144,6 +144,8 @@ pub use trace::NoSpan;
 pub use typestate::{Missing, Set};
 pub use validation::{FieldError, Rule, ValidationError};
 pub use wait::{WaitOptions, WaitPolicy};
+#[doc(hidden)]
+pub use wire::__get_run_call;
 
 /// The API's defaults and limits, re-exported for servers and tools.
 pub mod config_defaults {

@@ -65,11 +65,8 @@ macro_rules! client_surface {
                 &self,
                 run_id: &$crate::RunId,
             ) -> ::core::result::Result<$crate::Run, $crate::Error> {
-                let mut call = $crate::transport::Call::new(
-                    self.config(),
-                    $crate::transport::GetRun(run_id.clone()),
-                    $crate::transport::random_seed(),
-                );
+                let mut call =
+                    $crate::__get_run_call(self.config(), run_id, $crate::transport::random_seed());
                 self.execute(
                     &mut call,
                     $crate::__span!("get_run", run.id = run_id.as_str()),
