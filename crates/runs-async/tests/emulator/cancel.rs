@@ -114,6 +114,29 @@ fn a_listing_fetches_a_page_only_when_polled_past_the_last_one() {
 }
 
 #[test]
+fn a_listing_whose_fetch_was_dropped_still_says_where_it_stands() {
+    let emu = endless();
+    let client = settings(&emu).build().unwrap();
+    runtime(true).block_on(async {
+        for _ in 0..3 {
+            client.start_run(&hello_run()).await.unwrap();
+        }
+        let query = ListRuns::new(DEMO_AGENT.parse().unwrap(), HELLO_WORLD.parse().unwrap());
+        let mut runs = client.runs(&query.with_limit(2).unwrap());
+        runs.next().await.unwrap().unwrap();
+        runs.next().await.unwrap().unwrap();
+        let token = runs.continuation_token().map(String::from);
+        assert!(token.is_some(), "a second page is due");
+        emu.inject(Route::ListRuns, Fault::hang());
+        drop_midway(runs.next(), || emu.counters().list_runs >= 2).await;
+        // The fetch took the listing with it; what it reports is as it was before.
+        assert_eq!(runs.handed_out(), 2);
+        assert_eq!(runs.continuation_token().map(String::from), token);
+    });
+    super::drop_all(vec![emu]);
+}
+
+#[test]
 fn a_dropped_start_is_never_sent_again() {
     let emu = endless();
     let client = settings(&emu).build().unwrap();
