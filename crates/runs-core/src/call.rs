@@ -1,15 +1,15 @@
 //! One API operation, retries included, as a state machine: [`Call`]; how a transport drives
 //! any machine is on [`Machine`].
 
-use alloc::boxed::Box;
 use alloc::string::String;
 use core::time::Duration;
 
 use crate::api_error::ApiError;
+use crate::attempt::{Attempts, Next};
 use crate::config::Config;
-use crate::error::{ConfigError, Delivery, Error, TransportError, TransportErrorKind};
+use crate::error::{Delivery, Error, TransportError, TransportErrorKind};
 use crate::http::{Method, Request, Response};
-use crate::retry::{Retry, StopReason, Verdict};
+use crate::retry::{Retry, Verdict};
 use crate::secret::Secrets;
 use crate::trace::event;
 use crate::wire::{self, Operation};
@@ -170,15 +170,6 @@ macro_rules! __drive {
 /// The most same-origin redirects a `GET` follows.
 const MAX_REDIRECTS: u8 = 5;
 
-#[derive(Debug)]
-enum State<T> {
-    Ready,
-    InFlight,
-    Sleeping { until: Duration },
-    Finished(Result<T, Error>),
-    Taken,
-}
-
 /// One operation with retries: a [`Machine`] whose output is the operation's result.
 #[derive(Debug)]
 pub struct Call<O: Operation> {
@@ -186,12 +177,10 @@ pub struct Call<O: Operation> {
     // The request URL starts with the base URL, so its origin is a prefix of it: kept as a
     // length rather than a second string allocated per call.
     origin_len: usize,
-    retry: Retry,
+    attempts: Attempts<O::Output>,
     request_timeout: Duration,
     redirects: u8,
     secrets: Secrets,
-    last_error: Option<Error>,
-    state: State<O::Output>,
     /// When the attempt in flight was sent, for the trace's `elapsed_ms`.
     #[cfg_attr(not(feature = "tracing"), allow(dead_code))]
     sent_at: Duration,
@@ -214,12 +203,10 @@ impl<O: Operation> Call<O> {
         Self {
             request,
             origin_len: config.base_url.origin().len(),
-            retry,
+            attempts: Attempts::new(retry),
             request_timeout: config.request_timeout,
             redirects: 0,
             secrets: config.secrets.clone(),
-            last_error: None,
-            state: State::Ready,
             sent_at: Duration::ZERO,
         }
     }
@@ -227,22 +214,6 @@ impl<O: Operation> Call<O> {
     /// The request this call sends.
     pub fn request(&self) -> &Request {
         &self.request
-    }
-
-    fn finish(&mut self, result: Result<O::Output, Error>) {
-        self.state = State::Finished(result);
-    }
-
-    fn stop(&mut self, reason: StopReason, error: Error) {
-        let result = match reason {
-            StopReason::Deadline => Err(Error::DeadlineExceeded {
-                deadline: self.retry.deadline(),
-                attempts: self.retry.attempts(),
-                last: Some(Box::new(error)),
-            }),
-            _ => Err(error),
-        };
-        self.finish(result);
     }
 
     fn follow_redirect(&mut self, location: Option<&str>) -> Result<(), Error> {
@@ -285,7 +256,7 @@ impl<O: Operation> Call<O> {
             {
                 http.request.method = self.request.method().as_str(),
                 url.path = crate::trace::path(self.request.url(), self.origin_len),
-                attempt = self.retry.attempts(),
+                attempt = self.attempts.retry.attempts(),
                 http.response.status_code = status,
                 elapsed_ms = crate::trace::millis(now.saturating_sub(self.sent_at)),
                 // Server text: Debug-quoted, so no control character reaches a log as it is.
@@ -300,18 +271,18 @@ impl<O: Operation> Call<O> {
                 .header("location")
                 .map(|l| self.secrets.scrub(l).into_owned());
             match self.follow_redirect(location.as_deref()) {
-                Ok(()) => self.state = State::Ready,
-                Err(e) => self.finish(Err(e)),
+                Ok(()) => self.attempts.send_again(),
+                Err(e) => self.attempts.finish(Err(e)),
             }
             return;
         }
         if (200..300).contains(&status) {
             let result = O::decode(response, &self.secrets);
-            self.finish(result);
+            self.attempts.finish(result);
             return;
         }
         if let Some(answer) = O::answer_error(&response) {
-            self.finish(Ok(answer));
+            self.attempts.finish(Ok(answer));
             return;
         }
         let error = Error::Api(ApiError::from_response_scrubbed(
@@ -321,6 +292,7 @@ impl<O: Operation> Call<O> {
             &self.secrets,
         ));
         match self
+            .attempts
             .retry
             .after_status_at(now, unix_time, status, response.headers)
         {
@@ -332,14 +304,11 @@ impl<O: Operation> Call<O> {
                         http.response.status_code = status,
                         retry.delay_ms = crate::trace::millis(d),
                         retry.basis = crate::trace::basis(crate::retry::retry_after_at(response.headers, unix_time)),
-                        http.request.resend_count = self.retry.attempts(),
+                        http.request.resend_count = self.attempts.retry.attempts(),
                     },
                     "retrying"
                 );
-                self.last_error = Some(error);
-                self.state = State::Sleeping {
-                    until: now.saturating_add(d),
-                };
+                self.attempts.sleep(now, d, error);
             }
             Verdict::Stop(reason) => {
                 event!(
@@ -349,7 +318,7 @@ impl<O: Operation> Call<O> {
                     },
                     "not retrying"
                 );
-                self.stop(reason, error)
+                self.attempts.stop(reason, error)
             }
         }
     }
@@ -359,47 +328,29 @@ impl<O: Operation> Machine for Call<O> {
     type Output = Result<O::Output, Error>;
 
     fn poll(&mut self, now: Duration) -> Action<Self::Output> {
-        loop {
-            match &mut self.state {
-                State::Sleeping { until } if now < *until => return Action::Sleep(*until - now),
-                State::Sleeping { .. } | State::Ready | State::InFlight => {
-                    let Some(left) = self.retry.begin_attempt(now) else {
-                        let last = self.last_error.take().map(Box::new);
-                        self.finish(Err(Error::DeadlineExceeded {
-                            deadline: self.retry.deadline(),
-                            attempts: self.retry.attempts(),
-                            last,
-                        }));
-                        continue;
-                    };
-                    self.state = State::InFlight;
-                    self.sent_at = now;
-                    event!(
-                        debug,
-                        {
-                            http.request.method = self.request.method().as_str(),
-                            url.path = crate::trace::path(self.request.url(), self.origin_len),
-                            attempt = self.retry.attempts(),
-                        },
-                        "sending"
-                    );
-                    return Action::Send {
-                        request: self.request.clone(),
-                        timeout: self.request_timeout.min(left),
-                    };
-                }
-                State::Finished(_) => {
-                    if let State::Finished(result) = core::mem::replace(&mut self.state, State::Taken) {
-                        return Action::Done(result);
-                    }
-                }
-                State::Taken => {
-                    return Action::Done(Err(Error::Config(ConfigError::new(
-                        "call",
-                        "was polled again after it finished; start a new call",
-                    ))));
+        match self.attempts.poll(
+            now,
+            "call",
+            "was polled again after it finished; start a new call",
+        ) {
+            Next::Send { left } => {
+                self.sent_at = now;
+                event!(
+                    debug,
+                    {
+                        http.request.method = self.request.method().as_str(),
+                        url.path = crate::trace::path(self.request.url(), self.origin_len),
+                        attempt = self.attempts.retry.attempts(),
+                    },
+                    "sending"
+                );
+                Action::Send {
+                    request: self.request.clone(),
+                    timeout: self.request_timeout.min(left),
                 }
             }
+            Next::Sleep(delay) => Action::Sleep(delay),
+            Next::Done(result) => Action::Done(result),
         }
     }
 
@@ -417,41 +368,27 @@ impl<O: Operation> Machine for Call<O> {
             {
                 http.request.method = self.request.method().as_str(),
                 url.path = crate::trace::path(self.request.url(), self.origin_len),
-                attempt = self.retry.attempts(),
+                attempt = self.attempts.retry.attempts(),
                 error.type = ?error.kind(),
                 delivery = ?error.delivery(),
                 elapsed_ms = crate::trace::millis(now.saturating_sub(self.sent_at)),
             },
             "request failed"
         );
-        match self.retry.after_failure(now, &error) {
-            Verdict::RetryAfter(d) => {
-                event!(
-                    info,
-                    {
-                        retry.reason = "transport",
-                        error.type = ?error.kind(),
-                        retry.delay_ms = crate::trace::millis(d),
-                        retry.basis = "backoff",
-                        http.request.resend_count = self.retry.attempts(),
-                    },
-                    "retrying"
-                );
-                self.last_error = Some(Error::Transport(error));
-                self.state = State::Sleeping {
-                    until: now.saturating_add(d),
-                };
-            }
-            Verdict::Stop(reason) => {
-                // A timeout cut short by the deadline is the deadline's doing.
-                let reason =
-                    if error.kind() == TransportErrorKind::Timeout && self.retry.is_past_deadline(now) {
-                        StopReason::Deadline
-                    } else {
-                        reason
-                    };
-                self.stop(reason, Error::Transport(error));
-            }
+        // Read only by the trace (compiled out without the `tracing` feature).
+        let _kind = error.kind();
+        if let Some(_delay) = self.attempts.fail(now, error) {
+            event!(
+                info,
+                {
+                    retry.reason = "transport",
+                    error.type = ?_kind,
+                    retry.delay_ms = crate::trace::millis(_delay),
+                    retry.basis = "backoff",
+                    http.request.resend_count = self.attempts.retry.attempts(),
+                },
+                "retrying"
+            );
         }
     }
 }

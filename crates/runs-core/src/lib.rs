@@ -77,6 +77,7 @@ extern crate alloc;
 pub use serde_json;
 
 mod api_error;
+mod attempt;
 mod body;
 mod call;
 mod config;

@@ -1,19 +1,19 @@
 //! Uploading a file to object storage; the rules are on [`Upload`].
 
-use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::fmt;
 use core::time::Duration;
 
+use crate::attempt::{Attempts, Next};
 use crate::call::{Action, Machine};
 use crate::config::{BaseUrl, Config};
-use crate::error::{ConfigError, Error, TransportError, TransportErrorKind, one_line};
+use crate::error::{Error, TransportError, one_line};
 use crate::file::{FileId, FileResource};
 use crate::http::{API_KEY_HEADER, Method, Response};
 use crate::jitter::Jitter;
-use crate::retry::{Retry, StopReason, Verdict};
+use crate::retry::Retry;
 use crate::storage::StorageError;
 use crate::validation::{FieldError, Rule};
 
@@ -287,15 +287,6 @@ impl UploadRequest {
     }
 }
 
-#[derive(Debug)]
-enum State {
-    Ready,
-    InFlight,
-    Sleeping { until: Duration },
-    Finished(Result<FileId, Error>),
-    Taken,
-}
-
 /// Uploading one file to its target, as a [`Machine`] that sends an [`UploadRequest`]; its
 /// output is the file's id, for a run's `file_ids`.
 ///
@@ -348,10 +339,8 @@ enum State {
 pub struct Upload {
     id: FileId,
     request: UploadRequest,
-    retry: Retry,
+    attempts: Attempts<FileId>,
     attempt_timeout: Duration,
-    last_error: Option<Error>,
-    state: State,
 }
 
 impl Upload {
@@ -384,10 +373,13 @@ impl Upload {
         Ok(Self {
             id: target.id.clone(),
             request,
-            retry: Retry::new(config.retry.clone(), Method::Post, deadline, jitter.next_u64()),
+            attempts: Attempts::new(Retry::new(
+                config.retry.clone(),
+                Method::Post,
+                deadline,
+                jitter.next_u64(),
+            )),
             attempt_timeout,
-            last_error: None,
-            state: State::Ready,
         })
     }
 
@@ -400,47 +392,23 @@ impl Upload {
     pub fn file_id(&self) -> &FileId {
         &self.id
     }
-
-    fn finish(&mut self, result: Result<FileId, Error>) {
-        self.state = State::Finished(result);
-    }
 }
 
 impl Machine<UploadRequest> for Upload {
     type Output = Result<FileId, Error>;
 
     fn poll(&mut self, now: Duration) -> Action<Self::Output, UploadRequest> {
-        loop {
-            match &mut self.state {
-                State::Sleeping { until } if now < *until => return Action::Sleep(*until - now),
-                State::Sleeping { .. } | State::Ready | State::InFlight => {
-                    let Some(left) = self.retry.begin_attempt(now) else {
-                        let last = self.last_error.take().map(Box::new);
-                        self.finish(Err(Error::DeadlineExceeded {
-                            deadline: self.retry.deadline(),
-                            attempts: self.retry.attempts(),
-                            last,
-                        }));
-                        continue;
-                    };
-                    self.state = State::InFlight;
-                    return Action::Send {
-                        request: self.request.clone(),
-                        timeout: self.attempt_timeout.min(left),
-                    };
-                }
-                State::Finished(_) => {
-                    if let State::Finished(result) = core::mem::replace(&mut self.state, State::Taken) {
-                        return Action::Done(result);
-                    }
-                }
-                State::Taken => {
-                    return Action::Done(Err(Error::Config(ConfigError::new(
-                        "upload",
-                        "was polled again after it finished; plan a new upload",
-                    ))));
-                }
-            }
+        match self.attempts.poll(
+            now,
+            "upload",
+            "was polled again after it finished; plan a new upload",
+        ) {
+            Next::Send { left } => Action::Send {
+                request: self.request.clone(),
+                timeout: self.attempt_timeout.min(left),
+            },
+            Next::Sleep(delay) => Action::Sleep(delay),
+            Next::Done(result) => Action::Done(result),
         }
     }
 
@@ -456,30 +424,12 @@ impl Machine<UploadRequest> for Upload {
                 response.body,
             )))
         };
-        self.finish(result);
+        self.attempts.finish(result);
     }
 
     fn handle_failure(&mut self, now: Duration, error: TransportError) {
         // As a POST: sent again only when it provably never left.
-        match self.retry.after_failure(now, &error) {
-            Verdict::RetryAfter(d) => {
-                self.last_error = Some(Error::Transport(error));
-                self.state = State::Sleeping { until: now + d };
-            }
-            Verdict::Stop(reason) => {
-                let past = error.kind() == TransportErrorKind::Timeout && self.retry.is_past_deadline(now);
-                let result = if reason == StopReason::Deadline || past {
-                    Error::DeadlineExceeded {
-                        deadline: self.retry.deadline(),
-                        attempts: self.retry.attempts(),
-                        last: Some(Box::new(Error::Transport(error))),
-                    }
-                } else {
-                    Error::Transport(error)
-                };
-                self.finish(Err(result));
-            }
-        }
+        self.attempts.fail(now, error);
     }
 }
 
@@ -504,7 +454,7 @@ impl UploadRequest {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Delivery;
+    use crate::{Delivery, TransportErrorKind};
 
     fn config() -> Config {
         Config::builder()
