@@ -111,7 +111,9 @@ impl JsonValue {
     /// Checks the invariant: serde_json reads the text as a `Value`. `RawValue` alone accepts
     /// lone surrogate escapes and numbers beyond an `f64`'s range; those are refused here.
     fn from_raw(raw: Box<RawValue>) -> Result<Self, serde_json::Error> {
-        serde_json::from_str::<Value>(raw.get())?;
+        if may_not_read_as_value(raw.get()) {
+            serde_json::from_str::<Value>(raw.get())?;
+        }
         Ok(Self(raw))
     }
 
@@ -270,6 +272,51 @@ impl From<()> for JsonValue {
     fn from((): ()) -> Self {
         Self::null()
     }
+}
+
+/// Whether JSON text that `RawValue` accepted could still be refused as a `Value`: only an
+/// escape (a lone surrogate) or a number out of an `f64`'s range (an exponent, or a run of
+/// hundreds of digits) can be. Every decoded output passes here, and most are plain strings
+/// and numbers, so those skip the second parse, which costs an allocation per value.
+fn may_not_read_as_value(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    match bytes.first() {
+        // A string: only an escape can be a lone surrogate.
+        Some(b'"') => bytes.contains(&b'\\'),
+        // A number: out of range only with an exponent, or with hundreds of digits.
+        Some(b'-' | b'0'..=b'9') => bytes.len() > 300 || bytes.iter().any(|&b| b == b'e' || b == b'E'),
+        Some(b't' | b'f' | b'n') => false,
+        _ => may_hold_refused(bytes),
+    }
+}
+
+/// [`may_not_read_as_value`] for an array or an object (or text with leading space): a
+/// scan for an escape, an exponent or a long run of digits outside strings.
+fn may_hold_refused(text: &[u8]) -> bool {
+    let mut in_string = false;
+    let mut digits = 0usize;
+    let mut previous = 0u8;
+    for &b in text {
+        match b {
+            b'\\' => return true,
+            b'"' => in_string = !in_string,
+            _ if in_string => {}
+            b'0'..=b'9' => {
+                digits += 1;
+                // 1.8e308 is the largest f64: 300 digits in a row is near enough to check.
+                if digits > 300 {
+                    return true;
+                }
+            }
+            b'e' | b'E' if previous.is_ascii_digit() || previous == b'.' => return true,
+            _ => {}
+        }
+        if b != b'.' && !b.is_ascii_digit() {
+            digits = 0;
+        }
+        previous = b;
+    }
+    false
 }
 
 /// serde_json's message without its " at line L column C", for an error whose position is
@@ -530,6 +577,29 @@ mod tests {
         assert!("[1,".parse::<JsonValue>().is_err());
         assert!(serde_json::from_str::<JsonValue>(r#""\ud800""#).is_err());
         assert_eq!(exact(r#""\ud83d\ude00""#).parse::<String>().unwrap(), "\u{1f600}");
+    }
+
+    #[test]
+    fn only_text_that_could_be_refused_is_parsed_a_second_time() {
+        let huge = alloc::format!("[1{}]", "0".repeat(400));
+        assert!(
+            huge.parse::<JsonValue>().is_err(),
+            "400 digits are beyond f64's range"
+        );
+        assert!(r#"{"a":[2.5E400]}"#.parse::<JsonValue>().is_err());
+        assert!(r#"{"a":"\udc00"}"#.parse::<JsonValue>().is_err());
+        for plain in [
+            r#""Processed 42 invoices""#,
+            "42",
+            "-1.5",
+            "true",
+            r#"[false,null,{"e":1}]"#,
+        ] {
+            assert!(!may_not_read_as_value(plain), "{plain}");
+        }
+        for suspect in ["1e5", "1.E5", r#""\n""#, huge.as_str()] {
+            assert!(may_not_read_as_value(suspect), "{suspect}");
+        }
     }
 
     #[test]
