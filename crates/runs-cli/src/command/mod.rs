@@ -15,11 +15,12 @@ mod wait;
 use std::io::Write;
 
 use clap::ArgMatches;
-use runs_core::{FieldError, RunId};
+use runs_core::{FieldError, MAX_LIMIT, RunId};
 
 use crate::cli::{Cli, Command, OutputFormat};
 use crate::exit::Failure;
 use crate::render;
+use crate::terminal::shell_word;
 
 /// Runs the command `cli` names, printing results on `out`. `matches` is what clap parsed
 /// `cli` from, for what the derived struct does not keep (argument positions and sources).
@@ -40,16 +41,25 @@ pub fn run(cli: &Cli, matches: &ArgMatches, out: &mut dyn Write) -> Result<(), F
     }
 }
 
-/// Prints every item of a listing as it arrives (`--all`, `--max-items`). The output starts with
-/// the first item, so a listing that fails at once prints nothing; one that fails later still
-/// closes its JSON array, and the exit code tells it is partial.
-fn print_all<R: render::Row>(
+/// Prints every item of a listing as it arrives (`--all`, `--max-items`), stopping after
+/// `max_items` when given. The output starts with the first item, so a listing that fails at
+/// once prints nothing; one that fails later still closes its JSON array, and the exit code
+/// tells it is partial.
+fn print_all<Q>(
     out: &mut dyn Write,
     format: OutputFormat,
-    items: impl Iterator<Item = Result<R, runs_core::Error>>,
-) -> Result<(), Failure> {
-    let mut stream = render::Stream::<R>::new(out, format);
-    for item in items {
+    mut pages: runs_blocking::Pages<Q>,
+    max_items: Option<u64>,
+) -> Result<(), Failure>
+where
+    Q: runs_core::transport::PageQuery,
+    Q::Item: render::Row,
+{
+    if let Some(n) = max_items {
+        pages = pages.max_items(n);
+    }
+    let mut stream = render::Stream::<Q::Item>::new(out, format);
+    for item in pages {
         match item {
             Ok(item) => stream.item(&item)?,
             Err(e) => {
@@ -62,6 +72,27 @@ fn print_all<R: render::Row>(
     }
     stream.finish()?;
     Ok(())
+}
+
+/// A `--limit` as a page size for the query to check. A negative one is as out of range as
+/// 0, and is told so the same way.
+fn page_size(limit: i64) -> Result<u64, Failure> {
+    u64::try_from(limit).map_err(|_| {
+        Failure::usage(format!(
+            "invalid input: --limit must be between 1 and {MAX_LIMIT}, got {limit}"
+        ))
+    })
+}
+
+/// After one page in a table: how to get the next. The token is the server's text, pasted
+/// into a command: quoted, and escaped.
+fn hint_next_page(format: OutputFormat, what: &str, token: Option<&str>) {
+    if let (OutputFormat::Table, Some(token)) = (format, token) {
+        eprintln!(
+            "more {what}: add --continuation-token {}, or --all",
+            shell_word(token)
+        );
+    }
 }
 
 /// `--max-items 0` is refused rather than read as "nothing" or "no cap".

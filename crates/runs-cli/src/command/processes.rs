@@ -2,11 +2,10 @@
 
 use std::io::Write;
 
-use runs_core::{AgentId, FieldError, ListProcesses, MAX_LIMIT, ProcessId};
+use runs_core::{AgentId, FieldError, ListProcesses, ProcessId};
 
-use crate::cli::{Global, OutputFormat, ProcessGetArgs, ProcessListArgs, ProcessesCommand};
+use crate::cli::{Global, ProcessGetArgs, ProcessListArgs, ProcessesCommand};
 use crate::exit::Failure;
-use crate::terminal::shell_word;
 use crate::{config, render};
 
 /// Dispatches to `list` or `get`.
@@ -25,12 +24,9 @@ fn agent_id(text: &str) -> Result<AgentId, Failure> {
 fn list(global: &Global, args: &ProcessListArgs, out: &mut dyn Write) -> Result<(), Failure> {
     let mut query = ListProcesses::new(agent_id(&args.agent_id)?);
     if let Some(limit) = args.limit {
-        let checked = u64::try_from(limit).map_err(|_| {
-            Failure::usage(format!(
-                "invalid input: --limit must be between 1 and {MAX_LIMIT}, got {limit}"
-            ))
-        })?;
-        query = query.with_limit(checked).map_err(|e| e.in_field("--limit"))?;
+        query = query
+            .with_limit(super::page_size(limit)?)
+            .map_err(|e| e.in_field("--limit"))?;
     }
     if let Some(token) = &args.continuation_token {
         query = query.with_continuation_token(token);
@@ -40,19 +36,10 @@ fn list(global: &Global, args: &ProcessListArgs, out: &mut dyn Write) -> Result<
     if !args.all && args.max_items.is_none() {
         let page = client.list_processes(&query)?;
         render::process_page(out, global.output, &page)?;
-        if let (OutputFormat::Table, Some(token)) = (global.output, &page.continuation_token) {
-            eprintln!(
-                "more processes: add --continuation-token {}, or --all",
-                shell_word(token)
-            );
-        }
+        super::hint_next_page(global.output, "processes", page.continuation_token.as_deref());
         return Ok(());
     }
-    let mut processes = client.processes(&query);
-    if let Some(n) = args.max_items {
-        processes = processes.max_items(n);
-    }
-    super::print_all(out, global.output, processes)
+    super::print_all(out, global.output, client.processes(&query), args.max_items)
 }
 
 fn get(global: &Global, args: &ProcessGetArgs, out: &mut dyn Write) -> Result<(), Failure> {
