@@ -655,26 +655,23 @@ fn check_start_body(body: &[u8]) -> Result<(), Vec<FieldError>> {
             }
         }
     };
-    if let Some(v) = string(AgentId::FIELD, &mut errors) {
-        if let Err(e) = AgentId::new(v) {
-            errors.push(e);
-        }
-    }
-    if let Some(v) = string(ProcessId::FIELD, &mut errors) {
-        if let Err(e) = ProcessId::new(v) {
-            errors.push(e);
-        }
-    }
-    if let Some(v) = string("name", &mut errors) {
-        if let Err(e) = RunName::new(v) {
-            errors.push(e);
-        }
-    }
-    if let Some(v) = string("stage", &mut errors) {
-        if let Err(e) = ProcessStage::parse_field("stage", &v) {
-            errors.push(e);
-        }
-    }
+    // Each string field: present, a string, and valid as the SDK's own type reads it.
+    let check =
+        |field: &str, parse: &dyn Fn(String) -> Result<(), FieldError>, errors: &mut Vec<FieldError>| {
+            if let Some(v) = string(field, errors) {
+                if let Err(e) = parse(v) {
+                    errors.push(e);
+                }
+            }
+        };
+    check(AgentId::FIELD, &|v| AgentId::new(v).map(drop), &mut errors);
+    check(ProcessId::FIELD, &|v| ProcessId::new(v).map(drop), &mut errors);
+    check(RunName::FIELD, &|v| RunName::new(v).map(drop), &mut errors);
+    check(
+        "stage",
+        &|v| ProcessStage::parse_field("stage", &v).map(drop),
+        &mut errors,
+    );
     check_file_ids(map.get("file_ids"), &mut errors);
     check_inputs(map.get("inputs"), &mut errors);
     const KNOWN: [&str; 6] = ["agent_id", "process_id", "name", "stage", "file_ids", "inputs"];
