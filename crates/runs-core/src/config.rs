@@ -114,6 +114,9 @@ impl BaseUrl {
         if host.is_empty() || host == "[]" {
             return Err(bad("has no host"));
         }
+        if !host.is_ascii() {
+            return Err(bad(NON_ASCII_HOST));
+        }
         if let Some(p) = port {
             if !matches!(p.parse::<u16>(), Ok(n) if n > 0) {
                 return Err(bad("has a port that is not 1 to 65535"));
@@ -175,19 +178,33 @@ impl BaseUrl {
     }
 }
 
+/// Why a host with characters outside ASCII is refused, wherever a URL is read (the base URL,
+/// an upload target, a proxy): HTTP libraries refuse such a URI anyway, and an IDN must be
+/// given in the form DNS knows.
+pub(crate) const NON_ASCII_HOST: &str = "has a non-ASCII host; write it in its ASCII (punycode) form, \
+     e.g. xn--bcher-kva.example for bücher.example";
+
 /// Whether `host` (a name, or an IP address with or without brackets) is this machine:
 /// `localhost` and its subdomains, `127.0.0.0/8`, `::1`, and those as IPv4-mapped IPv6. The
-/// one rule for both plain-HTTP refusal and proxy bypass.
+/// one rule for both plain-HTTP refusal and proxy bypass. Any text is accepted (a name from a
+/// server or the environment may hold anything); only ASCII names can be loopback.
 pub(crate) fn is_loopback_host(host: &str) -> bool {
     let host = host.trim_start_matches('[').trim_end_matches(']');
     match host.parse::<core::net::IpAddr>() {
         Ok(ip) => ip.to_canonical().is_loopback(),
-        Err(_) => {
-            let name = host.strip_suffix('.').unwrap_or(host);
-            name.eq_ignore_ascii_case("localhost")
-                || (name.len() > 10 && name[name.len() - 10..].eq_ignore_ascii_case(".localhost"))
-        }
+        Err(_) => is_in_domain(host.strip_suffix('.').unwrap_or(host), "localhost"),
     }
+}
+
+/// Whether the name `host` is `domain` or one of its subdomains, in any ASCII case. Compared
+/// as bytes, so text of any kind is safe: a multi-byte character where the suffix would start
+/// simply does not match.
+pub(crate) fn is_in_domain(host: &str, domain: &str) -> bool {
+    let (host, domain) = (host.as_bytes(), domain.as_bytes());
+    let Some(cut) = host.len().checked_sub(domain.len()) else {
+        return false;
+    };
+    host[cut..].eq_ignore_ascii_case(domain) && (cut == 0 || host[cut - 1] == b'.')
 }
 
 impl fmt::Debug for BaseUrl {
@@ -722,6 +739,76 @@ mod tests {
         ] {
             let e = BaseUrl::parse(bad).unwrap_err();
             assert!(e.to_string().contains(why), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn a_non_ascii_host_is_refused_asking_for_its_ascii_form() {
+        for bad in [
+            "http://€€€€/v2",
+            "https://bücher.example/v2",
+            "https://🦀.example:8443/v2",
+            "http://e\u{301}.example",
+            "http://€€€€€localhost/v2",
+            "http://[€]:80/v2",
+        ] {
+            let e = BaseUrl::parse(bad).unwrap_err();
+            assert_eq!(e.setting(), "base_url");
+            let text = e.to_string();
+            assert!(
+                text.contains("non-ASCII host") && text.contains("punycode"),
+                "{bad}: {text}"
+            );
+        }
+        // The rest of the URL may hold what the host may not: a path is percent-encoded later.
+        let ascii = BaseUrl::parse("https://xn--bcher-kva.example/v2").unwrap();
+        assert_eq!(ascii.host(), "xn--bcher-kva.example");
+        let built = Config::builder().api_key("k").base_url("http://€€€€/v2").build();
+        assert!(matches!(built, Err(Error::Config(e)) if e.setting() == "base_url"));
+    }
+
+    #[test]
+    fn loopback_is_decided_on_any_text_without_panicking() {
+        // Multi-byte characters where ".localhost" would start, and around it.
+        for host in [
+            "€€€€",
+            "€€€€€localhost",
+            "€localhost",
+            "🦀🦀🦀localhost",
+            "localhost\u{301}",
+            "\u{301}localhost",
+            "e\u{301}.localhost.€",
+            "€",
+            "",
+            "[",
+            "[]",
+            ".",
+        ] {
+            assert!(!is_loopback_host(host), "{host:?}");
+        }
+        for host in ["€.localhost", "🦀.LOCALHOST.", "e\u{301}.localhost"] {
+            assert!(is_loopback_host(host), "{host:?}");
+        }
+        assert!(is_in_domain("a.example.com", "example.com"));
+        assert!(!is_in_domain("€example.com", "example.com"));
+        assert!(!is_in_domain("com", "example.com"));
+    }
+
+    proptest::proptest! {
+        /// Any text, printable Unicode included, as a base URL: parsing and every getter never
+        /// panic, and what parses has an ASCII host.
+        #[test]
+        fn any_base_url_text_parses_or_is_refused_without_panicking(
+            text in proptest::prop_oneof![
+                "\\PC{0,40}",
+                "(https?://)([a-z0-9€é🦀\u{301}.:@\\[\\]-]|\\PC){0,24}(/\\PC{0,8})?",
+            ],
+        ) {
+            if let Ok(url) = BaseUrl::parse(&text) {
+                proptest::prop_assert!(url.host().is_ascii(), "{:?}", url);
+                let _ = (url.is_loopback(), url.port(), url.origin(), url.as_str());
+            }
+            let _ = is_loopback_host(&text);
         }
     }
 

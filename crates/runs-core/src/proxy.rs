@@ -13,7 +13,7 @@ use alloc::vec::Vec;
 use core::fmt;
 use core::net::IpAddr;
 
-use crate::config::is_loopback_host;
+use crate::config::{NON_ASCII_HOST, is_in_domain, is_loopback_host};
 use crate::error::ConfigError;
 
 /// Which proxy to use: a setting of [`ConfigBuilder`](crate::ConfigBuilder).
@@ -105,6 +105,9 @@ impl ProxyEndpoint {
                 _ => return Err(bad("has a port that is not 1 to 65535")),
             },
         };
+        if !host.is_ascii() {
+            return Err(bad(NON_ASCII_HOST));
+        }
         if host.is_empty()
             || !host
                 .chars()
@@ -258,12 +261,7 @@ impl Bypass {
         let port_ok = |p: &Option<u16>| p.is_none_or(|p| p == port);
         match self {
             Bypass::Everything => true,
-            Bypass::Domain(domain, p) => {
-                port_ok(p)
-                    && host.len() >= domain.len()
-                    && host[host.len() - domain.len()..].eq_ignore_ascii_case(domain)
-                    && (host.len() == domain.len() || host.as_bytes()[host.len() - domain.len() - 1] == b'.')
-            }
+            Bypass::Domain(domain, p) => port_ok(p) && is_in_domain(host, domain),
             Bypass::Ip(entry, p) => port_ok(p) && ip == Some(*entry),
             Bypass::Cidr(net, bits) => ip.is_some_and(|ip| in_block(ip, *net, *bits)),
         }

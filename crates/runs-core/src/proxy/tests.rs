@@ -170,3 +170,76 @@ fn bypass_entries_that_do_not_parse_are_skipped() {
         Some(Bypass::Domain("example.com".into(), None))
     );
 }
+
+/// Hosts and `NO_PROXY` entries of any text, multi-byte characters where a suffix comparison
+/// would cut (item 5 of issue 18: a byte index inside `€` panicked).
+#[test]
+fn non_ascii_hosts_and_no_proxy_entries_never_panic_and_never_match_by_accident() {
+    let rules = ProxyRules::resolve(
+        &Proxy::FromEnv,
+        env(&[
+            ("HTTPS_PROXY", "http://p:1"),
+            ("NO_PROXY", "example.com,€€€,bücher.example,é"),
+        ]),
+    )
+    .unwrap();
+    for host in [
+        "€€€€",
+        "€€€€€localhost",
+        "€€€€€example.com",
+        "a.€€€",
+        "€€€",
+        "🦀.example.com",
+        "api.example.com",
+        "e\u{301}",
+        "\u{301}",
+        "",
+        "[€]",
+    ] {
+        // A name under a bypassed domain goes direct; any other through the proxy.
+        let direct = matches!(host, "api.example.com" | "🦀.example.com" | "a.€€€" | "€€€");
+        let got = rules.proxy_for(true, host, 443).map(ProxyEndpoint::url);
+        assert_eq!(got.is_none(), direct, "{host}");
+    }
+}
+
+#[test]
+fn a_non_ascii_proxy_host_is_refused_with_its_ascii_form_asked_for() {
+    for url in ["http://€€€€:3128", "http://user:hunter22@bücher.example", "€"] {
+        let error = ProxyRules::resolve(&Proxy::FromEnv, env(&[("HTTPS_PROXY", url)])).unwrap_err();
+        let text = error.to_string();
+        assert_eq!(error.setting(), "HTTPS_PROXY", "{text}");
+        assert!(
+            text.contains("non-ASCII host") && text.contains("punycode"),
+            "{text}"
+        );
+        assert!(!text.contains("hunter22"), "{text}");
+    }
+}
+
+proptest::proptest! {
+    /// Any proxy URL, `NO_PROXY` list and host, printable Unicode included: resolving and
+    /// choosing never panic, and whatever resolves has an ASCII host.
+    #[test]
+    fn any_text_in_proxy_settings_or_hosts_never_panics(
+        proxy in proptest::prop_oneof!["\\PC{0,40}", "(http://)?([a-z€é🦀\u{301}.:@-]|\\PC){0,30}"],
+        no_proxy in "([a-z€é🦀\u{301}.,*: /-]|\\PC){0,40}",
+        host in "([a-z€é🦀\u{301}.\\[\\]:-]|\\PC){0,30}",
+        https in proptest::bool::ANY,
+        port in proptest::num::u16::ANY,
+    ) {
+        let vars = env(&[
+            ("HTTPS_PROXY", proxy.as_str()),
+            ("HTTP_PROXY", proxy.as_str()),
+            ("NO_PROXY", no_proxy.as_str()),
+        ]);
+        if let Ok(rules) = ProxyRules::resolve(&Proxy::FromEnv, vars) {
+            if let Some(chosen) = rules.proxy_for(https, &host, port) {
+                proptest::prop_assert!(chosen.host().is_ascii(), "{:?}", chosen);
+            }
+        }
+        if let Ok(rules) = ProxyRules::resolve(&Proxy::Url(proxy.clone()), |_| None) {
+            proptest::prop_assert!(rules.proxy_for(https, &host, port).is_some());
+        }
+    }
+}
