@@ -281,7 +281,7 @@ impl<O: Operation> Call<O> {
             self.attempts.finish(result);
             return;
         }
-        if let Some(answer) = O::answer_error(&response) {
+        if let Some(answer) = O::answer_error(&response, &self.secrets) {
             self.attempts.finish(Ok(answer));
             return;
         }

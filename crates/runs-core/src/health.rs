@@ -29,6 +29,7 @@ use alloc::string::String;
 use serde::Deserialize;
 
 use crate::error::one_line;
+use crate::secret::Secrets;
 
 /// `GET /health`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -50,11 +51,13 @@ impl Health {
     /// The value the API reports when it is up.
     pub const UP: &'static str = "OK";
 
-    /// Reads an answer of `http_status` (2xx or 5xx): the body's `status` when it has one.
-    pub fn from_answer(http_status: u16, body: &[u8]) -> Self {
+    /// Reads an answer of `http_status` (2xx or 5xx): the body's `status` when it has one,
+    /// scrubbed of `secrets` (a server may echo the key in it) and of control characters.
+    pub fn from_answer(http_status: u16, body: &[u8], secrets: &Secrets) -> Self {
         let status = serde_json::from_slice::<Body>(body)
             .ok()
-            .map(|b| one_line(&b.status, 100));
+            // Scrubbed whole, before it is cut: a cut key would no longer be recognised.
+            .map(|b| one_line(&secrets.scrub(&b.status), 100));
         Self { http_status, status }
     }
 
@@ -68,7 +71,8 @@ impl Health {
         self.http_status
     }
 
-    /// The `status` the body reported, if it had one (scrubbed of control characters).
+    /// The `status` the body reported, if it had one (scrubbed of the configured secrets and of
+    /// control characters).
     pub fn status(&self) -> Option<&str> {
         self.status.as_deref()
     }

@@ -53,10 +53,11 @@ pub trait Operation {
     /// `secrets`. Never panics, whatever the bytes.
     fn decode(response: Response<'_>, secrets: &Secrets) -> Result<Self::Output, Error>;
     /// A response other than a 2xx that this operation reads as its answer rather than as an
-    /// error to report or retry (a health check reads a 5xx as "not up"). The default, `None`,
-    /// leaves every such status to the usual error handling and retries.
-    fn answer_error(response: &Response<'_>) -> Option<Self::Output> {
-        let _ = response;
+    /// error to report or retry (a health check reads a 5xx as "not up"), any server text in
+    /// it scrubbed of `secrets` as [`decode`](Self::decode) does. The default, `None`, leaves
+    /// every such status to the usual error handling and retries.
+    fn answer_error(response: &Response<'_>, secrets: &Secrets) -> Option<Self::Output> {
+        let _ = (response, secrets);
         None
     }
 }
@@ -206,13 +207,13 @@ impl Operation for GetHealth {
         let url = alloc::format!("{}/health", config.base_url.as_str());
         Request::new(Method::Get, url, headers(config, false), Vec::new())
     }
-    fn decode(response: Response<'_>, _secrets: &Secrets) -> Result<Health, Error> {
-        Ok(Health::from_answer(response.status, response.body))
+    fn decode(response: Response<'_>, secrets: &Secrets) -> Result<Health, Error> {
+        Ok(Health::from_answer(response.status, response.body, secrets))
     }
-    fn answer_error(response: &Response<'_>) -> Option<Health> {
+    fn answer_error(response: &Response<'_>, secrets: &Secrets) -> Option<Health> {
         (500..600)
             .contains(&response.status)
-            .then(|| Health::from_answer(response.status, response.body))
+            .then(|| Health::from_answer(response.status, response.body, secrets))
     }
 }
 

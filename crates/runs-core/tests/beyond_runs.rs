@@ -228,6 +228,29 @@ fn health_reads_a_5xx_as_not_up_without_retrying_and_a_401_as_an_error() {
 }
 
 #[test]
+fn an_echoed_key_is_scrubbed_from_the_health_status_of_an_up_and_a_down_answer() {
+    let status = |status: &str| {
+        let body = serde_json::json!({ "status": status }).to_string();
+        [200, 503].map(|code| {
+            let mut call = Call::new(&config(), GetHealth, 1);
+            let outcome = drive(&mut call, [http(code, &body)], |_| String::new(), |_| true);
+            match &outcome.outputs[0] {
+                Ok(health) => health.status().unwrap().to_string(),
+                Err(e) => panic!("{code}: {e:?}"),
+            }
+        })
+    };
+    for shown in status(&format!("{KEY} is not a key we know")) {
+        assert_eq!(shown, "<redacted> is not a key we know");
+    }
+    // The status is cut at 100 characters, here inside the key: scrubbed whole before the cut,
+    // so not even the key's start is shown.
+    for shown in status(&format!("{}{KEY}", "x".repeat(95))) {
+        assert_eq!(shown, format!("{}<reda…", "x".repeat(95)));
+    }
+}
+
+#[test]
 fn a_process_listing_pages_like_runs() {
     let page = |ids: &[&str], token: Option<&str>| {
         let items: Vec<String> = ids

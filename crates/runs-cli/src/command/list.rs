@@ -16,7 +16,12 @@ pub fn run(global: &Global, args: &ListArgs, out: &mut dyn Write) -> Result<(), 
     if !args.all && args.max_items.is_none() {
         let page = client.list_runs(&query)?;
         render::page(out, global.output, &page)?;
-        super::hint_next_page(global.output, "runs", page.continuation_token.as_deref());
+        super::hint_next_page(
+            global.output,
+            "runs",
+            page.continuation_token.as_deref(),
+            client.config().secrets(),
+        );
         return Ok(());
     }
     super::print_all(out, global.output, client.runs(&query), args.max_items)

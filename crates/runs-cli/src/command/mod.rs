@@ -15,6 +15,7 @@ mod wait;
 use std::io::Write;
 
 use clap::ArgMatches;
+use runs_core::transport::Secrets;
 use runs_core::{FieldError, MAX_LIMIT, RunId};
 
 use crate::cli::{Cli, Command, OutputFormat};
@@ -85,12 +86,13 @@ fn page_size(limit: i64) -> Result<u64, Failure> {
 }
 
 /// After one page in a table: how to get the next. The token is the server's text, pasted
-/// into a command: quoted, and escaped.
-fn hint_next_page(format: OutputFormat, what: &str, token: Option<&str>) {
+/// into a command: scrubbed of the configuration's secrets like any server text (a token
+/// holding the key is hostile, and is not worth printing the key for), quoted, and escaped.
+fn hint_next_page(format: OutputFormat, what: &str, token: Option<&str>, secrets: &Secrets) {
     if let (OutputFormat::Table, Some(token)) = (format, token) {
         eprintln!(
             "more {what}: add --continuation-token {}, or --all",
-            shell_word(token)
+            shell_word(&secrets.scrub(token))
         );
     }
 }

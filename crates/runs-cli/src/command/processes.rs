@@ -36,7 +36,12 @@ fn list(global: &Global, args: &ProcessListArgs, out: &mut dyn Write) -> Result<
     if !args.all && args.max_items.is_none() {
         let page = client.list_processes(&query)?;
         render::process_page(out, global.output, &page)?;
-        super::hint_next_page(global.output, "processes", page.continuation_token.as_deref());
+        super::hint_next_page(
+            global.output,
+            "processes",
+            page.continuation_token.as_deref(),
+            client.config().secrets(),
+        );
         return Ok(());
     }
     super::print_all(out, global.output, client.processes(&query), args.max_items)

@@ -68,6 +68,14 @@ impl Clients {
         }
     }
 
+    /// `GET /health`.
+    pub fn health(&self, t: Transport) -> Result<runs_core::Health, Error> {
+        match t {
+            Transport::Blocking => self.blocking.health(),
+            Transport::Async => self.runtime.block_on(self.asynch.health()),
+        }
+    }
+
     pub fn start_run(&self, t: Transport, start: &StartRun) -> Result<Run, Error> {
         match t {
             Transport::Blocking => self.blocking.start_run(start),

@@ -53,3 +53,75 @@ fn an_echoed_key_is_not_printed_by_the_cli() {
         assert!(out.stderr.contains("<redacted>"), "{}", out.stderr);
     }
 }
+
+/// A health answer whose status quotes the key, up (200) or not (503).
+fn health_echoing(code: u16) -> Reply {
+    json(
+        code,
+        &serde_json::json!({ "status": format!("key {KEY} is not welcome here") }).to_string(),
+    )
+}
+
+#[test]
+fn an_echoed_key_is_scrubbed_from_the_health_status_on_both_transports() {
+    for code in [200, 503] {
+        let server = Hostile::start(move |_, _| health_echoing(code));
+        let clients = Clients::of(builder(&server.base_url()));
+        for (t, result) in clients.each(|t, c| (t, c.health(t))) {
+            let health = result.unwrap_or_else(|e| panic!("{t:?} {code}: {e}"));
+            let status = health.status().unwrap();
+            assert!(!status.contains(KEY), "{t:?}: {status}");
+            assert_eq!(status, "key <redacted> is not welcome here", "{t:?}");
+        }
+    }
+}
+
+#[test]
+fn an_echoed_key_is_not_printed_by_runs_health() {
+    for code in [200, 503] {
+        let server = Hostile::start(move |_, _| health_echoing(code));
+        // `runs` asserts that no output holds the key.
+        let table = runs(&server.base_url(), &["health"]);
+        assert_eq!(table.code, 3, "{}", table.stderr);
+        assert_eq!(
+            table.stdout,
+            format!("not up (HTTP {code}, key <redacted> is not welcome here)\n")
+        );
+        let json = runs(&server.base_url(), &["health", "--output", "json"]);
+        let doc: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+        assert_eq!(
+            doc["status"], "key <redacted> is not welcome here",
+            "{}",
+            json.stdout
+        );
+    }
+}
+
+/// A page of one item (`item`, as JSON) whose continuation token holds the key.
+fn page_with_the_key_in_its_token(item: &str) -> Reply {
+    let token = serde_json::to_string(&format!("page2-{KEY}")).unwrap();
+    json(
+        200,
+        &format!(r#"{{"items":[{item}],"continuation_token":{token}}}"#),
+    )
+}
+
+#[test]
+fn an_echoed_key_in_a_continuation_token_is_not_printed_in_the_next_page_hint() {
+    let server = Hostile::start(|_, _| page_with_the_key_in_its_token(&run_json("r1", "Running", "")));
+    let out = runs(
+        &server.base_url(),
+        &["list", "--agent-id", "agent-1", "--process-id", "proc-1"],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    insta::assert_snapshot!(out.stderr, @"more runs: add --continuation-token 'page2-<redacted>', or --all");
+
+    let process = r#"{"id":"proc-1","name":"P","agent_id":"agent-1","stage":"Published"}"#;
+    let server = Hostile::start(move |_, _| page_with_the_key_in_its_token(process));
+    let out = runs(
+        &server.base_url(),
+        &["processes", "list", "--agent-id", "agent-1"],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    insta::assert_snapshot!(out.stderr, @"more processes: add --continuation-token 'page2-<redacted>', or --all");
+}
