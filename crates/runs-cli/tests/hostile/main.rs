@@ -14,6 +14,7 @@ mod connecting;
 mod echoed_key;
 mod edges;
 mod exact_numbers;
+mod hosts;
 mod polling;
 mod retry_after;
 mod settings;
