@@ -244,11 +244,27 @@ impl Service<Uri> for Route {
             let target: Uri = format!("{scheme}://{}:{port}", bracket(&host))
                 .parse()
                 .map_err(|e| ConnectFailure::new(TransportErrorKind::Proxy, e))?;
-            tunnel?
-                .call(target)
-                .await
-                .map_err(|e| ConnectFailure::new(TransportErrorKind::Proxy, e))
+            tunnel?.call(target).await.map_err(tunnel_failure)
         })
+    }
+}
+
+/// hyper-util's tunnel error, which it does not export by name.
+type TunnelError = <Tunnel<Route> as Service<Uri>>::Error;
+
+/// A tunnel that failed, in runs-core's terms: the hop to the proxy keeps its own failure (a
+/// name that did not resolve, a connection refused), which runs-core names as the proxy's; a
+/// `407` is the proxy refusing the credentials; any other answer, the proxy failing.
+fn tunnel_failure(error: TunnelError) -> ConnectFailure {
+    match error {
+        TunnelError::ConnectFailed(hop) => match hop.downcast::<ConnectFailure>() {
+            Ok(failure) => *failure,
+            Err(other) => ConnectFailure::new(TransportErrorKind::Connect, other),
+        },
+        refused @ TunnelError::ProxyAuthRequired => {
+            ConnectFailure::new(TransportErrorKind::ProxyAuth, refused)
+        }
+        other => ConnectFailure::new(TransportErrorKind::Proxy, other),
     }
 }
 

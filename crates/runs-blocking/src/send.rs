@@ -159,6 +159,7 @@ fn transport_error(error: ureq::Error, context: &str) -> TransportError {
     let (kind, delivery) = match &error {
         ureq::Error::HostNotFound | ureq::Error::Timeout(Timeout::Resolve) => (Kind::Dns, NotSent),
         ureq::Error::Timeout(Timeout::Connect) | ureq::Error::ConnectionFailed => (Kind::Connect, NotSent),
+        ureq::Error::ConnectProxyFailed(reason) if refused_credentials(reason) => (Kind::ProxyAuth, NotSent),
         ureq::Error::ConnectProxyFailed(_) | ureq::Error::InvalidProxyUrl => (Kind::Proxy, NotSent),
         ureq::Error::Tls(_) | ureq::Error::Pem(_) => (Kind::Tls, NotSent),
         ureq::Error::Rustls(e) => (Kind::Tls, tls_delivery(e)),
@@ -169,6 +170,15 @@ fn transport_error(error: ureq::Error, context: &str) -> TransportError {
         _ => (Kind::Io, MaybeSent),
     };
     TransportError::new(kind, delivery, context).with_source(error)
+}
+
+/// Whether the proxy answered the `CONNECT` with `407 Proxy Authentication Required`: ureq
+/// gives the status only in its text (`proxy server responded 407/...`), which a test below
+/// holds it to.
+fn refused_credentials(reason: &str) -> bool {
+    reason
+        .strip_prefix("proxy server responded ")
+        .is_some_and(|status| status.starts_with("407/"))
 }
 
 fn io_error(error: &io::Error) -> (TransportErrorKind, Delivery) {
@@ -239,6 +249,37 @@ mod tests {
 
         let e = transport_error(ureq::Error::BodyExceedsLimit(10), "GET x");
         assert_eq!(e.kind(), TransportErrorKind::BodyTooLarge);
+    }
+
+    /// ureq's own text for a `407`, read from a `CONNECT` it sent: if a new ureq words it
+    /// otherwise, this fails rather than a refusal of the credentials being retried.
+    #[test]
+    fn a_proxy_answering_407_refused_the_credentials_and_any_other_answer_failed() {
+        use std::io::{BufRead, Write};
+        let proxy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = proxy.local_addr().unwrap();
+        let answer = |status: &'static str| {
+            let (stream, _) = proxy.accept().unwrap();
+            let mut reader = io::BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            while reader.read_line(&mut line).unwrap() > 2 {
+                line.clear();
+            }
+            write!(&stream, "HTTP/1.1 {status}\r\ncontent-length: 0\r\n\r\n").unwrap();
+        };
+        for (status, kind) in [
+            ("407 Proxy Authentication Required", TransportErrorKind::ProxyAuth),
+            ("403 Forbidden", TransportErrorKind::Proxy),
+        ] {
+            let agent: ureq::Agent = ureq::Agent::config_builder()
+                .proxy(Some(ureq::Proxy::new(&format!("http://u:p@{addr}")).unwrap()))
+                .build()
+                .into();
+            let request = std::thread::spawn(move || agent.get("http://api.example/v2/runs").call());
+            answer(status);
+            let e = transport_error(request.join().unwrap().unwrap_err(), "GET x");
+            assert_eq!((e.kind(), e.delivery()), (kind, Delivery::NotSent), "{status}");
+        }
     }
 
     #[test]

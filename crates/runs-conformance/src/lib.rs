@@ -4,7 +4,8 @@
 //! proof that their `maybe-async` modes do not collide) and run one list of cases against
 //! both, comparing outcomes case for case: the connection plan (proxies from the
 //! environment, `NO_PROXY`, loopback, credentials) through a real `CONNECT` proxy on
-//! loopback, and the client surface itself.
+//! loopback, and the client surface itself. With the `real-peers` feature, `tests/squid.rs`
+//! also runs both through a real squid with basic authentication (squid must be installed).
 //!
 //! The library part is the test support those cases share: [`ConnectProxy`], and
 //! [`RecordingServer`] for what a user's middleware sends.

@@ -158,12 +158,27 @@ fn cases(proxy: &str) -> Vec<Case> {
         Case {
             required: Some("Basic dXNlcjpzM2NyZXQh"),
             ..case(
-                "wrong credentials are a proxy error, never sent",
+                "wrong credentials are refused credentials, never sent",
                 vec![("HTTP_PROXY", with("user", "hunter22"))],
                 Base::Named,
-                Failed(TransportErrorKind::Proxy, Delivery::NotSent),
+                Failed(TransportErrorKind::ProxyAuth, Delivery::NotSent),
             )
         },
+        Case {
+            required: Some("Basic dXNlcjpzM2NyZXQh"),
+            ..case(
+                "no credentials for a proxy that asks for some are refused credentials",
+                vec![("HTTP_PROXY", p())],
+                Base::Named,
+                Failed(TransportErrorKind::ProxyAuth, Delivery::NotSent),
+            )
+        },
+        case(
+            "a proxy refusing connections is a proxy error, never sent",
+            vec![("HTTP_PROXY", closed_port_url())],
+            Base::Remote,
+            Failed(TransportErrorKind::Proxy, Delivery::NotSent),
+        ),
         case(
             "a socks proxy is refused, naming the variable",
             vec![("ALL_PROXY", "socks5://127.0.0.1:1080".into())],
@@ -347,4 +362,140 @@ fn both_transports_follow_the_connection_plan_case_for_case() {
             cases("http://x")[index].name
         );
     }
+}
+
+/// A client of either transport for the emulator's own URL, every connection through `proxy`
+/// (a [`Proxy::Url`], credentials allowed), retrying as `retry` says.
+fn through<T: FromConfig>(proxy: &str, emulator: &Emulator, retry: RetryPolicy) -> T {
+    ConfigBuilder::<_, _, T>::from_env_vars(|name| match name {
+        "RUNS_API_KEY" => Some(KEY.to_owned()),
+        "RUNS_BASE_URL" => Some(emulator.base_url().to_owned()),
+        _ => None,
+    })
+    .unwrap()
+    .allow_insecure_http(true)
+    .proxy(Proxy::Url(proxy.to_owned()))
+    .retry_policy(retry)
+    .build()
+    .unwrap()
+}
+
+/// How a transport fails to start a run through `proxy`.
+type FailThrough = fn(&str, &Emulator, RetryPolicy) -> Error;
+
+/// Each transport, by name, with how it fails to start a run through a proxy.
+const TRANSPORTS: [(&str, FailThrough); 2] = [
+    ("runs-blocking", |proxy, emulator, retry| {
+        let client: runs_blocking::Client = through(proxy, emulator, retry);
+        client.start_run(&start()).unwrap_err()
+    }),
+    ("runs-async", |proxy, emulator, retry| {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let client: runs_async::Client = through(proxy, emulator, retry);
+            client.start_run(&start()).await.unwrap_err()
+        })
+    }),
+];
+
+/// The error as a chain printer shows it, and as `Debug` does: neither may hold a credential.
+fn shown(error: &Error) -> String {
+    let mut text = format!("{error} {error:?}");
+    let mut next = std::error::Error::source(error);
+    while let Some(cause) = next {
+        text.push_str(&format!(" / {cause}"));
+        next = cause.source();
+    }
+    text
+}
+
+#[test]
+fn a_proxy_refusing_connections_is_named_rather_than_taken_for_the_api() {
+    let emulator = Emulator::builder()
+        .api_key(KEY)
+        .schedule(Schedule::Instant)
+        .start()
+        .unwrap();
+    let closed = closed_port_url();
+    let address = closed.trim_start_matches("http://");
+    let proxy = closed.replacen("http://", "http://user:hunter22@", 1);
+    for (transport, fail) in TRANSPORTS {
+        let error = fail(&proxy, &emulator, RetryPolicy::none());
+        let Error::Transport(e) = &error else {
+            panic!("{transport}: {error:?}")
+        };
+        assert_eq!(
+            (e.kind(), e.delivery()),
+            (TransportErrorKind::Proxy, Delivery::NotSent),
+            "{transport}"
+        );
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "could not connect to the proxy {address} (for POST {}/runs)",
+                emulator.base_url()
+            ),
+            "{transport}"
+        );
+        let shown = shown(&error);
+        assert!(!shown.contains("hunter22"), "{transport}: {shown}");
+    }
+    assert_eq!(emulator.counters().connections, 0);
+}
+
+#[test]
+fn credentials_the_proxy_refuses_end_the_call_after_one_connect() {
+    let emulator = Emulator::builder()
+        .api_key(KEY)
+        .schedule(Schedule::Instant)
+        .start()
+        .unwrap();
+    for (transport, fail) in TRANSPORTS {
+        let proxy = ConnectProxy::start()
+            .unwrap()
+            .host("127.0.0.1", emulator.addr())
+            .require_authorization("Basic dXNlcjpzM2NyZXQh"); // user:s3cret!
+        let address = proxy.url().trim_start_matches("http://").to_owned();
+        // The default policy, which retries a POST that provably was not sent.
+        let error = fail(
+            &proxy.url_with_credentials("user", "hunter22"),
+            &emulator,
+            RetryPolicy::default(),
+        );
+        let Error::Transport(e) = &error else {
+            panic!("{transport}: {error:?}")
+        };
+        assert_eq!(
+            (e.kind(), e.delivery()),
+            (TransportErrorKind::ProxyAuth, Delivery::NotSent),
+            "{transport}"
+        );
+        assert!(!error.is_retryable());
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "the proxy {address} refused the credentials (for POST {}/runs); \
+                 check the user name and password in the proxy URL",
+                emulator.base_url()
+            ),
+            "{transport}"
+        );
+        let shown = shown(&error);
+        // The password, and the header that would carry it (user:hunter22 in base64).
+        assert!(
+            !shown.contains("hunter22") && !shown.contains("dXNlcjpodW50ZXIyMg"),
+            "{transport}: {shown}"
+        );
+        let tunnels = proxy.tunnels();
+        assert_eq!(
+            tunnels.len(),
+            1,
+            "{transport}: asked once, never again: {tunnels:?}"
+        );
+        assert!(!tunnels[0].opened);
+    }
+    assert_eq!(emulator.counters().connections, 0);
 }

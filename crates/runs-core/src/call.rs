@@ -9,6 +9,7 @@ use crate::attempt::{Attempts, Next};
 use crate::config::Config;
 use crate::error::{Delivery, Error, TransportError, TransportErrorKind};
 use crate::http::{Method, Request, Response};
+use crate::proxy::ProxyEndpoint;
 use crate::retry::{Retry, Verdict};
 use crate::secret::Secrets;
 use crate::trace::event;
@@ -181,6 +182,9 @@ pub struct Call<O: Operation> {
     request_timeout: Duration,
     redirects: u8,
     secrets: Secrets,
+    /// The proxy the connection plan sends this call's requests through (redirects stay on
+    /// the origin, so it is one for every attempt), for failures to name when they are its.
+    proxy: Option<ProxyEndpoint>,
     /// When the attempt in flight was sent, for the trace's `elapsed_ms`.
     #[cfg_attr(not(feature = "tracing"), allow(dead_code))]
     sent_at: Duration,
@@ -200,6 +204,11 @@ impl<O: Operation> Call<O> {
     /// The call that sends `request`, which must be `O`'s request under `config`.
     pub(crate) fn for_request(config: &Config, request: Request, deadline: Duration, seed: u64) -> Self {
         let retry = Retry::new(config.retry.clone(), request.method(), deadline, seed);
+        let base = &config.base_url;
+        let proxy = config
+            .connection()
+            .proxy_for(base.is_https(), base.host(), base.port())
+            .cloned();
         Self {
             request,
             origin_len: config.base_url.origin().len(),
@@ -207,6 +216,7 @@ impl<O: Operation> Call<O> {
             request_timeout: config.request_timeout,
             redirects: 0,
             secrets: config.secrets.clone(),
+            proxy,
             sent_at: Duration::ZERO,
         }
     }
@@ -363,6 +373,10 @@ impl<O: Operation> Machine for Call<O> {
     }
 
     fn handle_failure(&mut self, now: Duration, error: TransportError) {
+        let error = match &self.proxy {
+            Some(proxy) => error.at_proxy(proxy),
+            None => error,
+        };
         event!(
             warn,
             {
@@ -441,5 +455,56 @@ mod tests {
             "the date was measured against the wall clock"
         );
         assert_eq!(walls, 1, "read for the 503 only, not for the 200");
+    }
+
+    /// A call under a configuration whose plan sends everything through a proxy, driven
+    /// with each attempt failing as `fail` says; the error and the number of attempts.
+    fn through_proxy(fail: crate::TransportErrorKind) -> (crate::Error, u32) {
+        let config = Config::builder()
+            .api_key("k")
+            .base_url("https://api.example/v2")
+            .proxy(crate::Proxy::Url("http://user:hunter22@proxy.corp:3128".into()))
+            .build()
+            .unwrap();
+        let mut call = Call::new(&config, GetRun("run-1".parse().unwrap()), 0);
+        let (mut sent, mut clock) = (0, Duration::ZERO);
+        let error = crate::__drive!(
+            call,
+            now = clock,
+            send(request, _timeout) => {
+                sent += 1;
+                Err::<Response<'_>, _>(TransportError::new(fail, crate::Delivery::NotSent, request.describe()))
+            },
+            sleep(d) => clock += d,
+        )
+        .unwrap_err();
+        (error, sent)
+    }
+
+    #[test]
+    fn credentials_the_proxy_refused_are_reported_once_naming_the_proxy() {
+        let (error, sent) = through_proxy(crate::TransportErrorKind::ProxyAuth);
+        assert_eq!(sent, 1, "a 407 is not retried");
+        assert!(!error.is_retryable());
+        assert_eq!(
+            error.to_string(),
+            "the proxy proxy.corp:3128 refused the credentials (for GET https://api.example/v2/runs/run-1); \
+             check the user name and password in the proxy URL"
+        );
+        assert!(!alloc::format!("{error:?}").contains("hunter22"));
+    }
+
+    #[test]
+    fn a_proxy_that_cannot_be_reached_is_named_and_retried_as_a_refused_connection_is() {
+        let (error, sent) = through_proxy(crate::TransportErrorKind::Connect);
+        assert_eq!(sent, 4, "the default policy's attempts");
+        let crate::Error::Transport(error) = error else {
+            panic!("{error:?}")
+        };
+        assert_eq!(error.kind(), crate::TransportErrorKind::Proxy);
+        assert_eq!(
+            error.to_string(),
+            "could not connect to the proxy proxy.corp:3128 (for GET https://api.example/v2/runs/run-1)"
+        );
     }
 }

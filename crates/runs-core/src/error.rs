@@ -79,11 +79,7 @@ impl Error {
         match self {
             Error::Api(e) => e.is_retryable(),
             Error::Storage(e) => e.is_retryable(),
-            // A body over the cap or a refused redirect would come back the same way.
-            Error::Transport(e) => !matches!(
-                e.kind,
-                TransportErrorKind::BodyTooLarge | TransportErrorKind::Redirect
-            ),
+            Error::Transport(e) => !e.kind.repeats(),
             Error::DeadlineExceeded { .. } | Error::WaitTimedOut { .. } => true,
             _ => false,
         }
@@ -341,8 +337,14 @@ pub enum TransportErrorKind {
     Io,
     /// The body was larger than the configured cap.
     BodyTooLarge,
-    /// The proxy refused or failed the connection.
+    /// The proxy could not be reached, or did not open the tunnel (it answered the `CONNECT`
+    /// with an error, or not at all). The error names the proxy when the connection plan
+    /// sent the request through one.
     Proxy,
+    /// The proxy refused the credentials in its URL, or asked for some and there were none: it
+    /// answered the `CONNECT` with `407 Proxy Authentication Required`. Not retried, since the
+    /// same credentials would be refused again; the error never shows them.
+    ProxyAuth,
     /// The server redirected somewhere the SDK will not send the key.
     Redirect,
     /// A user's middleware around the transport's exchange failed.
@@ -350,6 +352,15 @@ pub enum TransportErrorKind {
 }
 
 impl TransportErrorKind {
+    /// Whether the same request would fail the same way again, so that retrying is no use: a
+    /// body over the cap, a redirect refused, credentials the proxy refused.
+    pub(crate) fn repeats(self) -> bool {
+        matches!(
+            self,
+            TransportErrorKind::BodyTooLarge | TransportErrorKind::Redirect | TransportErrorKind::ProxyAuth
+        )
+    }
+
     fn describe(self) -> &'static str {
         match self {
             TransportErrorKind::Dns => "the host name did not resolve",
@@ -359,6 +370,7 @@ impl TransportErrorKind {
             TransportErrorKind::Io => "the connection failed",
             TransportErrorKind::BodyTooLarge => "the response body is too large",
             TransportErrorKind::Proxy => "the proxy failed",
+            TransportErrorKind::ProxyAuth => "the proxy refused the credentials",
             TransportErrorKind::Redirect => "refused a redirect",
             TransportErrorKind::Middleware => "the client's middleware failed",
         }
@@ -382,6 +394,21 @@ pub struct TransportError {
     delivery: Delivery,
     context: String,
     source: Option<BoxError>,
+    /// The proxy the failure is the fault of, once the machine that sent the request has
+    /// said which proxy its connection plan chose ([`TransportError::at_proxy`]). Boxed: most
+    /// errors have none, and this error travels inside every `Result` of the SDK.
+    proxy: Option<Box<AtProxy>>,
+}
+
+/// A proxy as an error names it: where it is and whether it was given credentials, never
+/// what they are.
+#[derive(Debug)]
+struct AtProxy {
+    /// `host:port` (an IPv6 host in brackets).
+    address: String,
+    credentials: bool,
+    /// Whether the proxy answered (a `CONNECT` refused) rather than could not be reached.
+    answered: bool,
 }
 
 impl TransportError {
@@ -393,7 +420,37 @@ impl TransportError {
             delivery,
             context: context.into(),
             source: None,
+            proxy: None,
         }
+    }
+
+    /// This failure, on a connection the connection plan sent through `proxy`, as the proxy's
+    /// when it is: a name that did not resolve or a connection that could not be made was the
+    /// proxy's (the client resolves and connects to nothing else), so it becomes a
+    /// [`TransportErrorKind::Proxy`] naming the proxy, and a tunnel the proxy refused names
+    /// it too. Any other failure (TLS, a timeout, a broken connection) is the target's or the
+    /// exchange's, and is left as it is.
+    pub(crate) fn at_proxy(mut self, proxy: &crate::proxy::ProxyEndpoint) -> Self {
+        let answered = match self.kind {
+            TransportErrorKind::Dns | TransportErrorKind::Connect => false,
+            TransportErrorKind::Proxy | TransportErrorKind::ProxyAuth => true,
+            _ => return self,
+        };
+        if self.kind != TransportErrorKind::ProxyAuth {
+            self.kind = TransportErrorKind::Proxy;
+        }
+        let host = proxy.host();
+        let address = if host.contains(':') {
+            alloc::format!("[{host}]:{}", proxy.port())
+        } else {
+            alloc::format!("{host}:{}", proxy.port())
+        };
+        self.proxy = Some(Box::new(AtProxy {
+            address,
+            credentials: proxy.authorization().is_some(),
+            answered,
+        }));
+        self
     }
 
     /// Attaches the underlying error.
@@ -415,9 +472,33 @@ impl TransportError {
 
 impl fmt::Display for TransportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.kind.describe())?;
+        match self.proxy.as_deref() {
+            None => write!(f, "{}", self.kind.describe())?,
+            Some(proxy) => {
+                let address = &proxy.address;
+                match (self.kind, proxy.answered, proxy.credentials) {
+                    (TransportErrorKind::ProxyAuth, _, true) => {
+                        write!(f, "the proxy {address} refused the credentials")?
+                    }
+                    (TransportErrorKind::ProxyAuth, _, false) => {
+                        write!(f, "the proxy {address} requires credentials")?
+                    }
+                    (_, false, _) => write!(f, "could not connect to the proxy {address}")?,
+                    (_, true, _) => write!(f, "the proxy {address} did not open a tunnel")?,
+                }
+            }
+        }
         if !self.context.is_empty() {
-            write!(f, " ({})", self.context)?;
+            let for_ = if self.proxy.is_some() { "for " } else { "" };
+            write!(f, " ({for_}{})", self.context)?;
+        }
+        if self.kind == TransportErrorKind::ProxyAuth {
+            match self.proxy.as_deref() {
+                Some(AtProxy {
+                    credentials: false, ..
+                }) => f.write_str("; give them in the proxy URL (http://user:password@host:port)")?,
+                _ => f.write_str("; check the user name and password in the proxy URL")?,
+            }
         }
         // The cause is the source, for a chain printer to show once.
         Ok(())
@@ -443,6 +524,82 @@ mod tests {
         assert!(t(TransportErrorKind::Timeout).is_retryable());
         assert!(!t(TransportErrorKind::BodyTooLarge).is_retryable());
         assert!(!t(TransportErrorKind::Redirect).is_retryable());
+        assert!(!t(TransportErrorKind::ProxyAuth).is_retryable());
+        assert!(t(TransportErrorKind::Proxy).is_retryable());
         assert!(!Error::RepeatedToken { token: "t".into() }.is_retryable());
+    }
+
+    fn proxy(url: &str) -> crate::proxy::ProxyEndpoint {
+        let rules = crate::proxy::ProxyRules::resolve(&crate::Proxy::Url(url.into()), |_| None).unwrap();
+        rules.proxy_for(true, "api.example", 443).unwrap().clone()
+    }
+
+    fn failed(kind: TransportErrorKind) -> TransportError {
+        TransportError::new(kind, Delivery::NotSent, "GET https://api.example/v2/runs").with_source(
+            TransportError::new(TransportErrorKind::Io, Delivery::NotSent, "cause"),
+        )
+    }
+
+    #[test]
+    fn a_failure_to_reach_the_proxy_names_the_proxy_and_never_its_credentials() {
+        let with = proxy("http://user:hunter22@127.0.0.1:3128");
+        for kind in [TransportErrorKind::Connect, TransportErrorKind::Dns] {
+            let e = failed(kind).at_proxy(&with);
+            assert_eq!(
+                (e.kind(), e.delivery()),
+                (TransportErrorKind::Proxy, Delivery::NotSent)
+            );
+            assert_eq!(
+                e.to_string(),
+                "could not connect to the proxy 127.0.0.1:3128 (for GET https://api.example/v2/runs)"
+            );
+            assert!(core::error::Error::source(&e).is_some());
+            let shown = alloc::format!("{e} {e:?}");
+            assert!(!shown.contains("hunter22") && !shown.contains("user:"), "{shown}");
+        }
+        let e = failed(TransportErrorKind::Proxy).at_proxy(&proxy("http://[::1]:8080"));
+        assert_eq!(
+            e.to_string(),
+            "the proxy [::1]:8080 did not open a tunnel (for GET https://api.example/v2/runs)"
+        );
+    }
+
+    #[test]
+    fn a_407_says_the_proxy_refused_the_credentials_and_what_to_do() {
+        let e = failed(TransportErrorKind::ProxyAuth).at_proxy(&proxy("http://u:hunter22@proxy.corp:3128"));
+        assert_eq!(e.kind(), TransportErrorKind::ProxyAuth);
+        assert_eq!(
+            e.to_string(),
+            "the proxy proxy.corp:3128 refused the credentials (for GET https://api.example/v2/runs); \
+             check the user name and password in the proxy URL"
+        );
+        assert!(!alloc::format!("{e:?}").contains("hunter22"));
+        let e = failed(TransportErrorKind::ProxyAuth).at_proxy(&proxy("http://proxy.corp:3128"));
+        assert_eq!(
+            e.to_string(),
+            "the proxy proxy.corp:3128 requires credentials (for GET https://api.example/v2/runs); \
+             give them in the proxy URL (http://user:password@host:port)"
+        );
+        // Without the plan's word, the transport's own classification still says it.
+        assert_eq!(
+            failed(TransportErrorKind::ProxyAuth).to_string(),
+            "the proxy refused the credentials (GET https://api.example/v2/runs); \
+             check the user name and password in the proxy URL"
+        );
+    }
+
+    #[test]
+    fn failures_that_are_not_the_proxys_are_left_alone() {
+        let with = proxy("http://127.0.0.1:3128");
+        for kind in [
+            TransportErrorKind::Tls,
+            TransportErrorKind::Timeout,
+            TransportErrorKind::Io,
+            TransportErrorKind::BodyTooLarge,
+        ] {
+            let e = failed(kind).at_proxy(&with);
+            assert_eq!(e.kind(), kind);
+            assert!(!e.to_string().contains("127.0.0.1:3128"), "{e}");
+        }
     }
 }

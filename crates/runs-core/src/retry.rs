@@ -9,6 +9,8 @@
 //! - `POST /runs` has no idempotency key, so a repeat starts a second run. It is retried only
 //!   when the request provably never reached the server ([`Delivery::NotSent`]: DNS, connect or
 //!   TLS failure), or on 429 or 503 *with* `Retry-After`, where the server says it did nothing.
+//! - A failure below HTTP that the same request would meet again is never retried: a body
+//!   over the cap, a redirect refused, a proxy answering `407` to the credentials it was given.
 //! - Delays grow exponentially with equal jitter (half fixed, half random), capped by
 //!   [`RetryPolicy::max_backoff`]. A `Retry-After` (seconds, or an HTTP date in any of RFC
 //!   9110's three forms, measured against the response's own `Date` header so that clock skew
@@ -17,7 +19,7 @@
 
 use core::time::Duration;
 
-use crate::error::{Delivery, TransportError, TransportErrorKind};
+use crate::error::{Delivery, TransportError};
 use crate::http::{HeaderSource, Method};
 use crate::jitter::Jitter;
 
@@ -207,7 +209,7 @@ impl Retry {
     /// The verdict on an attempt that failed below HTTP, at `now`.
     pub fn after_failure(&mut self, now: Duration, error: &TransportError) -> Verdict {
         let retryable = match error.kind() {
-            TransportErrorKind::BodyTooLarge | TransportErrorKind::Redirect => false,
+            kind if kind.repeats() => false,
             _ => self.method.is_idempotent() || error.delivery() == Delivery::NotSent,
         };
         if !retryable {
