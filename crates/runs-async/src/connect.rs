@@ -86,10 +86,18 @@ const ATTEMPT_DELAY: Duration = Duration::from_millis(250);
 
 async fn open_tcp(dst: Uri) -> Result<Tcp, ConnectFailure> {
     let (host, port) = host_and_port(&dst)?;
-    let addrs = tokio::net::lookup_host((host.as_str(), port))
-        .await
-        .map_err(|e| ConnectFailure::new(TransportErrorKind::Dns, e))?;
-    let addrs = interleave(addrs);
+    let addrs = match runs_core::transport::ConnectionPlan::loopback_addresses(&host) {
+        // A `localhost` name is this machine whatever DNS would say (RFC 6761).
+        Some(ips) => ips
+            .iter()
+            .map(|&ip| std::net::SocketAddr::from((ip, port)))
+            .collect(),
+        None => interleave(
+            tokio::net::lookup_host((host.as_str(), port))
+                .await
+                .map_err(|e| ConnectFailure::new(TransportErrorKind::Dns, e))?,
+        ),
+    };
     if addrs.is_empty() {
         return Err(ConnectFailure::new(
             TransportErrorKind::Dns,

@@ -192,15 +192,23 @@ fn watch_connection<B>(
 }
 
 impl Exchange {
-    /// Sends an upload with its streamed `body`, all within `timeout`. It does not pass
-    /// through a user's layers, which take whole bodies (`http::Request<Bytes>`).
+    /// Sends an upload with its streamed `body`. It does not pass through a user's layers,
+    /// which take whole bodies (`http::Request<Bytes>`).
+    ///
+    /// Two clocks bound it: `timeout`, the whole attempt's, and the request's idle timeout,
+    /// restarted each time the connection takes a chunk of the body: a storage service that
+    /// stops reading, or never answers, ends the attempt that long after the last byte moved,
+    /// whatever the file's size. An answer that comes before the whole body was taken is
+    /// judged by runs-core ([`UploadRequest::early_answer`]).
     pub(crate) async fn send_upload(
         &self,
         request: &UploadRequest,
         body: UploadBody,
         timeout: Duration,
     ) -> Result<http::Response<Bytes>, TransportError> {
-        let request = request.to_http(body).map_err(|e| {
+        let progress = body.progress();
+        let planned = request;
+        let mut request = request.to_http(body).map_err(|e| {
             TransportError::new(
                 TransportErrorKind::Io,
                 Delivery::NotSent,
@@ -208,16 +216,46 @@ impl Exchange {
             )
             .with_source(e)
         })?;
-        let mut request = request;
         // Uploads never pass through a layer.
         let connected = watch_connection(&mut request, true);
-        let target = Target(request.method().clone(), request.uri().clone());
+        // Named without the query: a presigned URL carries its signature there.
+        let target = Target(request.method().clone(), without_query(request.uri()));
         let pool = &self.service.inner;
-        match tokio::time::timeout(timeout, pool.exchange(&pool.uploads, request, &target)).await {
-            Ok(result) => result,
-            Err(_) => Err(target.timed_out(timeout, connected.as_ref())),
+        let exchange = pool.exchange(&pool.uploads, request, &target);
+        let overall = tokio::time::sleep(timeout);
+        let mut exchange = std::pin::pin!(exchange);
+        let mut overall = std::pin::pin!(overall);
+        let idle = planned.idle_timeout();
+        let response = loop {
+            use futures_util::future::{Either, select};
+            let stalled = std::pin::pin!(tokio::time::sleep_until(progress.last_moved() + idle));
+            match select(exchange.as_mut(), select(overall.as_mut(), stalled)).await {
+                Either::Left((result, _)) => break result?,
+                Either::Right((Either::Left(_), _)) => {
+                    return Err(target.timed_out(timeout, connected.as_ref()));
+                }
+                // Woken at the idle timeout from the last chunk seen; a later chunk moved it.
+                Either::Right((Either::Right(_), _)) => {
+                    if progress.last_moved() + idle <= tokio::time::Instant::now() {
+                        return Err(target.stalled(idle, connected.as_ref()));
+                    }
+                }
+            }
+        };
+        if !progress.is_complete() {
+            planned.early_answer(response.status().as_u16())?;
         }
+        Ok(response)
     }
+}
+
+/// `uri` without its query.
+fn without_query(uri: &http::Uri) -> http::Uri {
+    let mut parts = uri.clone().into_parts();
+    parts.path_and_query = parts
+        .path_and_query
+        .and_then(|pq| http::uri::PathAndQuery::try_from(pq.path()).ok());
+    http::Uri::from_parts(parts).unwrap_or_else(|_| uri.clone())
 }
 
 impl Pool {
@@ -296,6 +334,23 @@ impl Target {
 
     fn error(&self, kind: TransportErrorKind, delivery: Delivery) -> TransportError {
         TransportError::new(kind, delivery, self.describe())
+    }
+
+    /// No byte moved for `idle`: named as the attempt's timeout is, after that long.
+    fn stalled(
+        &self,
+        idle: Duration,
+        connected: Option<&legacy::connect::CaptureConnection>,
+    ) -> TransportError {
+        let connecting = connected.is_some_and(|c| c.connection_metadata().is_none());
+        if connecting {
+            return self.timed_out(idle, connected);
+        }
+        self.error(TransportErrorKind::Timeout, Delivery::MaybeSent)
+            .with_source(io::Error::new(
+                io::ErrorKind::TimedOut,
+                format!("no byte of the upload moved for {idle:?}"),
+            ))
     }
 
     /// The attempt's timeout: while still connecting (the watch saw no connection), a connect

@@ -11,6 +11,7 @@
 use std::io;
 use std::path::PathBuf;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll, ready};
 
@@ -58,7 +59,10 @@ enum Kind {
 impl FileSource {
     /// `size` bytes read from `reader`, uploaded as `file_name`. The size must be exact:
     /// the request declares it before the first byte, so a reader that ends sooner fails the
-    /// upload ([`LocalFileProblem::EndedEarly`]); bytes after `size` are not read.
+    /// upload ([`LocalFileProblem::EndedEarly`]), and so does one with bytes after `size`
+    /// ([`LocalFileProblem::Grew`]: a file that grew while it was sent, or a special file
+    /// whose size says 0). Either way the upload never counts as done. To send the start of a
+    /// longer reader, give it `tokio::io::AsyncReadExt::take`.
     pub fn reader(
         file_name: impl Into<String>,
         reader: impl AsyncRead + Send + Unpin + 'static,
@@ -91,8 +95,6 @@ pub(crate) struct OpenedFile {
     /// How errors name it: the path as given, or the reader's name.
     label: String,
     size: u64,
-    /// A file on disk is checked for growth after its size; a reader is read no further.
-    check_end: bool,
     slot: Arc<Mutex<Slot>>,
 }
 
@@ -116,10 +118,11 @@ impl OpenedFile {
                 reader: Some(reader),
                 size: self.size,
                 read: 0,
-                check_end: self.check_end,
+                check_end: true,
                 left: request.content_length(),
                 label: self.label.clone(),
                 slot: self.slot.clone(),
+                progress: Arc::new(Progress::new()),
             }),
             other => {
                 slot.reader = other;
@@ -133,10 +136,43 @@ impl OpenedFile {
                 Err(TransportError::new(
                     TransportErrorKind::Io,
                     Delivery::MaybeSent,
-                    format!("POST {}", request.url()),
+                    request.describe(),
                 ))
             }
         }
+    }
+}
+
+/// When the connection last took a chunk of an upload's body, and whether it took the last.
+pub(crate) struct Progress {
+    start: Instant,
+    /// Milliseconds from `start` to the last chunk taken.
+    last: AtomicU64,
+    complete: AtomicBool,
+}
+
+impl Progress {
+    fn new() -> Self {
+        Self {
+            start: Instant::now(),
+            last: AtomicU64::new(0),
+            complete: AtomicBool::new(false),
+        }
+    }
+
+    fn moved(&self) {
+        let ms = u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.last.fetch_max(ms, Ordering::Relaxed);
+    }
+
+    /// When the connection last took a chunk (the attempt's start before the first).
+    pub(crate) fn last_moved(&self) -> Instant {
+        self.start + std::time::Duration::from_millis(self.last.load(Ordering::Relaxed))
+    }
+
+    /// Whether the connection took every byte of the body (the last chunk was handed over).
+    pub(crate) fn is_complete(&self) -> bool {
+        self.complete.load(Ordering::Relaxed)
     }
 }
 
@@ -152,9 +188,15 @@ pub(crate) struct UploadBody {
     left: u64,
     label: String,
     slot: Arc<Mutex<Slot>>,
+    progress: Arc<Progress>,
 }
 
 impl UploadBody {
+    /// How far the connection has taken this body, shared with whoever watches the attempt.
+    pub(crate) fn progress(&self) -> Arc<Progress> {
+        self.progress.clone()
+    }
+
     fn fail(&mut self, problem: LocalFileProblem, source: Option<io::Error>) -> io::Error {
         let mut error = LocalFileError::new(self.label.clone(), problem);
         let kind = source
@@ -170,6 +212,8 @@ impl UploadBody {
     }
 
     fn data(&mut self, bytes: Bytes) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
+        // hyper asks for a chunk once the connection has taken the one before.
+        self.progress.moved();
         self.left = self.left.saturating_sub(bytes.len() as u64);
         Poll::Ready(Some(Ok(Frame::data(bytes))))
     }
@@ -224,7 +268,11 @@ impl http_body::Body for UploadBody {
             }
         }
         match this.tail.take() {
-            Some(tail) => this.data(tail),
+            // The last bytes: hyper knows the length, so it may never poll for the end.
+            Some(tail) => {
+                this.progress.complete.store(true, Ordering::Relaxed);
+                this.data(tail)
+            }
             None => Poll::Ready(None),
         }
     }
@@ -244,25 +292,25 @@ impl Client {
         let name = source
             .name
             .ok_or_else(|| FieldError::new("file_name", Rule::Empty))?;
-        let (label, size, reader, check_end): (String, u64, Reader, bool) = match source.kind {
+        let (label, size, reader): (String, u64, Reader) = match source.kind {
             Kind::Path(path) => {
                 let label = path.display().to_string();
                 let open =
                     |e: io::Error| LocalFileError::new(label.clone(), LocalFileProblem::Open).with_source(e);
+                // Checked before opening: opening a FIFO with no writer blocks for good.
+                let meta = tokio::fs::metadata(&path).await.map_err(open)?;
+                runs_core::transport::check_regular_file(&meta).map_err(open)?;
                 let file = tokio::fs::File::open(&path).await.map_err(open)?;
                 let meta = file.metadata().await.map_err(open)?;
-                if !meta.is_file() {
-                    return Err(open(io::Error::other("not a regular file")).into());
-                }
-                (label, meta.len(), Box::new(file), true)
+                runs_core::transport::check_regular_file(&meta).map_err(open)?;
+                (label, meta.len(), Box::new(file))
             }
-            Kind::Reader { reader, size } => (name.clone(), size, reader, false),
+            Kind::Reader { reader, size } => (name.clone(), size, reader),
         };
         Ok(OpenedFile {
             name,
             label,
             size,
-            check_end,
             slot: Arc::new(Mutex::new(Slot {
                 reader: Some(reader),
                 read: 0,
@@ -328,6 +376,7 @@ mod tests {
             left: size + 2,
             label: "a".into(),
             slot: slot.clone(),
+            progress: Arc::new(Progress::new()),
         };
         (body, slot)
     }

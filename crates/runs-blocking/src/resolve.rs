@@ -22,6 +22,7 @@
 //! not Happy Eyeballs (no attempts run side by side, families are not interleaved), which would
 //! take threads here.
 
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -139,6 +140,15 @@ impl<L: Resolver> Resolver for CachingResolver<L> {
         let Some(key) = key(uri) else {
             return self.lookup.resolve(uri, config, timeout);
         };
+        if let Some(ips) = runs_core::transport::ConnectionPlan::loopback_addresses(key.0) {
+            // A `localhost` name is this machine whatever DNS would say (RFC 6761).
+            let mut addrs = ResolvedSocketAddrs::from_fn(|_| SocketAddr::from((ips[0], key.1)));
+            addrs.truncate(0);
+            for ip in ips {
+                addrs.push(SocketAddr::from((ip, key.1)));
+            }
+            return Ok(addrs);
+        }
         if let Some(addrs) = self.answers.fresh(key) {
             return Ok(addrs);
         }

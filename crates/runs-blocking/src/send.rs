@@ -60,8 +60,13 @@ pub(crate) fn send(
 }
 
 /// Sends an upload: `request`'s headers (its exact `content-length` among them, so ureq does
-/// not chunk) and `body` streamed from its head, the file and its tail, through `proxy` (the
-/// upload origin's, from the connection plan). The response is read as [`send`] reads one.
+/// not chunk, and its `expect: 100-continue`, for which ureq waits a second) and `body`
+/// streamed from its head, the file and its tail, through `proxy` (the upload origin's, from
+/// the connection plan). The response is read as [`send`] reads one.
+///
+/// Two clocks bound it: `timeout`, the whole attempt's, and the request's idle timeout, for
+/// each read and write on the connection, so a storage service that stops reading (or never
+/// answers) ends the attempt that long after the last byte moved, whatever the file's size.
 pub(crate) fn send_upload(
     agent: &ureq::Agent,
     pins: Option<&Pins>,
@@ -71,24 +76,52 @@ pub(crate) fn send_upload(
     timeout: Duration,
     max_body: usize,
 ) -> Result<http::Response<Vec<u8>>, TransportError> {
-    let context = format!("POST {}", request.url());
-    let mut body = io::Read::chain(io::Read::chain(request.head(), file), request.tail());
-    let http_request = request
-        .to_http(ureq::SendBody::from_reader(&mut body))
-        .map_err(|e| {
-            TransportError::new(TransportErrorKind::Io, Delivery::NotSent, context.as_str()).with_source(e)
-        })?;
-    let mut configured = agent
-        .configure_request(http_request)
-        .timeout_global(Some(timeout));
-    if let Some(pins) = pins {
-        configured = pins.apply(configured);
+    let context = request.describe();
+    let mut sent = 0u64;
+    let response = {
+        let mut body = Counted {
+            inner: io::Read::chain(io::Read::chain(request.head(), file), request.tail()),
+            count: &mut sent,
+        };
+        let http_request = request
+            .to_http(ureq::SendBody::from_reader(&mut body))
+            .map_err(|e| {
+                TransportError::new(TransportErrorKind::Io, Delivery::NotSent, context.as_str())
+                    .with_source(e)
+            })?;
+        let idle = Some(request.idle_timeout());
+        let mut configured = agent
+            .configure_request(http_request)
+            .timeout_global(Some(timeout))
+            .timeout_per_read(idle)
+            .timeout_per_write(idle);
+        if let Some(pins) = pins {
+            configured = pins.apply(configured);
+        }
+        // After the pins, which carry the base URL's proxy: this origin has its own.
+        agent
+            .run(configured.proxy(proxy).build())
+            .map_err(|e| transport_error(e, &context))?
+    };
+    // ureq reads an answer before the whole body only while it waits for `100 Continue`.
+    if sent < request.content_length() {
+        request.early_answer(response.status().as_u16())?;
     }
-    // After the pins, which carry the base URL's proxy: this origin has its own.
-    let response = agent
-        .run(configured.proxy(proxy).build())
-        .map_err(|e| transport_error(e, &context))?;
     read_capped(response, || context.clone(), max_body)
+}
+
+/// A reader that counts the bytes read through it.
+struct Counted<'a, R> {
+    inner: R,
+    count: &'a mut u64,
+}
+
+impl<R: io::Read> io::Read for Counted<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        *self.count += n as u64;
+        Ok(n)
+    }
 }
 
 /// The whole response, its body read up to `max_body` bytes (one more is an error).

@@ -43,7 +43,10 @@ enum Kind {
 impl FileSource {
     /// `size` bytes read from `reader`, uploaded as `file_name`. The size must be exact:
     /// the request declares it before the first byte, so a reader that ends sooner fails the
-    /// upload ([`LocalFileProblem::EndedEarly`]); bytes after `size` are not read.
+    /// upload ([`LocalFileProblem::EndedEarly`]), and so does one with bytes after `size`
+    /// ([`LocalFileProblem::Grew`]: a file that grew while it was sent, or a special file
+    /// whose size says 0). Either way the upload never counts as done. To send the start of a
+    /// longer reader, give it [`Read::take`].
     pub fn reader(file_name: impl Into<String>, reader: impl Read + Send + 'static, size: u64) -> Self {
         Self {
             name: Some(file_name.into()),
@@ -64,7 +67,7 @@ pub(crate) struct OpenedFile {
     label: String,
     size: u64,
     reader: Box<dyn Read + Send>,
-    /// A file on disk is checked for growth after its size; a reader is read no further.
+    /// Whether the end is still to be checked: one read past the size must find nothing.
     check_end: bool,
     /// Bytes of the file handed to ureq so far, over all attempts.
     read: u64,
@@ -135,26 +138,27 @@ impl Client {
         let name = source
             .name
             .ok_or_else(|| FieldError::new("file_name", Rule::Empty))?;
-        let (label, size, reader, check_end): (String, u64, Box<dyn Read + Send>, bool) = match source.kind {
+        let (label, size, reader): (String, u64, Box<dyn Read + Send>) = match source.kind {
             Kind::Path(path) => {
                 let label = path.display().to_string();
                 let open =
                     |e: io::Error| LocalFileError::new(label.clone(), LocalFileProblem::Open).with_source(e);
+                // Checked before opening: opening a FIFO with no writer blocks for good.
+                runs_core::transport::check_regular_file(&std::fs::metadata(&path).map_err(open)?)
+                    .map_err(open)?;
                 let file = File::open(&path).map_err(open)?;
                 let meta = file.metadata().map_err(open)?;
-                if !meta.is_file() {
-                    return Err(open(io::Error::other("not a regular file")).into());
-                }
-                (label, meta.len(), Box::new(file), true)
+                runs_core::transport::check_regular_file(&meta).map_err(open)?;
+                (label, meta.len(), Box::new(file))
             }
-            Kind::Reader { reader, size } => (name.clone(), size, reader, false),
+            Kind::Reader { reader, size } => (name.clone(), size, reader),
         };
         Ok(OpenedFile {
             name,
             label,
             size,
             reader,
-            check_end,
+            check_end: true,
             read: 0,
             failure: None,
         })
@@ -178,7 +182,7 @@ impl Client {
                 Err(runs_core::TransportError::new(
                     runs_core::TransportErrorKind::Io,
                     runs_core::Delivery::MaybeSent,
-                    format!("POST {}", request.url()),
+                    request.describe(),
                 ).with_source(file.fail(LocalFileProblem::Read, Some(io::Error::other(
                     "an earlier attempt read part of it, so it cannot be sent again",
                 )))))

@@ -84,11 +84,13 @@ pub struct Global {
     #[arg(long, env = "RUNS_OUTPUT", global = true, help_heading = GLOBAL, hide_env_values = true, value_enum, default_value_t = OutputFormat::Table)]
     pub output: OutputFormat,
 
-    /// Time allowed for one HTTP request, retries aside [default: 30].
+    /// Time allowed for one HTTP request, retries aside (an upload: since its last byte
+    /// moved) [default: 30].
     #[arg(long, env = "RUNS_REQUEST_TIMEOUT", global = true, help_heading = GLOBAL, hide_env_values = true, value_name = "SECS", value_parser = seconds)]
     pub request_timeout: Option<Duration>,
 
-    /// Time allowed for one operation, all its retries included [default: 120].
+    /// Time allowed for one operation, all its retries included; never exceeded once set
+    /// (unset, it grows for a large upload) [default: 120].
     #[arg(long, env = "RUNS_DEADLINE", global = true, help_heading = GLOBAL, hide_env_values = true, value_name = "SECS", value_parser = seconds)]
     pub deadline: Option<Duration>,
 

@@ -58,6 +58,13 @@ pub enum Failure {
     Usage(String),
     /// The SDK failed.
     Sdk(Error),
+    /// Uploading `file` failed (the files before it uploaded, and were printed).
+    Upload {
+        /// The file's name, printable.
+        file: String,
+        /// Why (boxed: it is the largest variant).
+        error: Box<Error>,
+    },
     /// The run finished, but not with Succeeded (it has been printed).
     RunEnded(Box<Run>),
     /// The emulator could not start or serve.
@@ -80,6 +87,7 @@ impl Failure {
         match self {
             Failure::Usage(_) => Exit::Invalid,
             Failure::Sdk(e) => code_for(e),
+            Failure::Upload { error, .. } => code_for(error),
             Failure::RunEnded(_) => Exit::RunUnsuccessful,
             #[cfg(feature = "emulator")]
             Failure::Emulator(runs_emulator::Error::Bind { .. } | runs_emulator::Error::EmptyApiKey) => {
@@ -115,6 +123,13 @@ impl fmt::Display for Failure {
             // After a deadline, what follows is the last attempt's error.
             Failure::Sdk(e @ Error::DeadlineExceeded { .. }) => write_chain(f, e, "; last error: "),
             Failure::Sdk(e) => write_chain(f, e, ": "),
+            Failure::Upload { file, error } => {
+                // A local file's error names the file already.
+                if !matches!(**error, Error::LocalFile(_)) {
+                    write!(f, "{file} was not uploaded: ")?;
+                }
+                write_chain(f, &**error, ": ")
+            }
             Failure::RunEnded(run) => write!(
                 f,
                 "run {} ended {}",

@@ -7,7 +7,6 @@ use std::io::{self, Write};
 use std::marker::PhantomData;
 
 use runs_core::{FileId, Health, ID_MAX_LEN, JsonValue, Process, ProcessPage, Run, RunPage};
-use serde_json::Value;
 
 use crate::cli::OutputFormat;
 
@@ -250,27 +249,63 @@ fn value(value: &JsonValue) -> String {
     }
 }
 
-/// Prints uploaded files: `FILE_ID  NAME` rows, or one JSON array of `{"id", "file_name"}`.
-pub fn files(out: &mut dyn Write, format: OutputFormat, files: &[(FileId, String)]) -> io::Result<()> {
-    match format {
-        OutputFormat::Json => {
-            let items: Vec<Value> = files
-                .iter()
-                .map(|(id, name)| serde_json::json!({"id": id, "file_name": name}))
-                .collect();
-            serde_json::to_writer_pretty(&mut *out, &items)?;
-            writeln!(out)?;
+/// Prints uploaded files as they are uploaded, each row as soon as its id is known, so a
+/// failure part-way leaves the ids of the files that did upload: `FILE_ID  NAME` rows, or one
+/// JSON array of `{"id", "file_name"}` (closed by [`FileRows::finish`], failure or not).
+pub struct FileRows<'a> {
+    out: &'a mut dyn Write,
+    format: OutputFormat,
+    rows: usize,
+    /// The id column's width, set by the first row (ids of one service have one shape).
+    width: usize,
+}
+
+impl<'a> FileRows<'a> {
+    /// Starts the output: the array's opening bracket (the table's header comes with its
+    /// first row, whose id sets the column's width).
+    pub fn begin(out: &'a mut dyn Write, format: OutputFormat) -> io::Result<Self> {
+        if format == OutputFormat::Json {
+            write!(out, "[")?;
+            out.flush()?;
         }
-        OutputFormat::Table => {
-            let ids: Vec<String> = files.iter().map(|(id, _)| cell(id.as_str())).collect();
-            let width = ids.iter().map(|i| i.chars().count()).max().unwrap_or(0).max(7);
-            writeln!(out, "{:<width$}  NAME", "FILE_ID")?;
-            for (id, (_, name)) in ids.iter().zip(files) {
-                writeln!(out, "{id:<width$}  {}", cell(name))?;
+        Ok(Self {
+            out,
+            format,
+            rows: 0,
+            width: 7,
+        })
+    }
+
+    /// One uploaded file, written and flushed at once.
+    pub fn row(&mut self, id: &FileId, name: &str) -> io::Result<()> {
+        match self.format {
+            OutputFormat::Json => {
+                let item = serde_json::json!({"id": id, "file_name": name});
+                let text = serde_json::to_string_pretty(&item)?;
+                let sep = if self.rows == 0 { "\n" } else { ",\n" };
+                write!(self.out, "{sep}  {}", text.replace('\n', "\n  "))?;
+            }
+            OutputFormat::Table => {
+                let id = cell(id.as_str());
+                if self.rows == 0 {
+                    self.width = self.width.max(id.chars().count());
+                    writeln!(self.out, "{:<width$}  NAME", "FILE_ID", width = self.width)?;
+                }
+                writeln!(self.out, "{id:<width$}  {}", cell(name), width = self.width)?;
             }
         }
+        self.rows += 1;
+        self.out.flush()
     }
-    Ok(())
+
+    /// Ends the output: the array's closing bracket (the table needs none).
+    pub fn finish(self) -> io::Result<()> {
+        if self.format == OutputFormat::Json {
+            let end = if self.rows == 0 { "]\n" } else { "\n]\n" };
+            self.out.write_all(end.as_bytes())?;
+        }
+        self.out.flush()
+    }
 }
 
 /// Prints a health check: `{"up", "http_status", "status"}`, or one line.

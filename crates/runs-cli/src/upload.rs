@@ -37,11 +37,14 @@ pub fn check(paths: &[PathBuf], what: &str) -> Result<Vec<Checked>, Failure> {
 fn check_one(path: &Path, what: &str) -> Result<Checked, Failure> {
     let shown = printable(&path.display().to_string()).into_owned();
     let refuse = |why: String| Failure::usage(format!("invalid {what} {shown}: {why}"));
+    // Checked before opening: opening a FIFO with no writer would block for good.
+    let regular = |meta: &std::fs::Metadata| {
+        runs_core::transport::check_regular_file(meta).map_err(|e| refuse(e.to_string()))
+    };
+    regular(&std::fs::metadata(path).map_err(|e| refuse(e.to_string()))?)?;
     let file = File::open(path).map_err(|e| refuse(e.to_string()))?;
     let meta = file.metadata().map_err(|e| refuse(e.to_string()))?;
-    if !meta.is_file() {
-        return Err(refuse("not a regular file".into()));
-    }
+    regular(&meta)?;
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

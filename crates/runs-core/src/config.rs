@@ -228,6 +228,11 @@ pub struct Config {
     pub(crate) connect_timeout: Duration,
     pub(crate) request_timeout: Duration,
     pub(crate) deadline: Duration,
+    /// Whether the deadline was set by the caller: an upload's allowance for its size never
+    /// stretches a deadline the caller chose.
+    pub(crate) deadline_is_set: bool,
+    /// Whether plain `http://` to another host was allowed on purpose: upload targets follow it.
+    pub(crate) allow_insecure_http: bool,
     pub(crate) retry: RetryPolicy,
     pub(crate) wait: WaitPolicy,
     pub(crate) max_body_bytes: usize,
@@ -385,6 +390,7 @@ pub struct ConfigBuilder<K, E, T> {
     connect_timeout: Duration,
     request_timeout: Duration,
     deadline: Duration,
+    deadline_is_set: bool,
     retry: RetryPolicy,
     wait: WaitPolicy,
     max_body_bytes: usize,
@@ -418,6 +424,7 @@ impl<T> ConfigBuilder<Missing, Missing, T> {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             deadline: DEFAULT_DEADLINE,
+            deadline_is_set: false,
             retry: RetryPolicy::default(),
             wait: WaitPolicy::default(),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
@@ -484,6 +491,7 @@ impl<K, E, T> ConfigBuilder<K, E, T> {
             connect_timeout: self.connect_timeout,
             request_timeout: self.request_timeout,
             deadline: self.deadline,
+            deadline_is_set: self.deadline_is_set,
             retry: self.retry,
             wait: self.wait,
             max_body_bytes: self.max_body_bytes,
@@ -527,16 +535,20 @@ impl<K, E, T> ConfigBuilder<K, E, T> {
     }
 
     /// Time allowed for one request; default [`DEFAULT_REQUEST_TIMEOUT`], at most
-    /// [`LONGEST_TIMEOUT`].
+    /// [`LONGEST_TIMEOUT`]. An upload may take longer while its bytes keep moving, but ends
+    /// this long after its last byte moved.
     pub fn request_timeout(mut self, timeout: Duration) -> Self {
         self.request_timeout = timeout;
         self
     }
 
     /// Time allowed for one operation, retries included; default [`DEFAULT_DEADLINE`].
-    /// `Duration::MAX` means no deadline.
+    /// `Duration::MAX` means no deadline. An upload left with the default gets more time for
+    /// its size while it keeps moving; a deadline set here is never exceeded, by an upload
+    /// either ([`Upload`](crate::transport::Upload) says how long an upload may take).
     pub fn deadline(mut self, deadline: Duration) -> Self {
         self.deadline = deadline;
+        self.deadline_is_set = true;
         self
     }
 
@@ -647,6 +659,8 @@ impl<K, E, T: FromConfig> ConfigBuilder<K, E, T> {
             connect_timeout: self.connect_timeout.min(LONGEST_TIMEOUT),
             request_timeout: self.request_timeout.min(LONGEST_TIMEOUT),
             deadline: self.deadline,
+            deadline_is_set: self.deadline_is_set,
+            allow_insecure_http: self.allow_insecure_http,
             retry: self.retry,
             wait: self.wait,
             max_body_bytes: self.max_body_bytes,

@@ -96,6 +96,35 @@ impl ConnectionPlan {
     pub fn root_certificates(&self) -> impl ExactSizeIterator<Item = &[u8]> {
         self.roots.iter().map(|c| c.as_ref())
     }
+
+    /// The addresses of `host` when it is a name under `localhost` (`localhost`,
+    /// `api.localhost`, with or without a final dot): `127.0.0.1` and `::1`, which a transport
+    /// connects to without asking DNS. `None` for any other name and for IP addresses.
+    ///
+    /// Such names count as this machine wherever the SDK decides by host (plain `http`
+    /// allowed, no proxy), so they must reach this machine: RFC 6761 lets resolvers answer
+    /// them with loopback addresses, but a DNS server may answer anything, and a remote address
+    /// would receive what was only allowed because it was local.
+    ///
+    /// ```
+    /// use runs_core::transport::ConnectionPlan;
+    /// let [v4, v6] = ConnectionPlan::loopback_addresses("storage.localhost.").unwrap();
+    /// assert!(v4.is_loopback() && v6.is_loopback());
+    /// assert!(ConnectionPlan::loopback_addresses("LOCALHOST").is_some());
+    /// assert!(ConnectionPlan::loopback_addresses("127.0.0.1").is_none()); // already an address
+    /// assert!(ConnectionPlan::loopback_addresses("localhost.example").is_none());
+    /// assert!(ConnectionPlan::loopback_addresses("\u{20ac}localhost").is_none());
+    /// ```
+    pub fn loopback_addresses(host: &str) -> Option<[core::net::IpAddr; 2]> {
+        let bare = host.trim_start_matches('[').trim_end_matches(']');
+        if bare.parse::<core::net::IpAddr>().is_ok() || !crate::config::is_loopback_host(bare) {
+            return None;
+        }
+        Some([
+            core::net::IpAddr::V4(core::net::Ipv4Addr::LOCALHOST),
+            core::net::IpAddr::V6(core::net::Ipv6Addr::LOCALHOST),
+        ])
+    }
 }
 
 impl fmt::Debug for ConnectionPlan {

@@ -275,7 +275,8 @@ impl core::error::Error for ConfigError {}
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DecodeError {
     what: &'static str,
-    status: u16,
+    /// `None` when the answer was decoded but what it holds cannot be used (an upload target).
+    status: Option<u16>,
     detail: String,
     truncated: bool,
 }
@@ -291,9 +292,20 @@ impl DecodeError {
     ) -> Self {
         Self {
             what,
-            status,
+            status: Some(status),
             detail: one_line(&secrets.scrub(&alloc::format!("{error}")), 300),
             truncated: error.is_eof(),
+        }
+    }
+
+    /// An upload target the API gave that the SDK cannot use: `problem` names its field. The
+    /// server's mistake, found after `POST /files` was sent, so not the caller's input.
+    pub(crate) fn unusable_target(problem: &crate::validation::FieldError) -> Self {
+        Self {
+            what: "upload target",
+            status: None,
+            detail: one_line(&alloc::format!("{problem}"), 300),
+            truncated: false,
         }
     }
 
@@ -311,11 +323,18 @@ impl DecodeError {
 impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let how = if self.truncated { "truncated" } else { "malformed" };
-        write!(
-            f,
-            "the API answered {} with a {how} {}: {}",
-            self.status, self.what, self.detail
-        )
+        match self.status {
+            Some(status) => write!(
+                f,
+                "the API answered {status} with a {how} {}: {}",
+                self.what, self.detail
+            ),
+            None => write!(
+                f,
+                "the API gave an {} the SDK cannot use: {}",
+                self.what, self.detail
+            ),
+        }
     }
 }
 

@@ -225,10 +225,15 @@ impl CreateFile {
     }
 }
 
+/// The most pairs an [`OrderedFields`] holds: a presigned upload has about ten fields and a few
+/// headers, and a server's answer with millions of empty ones must not cost memory.
+pub const MAX_UPLOAD_FIELDS: usize = 64;
+
 /// Name-value pairs in the order the server sent them (a JSON object read without sorting).
 ///
 /// The upload's form fields must be sent in the order given, and a JSON map would sort them,
-/// so they are kept as a list. A key sent twice is kept twice.
+/// so they are kept as a list. A key sent twice is kept twice. Reading more than
+/// [`MAX_UPLOAD_FIELDS`] pairs fails.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct OrderedFields(Vec<(String, String)>);
 
@@ -283,6 +288,11 @@ impl<'de> Deserialize<'de> for OrderedFields {
                 // The size hint comes from the input: cap it so a hostile one cannot reserve much.
                 let mut pairs = Vec::with_capacity(map.size_hint().unwrap_or(0).min(64));
                 while let Some(pair) = map.next_entry::<String, String>()? {
+                    if pairs.len() == MAX_UPLOAD_FIELDS {
+                        return Err(serde::de::Error::custom(format_args!(
+                            "more than {MAX_UPLOAD_FIELDS} entries (a presigned upload has about ten)"
+                        )));
+                    }
                     pairs.push(pair);
                 }
                 Ok(OrderedFields(pairs))

@@ -117,7 +117,7 @@ mod wire;
 pub use api_error::{ApiError, ErrorBody};
 pub use config::{BaseUrl, Config, ConfigBuilder, EndpointIsSet, KeyIsSet, Region};
 pub use error::{BoxError, ConfigError, DecodeError, Delivery, Error, TransportError, TransportErrorKind};
-pub use file::{CreateFile, FILE_NAME_MAX_LEN, FileId, FileResource, OrderedFields};
+pub use file::{CreateFile, FILE_NAME_MAX_LEN, FileId, FileResource, MAX_UPLOAD_FIELDS, OrderedFields};
 pub use health::Health;
 pub use id::{AgentId, ID_MAX_LEN, ProcessId, RUN_NAME_MAX_LEN, RunId, RunName};
 pub use json_value::JsonValue;

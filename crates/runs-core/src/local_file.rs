@@ -94,6 +94,26 @@ impl core::error::Error for LocalFileError {
     }
 }
 
+/// Checks that what `metadata` describes can be uploaded: a regular file, whose size is
+/// known before its first byte is sent. A directory, a device, a socket or a FIFO is refused
+/// (a FIFO's `open` would wait for a writer for good, so a path is checked before it is
+/// opened, and the opened file again). The error is the source of a [`LocalFileError`] with
+/// [`LocalFileProblem::Open`].
+#[cfg(feature = "std")]
+pub fn check_regular_file(metadata: &std::fs::Metadata) -> Result<(), std::io::Error> {
+    if metadata.is_file() {
+        return Ok(());
+    }
+    let what = if metadata.is_dir() {
+        "a directory"
+    } else {
+        "a device, FIFO or socket"
+    };
+    Err(std::io::Error::other(alloc::format!(
+        "not a regular file ({what}); upload a regular file with its content"
+    )))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,6 +12,7 @@ use core::fmt;
 
 use crate::error::one_line;
 use crate::http::HeaderSource;
+use crate::secret::Secrets;
 
 /// How many characters of a body that is not storage XML an error keeps.
 const SNIPPET_CHARS: usize = 200;
@@ -29,7 +30,15 @@ pub struct StorageError {
 impl StorageError {
     /// Reads a storage error response; never fails, whatever the body.
     pub fn from_response(status: u16, headers: &dyn HeaderSource, body: &[u8]) -> Self {
-        let text = String::from_utf8_lossy(body);
+        Self::read(status, headers, body, &Secrets::default())
+    }
+
+    /// [`from_response`](Self::from_response) with `secrets` scrubbed from everything read
+    /// (code, message, request id, snippet) before it is cut short, so a storage service that
+    /// echoes the API key back cannot put it in an error.
+    pub(crate) fn read(status: u16, headers: &dyn HeaderSource, body: &[u8], secrets: &Secrets) -> Self {
+        let lossy = String::from_utf8_lossy(body);
+        let text = secrets.scrub(&lossy);
         let error = element(&text, "Error");
         let within = error.as_deref().unwrap_or("");
         let field = |name: &str| {
@@ -41,7 +50,7 @@ impl StorageError {
         let message = field("Message");
         let request_id = headers
             .header("x-amz-request-id")
-            .map(String::from)
+            .map(|id| String::from(secrets.scrub(id)))
             .or_else(|| element(within, "RequestId"))
             .map(|id| one_line(&id, 100));
         let snippet = (code.is_none() && message.is_none() && !body.is_empty()).then(|| {

@@ -63,10 +63,12 @@ pub use crate::health::GetHealth;
 pub use crate::http::{API_KEY_HEADER, AsResponse, HeaderSource, Method, Request, Response};
 #[cfg(feature = "std")]
 pub use crate::jitter::random_seed;
+#[cfg(feature = "std")]
+pub use crate::local_file::check_regular_file;
 pub use crate::paginate::{Listing, MAX_EMPTY_PAGES, PageQuery, Paginator, Ready, Step};
 pub use crate::process::{GetProcess, ListProcessesPage};
 pub use crate::proxy::{PROXY_ENV_VARS, ProxyEndpoint, ProxyRules};
 pub use crate::secret::Secrets;
-pub use crate::upload::{FILE_FIELD, MIN_UPLOAD_RATE, Upload, UploadRequest};
+pub use crate::upload::{FILE_FIELD, MAX_UPLOAD_TARGET_BYTES, MIN_UPLOAD_RATE, Upload, UploadRequest};
 pub use crate::wait::{Observed, Wait};
 pub use crate::wire::{GetRun, ListPage, Operation};

@@ -9,34 +9,43 @@ use core::time::Duration;
 use crate::attempt::{Attempts, Next};
 use crate::call::{Action, Machine};
 use crate::config::{BaseUrl, Config};
-use crate::error::{Error, TransportError, one_line};
+use crate::error::{DecodeError, Delivery, Error, TransportError, TransportErrorKind, one_line};
 use crate::file::{FileId, FileResource};
 use crate::http::{API_KEY_HEADER, Method, Response};
 use crate::jitter::Jitter;
+use crate::proxy::ProxyEndpoint;
 use crate::retry::Retry;
+use crate::secret::Secrets;
 use crate::storage::StorageError;
 use crate::validation::{FieldError, Rule};
 
 /// The form field the file goes in.
 pub const FILE_FIELD: &str = "file";
 
-/// The slowest transfer an upload's timeout allows for, in bytes per second: an attempt may
-/// take the request timeout plus the file's size at this rate.
+/// The slowest transfer an upload's allowance plans for, in bytes per second: an attempt that
+/// keeps moving may take the request timeout plus the file's size at this rate, and, unless
+/// the caller set a deadline, the deadline grows by as much. A stalled upload gets no such
+/// allowance: it ends [`UploadRequest::idle_timeout`] after its last byte moved.
 pub const MIN_UPLOAD_RATE: u64 = 256 * 1024;
 
+/// The most bytes of names and values the form fields and headers of a target may hold in all:
+/// a presigned POST's policy and signature take a few KiB.
+pub const MAX_UPLOAD_TARGET_BYTES: usize = 64 * 1024;
+
 /// Headers a target may not set: the key never goes to storage, and the framing of the body
-/// is the SDK's (its boundary, its length).
-const NOT_FROM_TARGET: [&str; 6] = [
+/// is the SDK's (its boundary, its length, its `Expect`).
+const NOT_FROM_TARGET: [&str; 7] = [
     API_KEY_HEADER,
     "content-type",
     "content-length",
     "transfer-encoding",
     "host",
     "connection",
+    "expect",
 ];
 
 /// Headers whose values are shown in `Debug`; every other value may be a credential.
-const SHOWN_IN_DEBUG: [&str; 3] = ["content-type", "content-length", "user-agent"];
+const SHOWN_IN_DEBUG: [&str; 4] = ["content-type", "content-length", "expect", "user-agent"];
 
 /// The upload request: where it goes, its headers, and its body described in three parts.
 ///
@@ -52,6 +61,7 @@ pub struct UploadRequest {
     file_size: u64,
     tail: Arc<[u8]>,
     content_length: u64,
+    idle_timeout: Duration,
 }
 
 impl UploadRequest {
@@ -66,7 +76,13 @@ impl UploadRequest {
     }
 
     /// The headers, names in lowercase: the body's `content-type` (with its boundary) and
-    /// `content-length`, the `user-agent`, then the target's own headers, in their order.
+    /// `content-length`, `expect: 100-continue`, the `user-agent`, then the target's own
+    /// headers, in their order.
+    ///
+    /// `expect: 100-continue` lets a storage service that refuses the upload from its headers
+    /// (an expired policy, a bad signature) say so before the file is sent: a transport that
+    /// waits for the interim answer (ureq does, for a second) then reads the refusal instead
+    /// of losing it to a connection the service closed mid-body.
     pub fn headers(&self) -> &[(String, String)] {
         &self.headers
     }
@@ -110,10 +126,39 @@ impl UploadRequest {
         self.content_length
     }
 
-    /// `POST URL`, without the query (a presigned URL may carry credentials there).
+    /// `POST URL`, without the query (a presigned URL may carry credentials there). Errors
+    /// name the request with this, never with [`url`](Self::url).
     pub fn describe(&self) -> String {
         let url = self.url.split(['?', '#']).next().unwrap_or_default();
         alloc::format!("POST {url}")
+    }
+
+    /// The longest a transport may wait with no byte moving in either direction (none of the
+    /// body taken by the connection, none of the answer read): the configuration's request
+    /// timeout. A stalled upload ends this long after its last byte moved, whatever its size;
+    /// the attempt's own timeout (in [`Action::Send`]) bounds one that keeps moving.
+    pub fn idle_timeout(&self) -> Duration {
+        self.idle_timeout
+    }
+
+    /// What an answer that came before the whole body was handed to the connection means:
+    /// `Ok` when it is to be read as any answer (a refusal, the storage's final word), or the
+    /// failure to report instead. A success cannot prove the file arrived whole: a storage
+    /// service that says 2xx to a part of a file would store a truncated one, so that is a
+    /// failure ([`Delivery::MaybeSent`], never sent again).
+    pub fn early_answer(&self, status: u16) -> Result<(), TransportError> {
+        if (200..300).contains(&status) {
+            return Err(TransportError::new(
+                TransportErrorKind::Io,
+                Delivery::MaybeSent,
+                alloc::format!(
+                    "{} (the storage service answered {status} before the whole file was sent, \
+                     so the upload cannot be trusted to be whole)",
+                    self.describe()
+                ),
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -169,8 +214,10 @@ fn named(prefix: &str, name: &str) -> String {
     alloc::format!("{prefix}[{}]", one_line(name, 40))
 }
 
-/// Checks the upload URL: absolute `https`, or plain `http` to this machine or when the API
-/// itself is plain `http` (which the configuration only allows on purpose).
+/// Checks the upload URL by the base URL's rule: absolute `https`, or plain `http` to this
+/// machine, or to any host when the configuration allows plain http on purpose
+/// ([`allow_insecure_http`](crate::ConfigBuilder::allow_insecure_http)). The API's own scheme
+/// does not matter: an API on this machine does not make a remote storage host safe.
 fn check_url(config: &Config, url: &str) -> Result<(), FieldError> {
     let bad = |form| FieldError::new("upload_url", Rule::Malformed(form));
     if url.contains('#') || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
@@ -178,10 +225,38 @@ fn check_url(config: &Config, url: &str) -> Result<(), FieldError> {
     }
     let without_query = url.split('?').next().unwrap_or_default();
     let parsed = BaseUrl::parse(without_query)
-        .map_err(|_| bad("an absolute http(s) URL with a host and no credentials"))?;
-    if !(parsed.is_https() || parsed.is_loopback() || !config.base_url.is_https()) {
+        .map_err(|_| bad("an absolute http(s) URL with an ASCII host and no credentials"))?;
+    if !(parsed.is_https() || parsed.is_loopback() || config.allow_insecure_http) {
         return Err(bad(
-            "https (plain http only to this machine, or when the API is plain http)",
+            "https (plain http only to this machine, or with allow_insecure_http)",
+        ));
+    }
+    Ok(())
+}
+
+/// Checks the target's form fields and headers: few and small (a presigned POST has about
+/// ten), and no field named `file`, which storage would read instead of the real file.
+fn check_fields(target: &FileResource) -> Result<(), FieldError> {
+    let headers = target
+        .upload_http_headers
+        .as_ref()
+        .map_or(&[][..], |h| h.as_slice());
+    let fields = target.upload_fields.as_slice();
+    let size: usize = fields
+        .iter()
+        .chain(headers)
+        .map(|(n, v)| n.len().saturating_add(v.len()))
+        .fold(0, usize::saturating_add);
+    if size > MAX_UPLOAD_TARGET_BYTES {
+        return Err(FieldError::new(
+            "upload_fields",
+            Rule::Malformed("form fields and headers of at most 64 KiB in all"),
+        ));
+    }
+    if let Some((name, _)) = fields.iter().find(|(n, _)| n.eq_ignore_ascii_case(FILE_FIELD)) {
+        return Err(FieldError::new(
+            named("upload_fields", name),
+            Rule::Malformed("a field other than `file`, the one the SDK sends the file in"),
         ));
     }
     Ok(())
@@ -212,6 +287,7 @@ impl UploadRequest {
         file_size: u64,
         user_agent: &str,
         boundary: &str,
+        idle_timeout: Duration,
     ) -> Result<Self, FieldError> {
         let mut head = Vec::with_capacity(256);
         for (name, value) in target.upload_fields.as_slice() {
@@ -251,6 +327,7 @@ impl UploadRequest {
                 alloc::format!("multipart/form-data; boundary={boundary}"),
             ),
             (String::from("content-length"), alloc::format!("{content_length}")),
+            (String::from("expect"), String::from("100-continue")),
             (String::from("user-agent"), String::from(user_agent)),
         ];
         for (name, value) in target.upload_http_headers.iter().flat_map(|h| h.as_slice()) {
@@ -283,6 +360,7 @@ impl UploadRequest {
             file_size,
             tail: tail.into(),
             content_length,
+            idle_timeout,
         })
     }
 }
@@ -311,8 +389,19 @@ impl UploadRequest {
 ///
 /// Retries follow the spec: a presigned target may expire, so an upload is sent again only
 /// when it provably never left ([`Delivery::NotSent`](crate::Delivery)); any answer other than
-/// a 2xx is final and becomes [`Error::Storage`] with the storage service's code and message.
-/// The caller may create a new target and upload again.
+/// a 2xx is final and becomes [`Error::Storage`] with the storage service's code and message
+/// (scrubbed of the API key and proxy credentials, as the API's errors are). The caller may
+/// create a new target and upload again.
+///
+/// # How long an upload may take
+///
+/// Progress is what proves an upload alive. A transport ends an attempt when no byte has moved
+/// for [`UploadRequest::idle_timeout`] (the request timeout), however large the file. An
+/// attempt that keeps moving may take the request timeout plus the file's size at
+/// [`MIN_UPLOAD_RATE`]; the operation's deadline grows by the same allowance, unless the
+/// caller set the deadline ([`ConfigBuilder::deadline`](crate::ConfigBuilder::deadline)),
+/// which is then never exceeded. A large file on a slow link gets more time from a longer
+/// deadline set on purpose.
 ///
 /// ```
 /// use std::time::Duration;
@@ -341,35 +430,67 @@ pub struct Upload {
     request: UploadRequest,
     attempts: Attempts<FileId>,
     attempt_timeout: Duration,
+    secrets: Secrets,
+    /// The proxy the plan sends the upload's origin through, to name it in failures.
+    proxy: Option<ProxyEndpoint>,
 }
 
 impl Upload {
     /// Plans the upload of a `file_size`-byte file to `target` under `config` (its user agent,
     /// timeouts and retry policy; never its key), the boundary and jitter drawn from `seed`.
     ///
-    /// Fails with [`Error::Invalid`], naming the field, when the target cannot be used: a
-    /// method other than `POST`, a URL that is not absolute `https` (plain `http` is allowed
-    /// to this machine, or when the API itself is plain `http`), a bad header.
+    /// Fails with [`Error::Decode`], naming the field, when the target (the server's answer
+    /// to `POST /files`) cannot be used: a method other than `POST`; a URL that is not
+    /// absolute `https` (plain `http` is allowed to this machine, or with
+    /// [`allow_insecure_http`](crate::ConfigBuilder::allow_insecure_http)); a bad header; a
+    /// form field named `file`; fields and headers over [`MAX_UPLOAD_TARGET_BYTES`]. A file
+    /// too large to describe is [`Error::Invalid`] on `file_size`.
     pub fn new(config: &Config, target: &FileResource, file_size: u64, seed: u64) -> Result<Self, Error> {
+        let unusable = |e: FieldError| Error::Decode(DecodeError::unusable_target(&e));
         if !target.upload_http_method.eq_ignore_ascii_case("POST") {
-            return Err(FieldError::new(
+            return Err(unusable(FieldError::new(
                 "upload_http_method",
                 Rule::Malformed("POST, the one upload method the SDK knows"),
-            )
-            .into());
+            )));
         }
-        check_url(config, &target.upload_url)?;
+        check_url(config, &target.upload_url).map_err(unusable)?;
+        check_fields(target).map_err(unusable)?;
         let mut jitter = Jitter::new(seed);
         let boundary = boundary(&mut jitter, target).ok_or_else(|| {
-            FieldError::new(
+            unusable(FieldError::new(
                 "upload_fields",
                 Rule::Malformed("text a multipart boundary can avoid"),
-            )
+            ))
         })?;
-        let request = UploadRequest::plan(target, file_size, &config.user_agent, &boundary)?;
+        let request = UploadRequest::plan(
+            target,
+            file_size,
+            &config.user_agent,
+            &boundary,
+            config.request_timeout,
+        )
+        .map_err(|e| {
+            if e.field() == "file_size" {
+                Error::from(e)
+            } else {
+                unusable(e)
+            }
+        })?;
+        let proxy = BaseUrl::parse(target.upload_url.split('?').next().unwrap_or_default())
+            .ok()
+            .and_then(|url| {
+                config
+                    .connection
+                    .proxy_for(url.is_https(), url.host(), url.port())
+                    .cloned()
+            });
         let allowance = Duration::from_secs(file_size.div_ceil(MIN_UPLOAD_RATE));
         let attempt_timeout = config.request_timeout.saturating_add(allowance);
-        let deadline = config.deadline.saturating_add(allowance);
+        let deadline = if config.deadline_is_set {
+            config.deadline
+        } else {
+            config.deadline.saturating_add(allowance)
+        };
         Ok(Self {
             id: target.id.clone(),
             request,
@@ -380,6 +501,8 @@ impl Upload {
                 jitter.next_u64(),
             )),
             attempt_timeout,
+            secrets: config.secrets.clone(),
+            proxy,
         })
     }
 
@@ -418,16 +541,21 @@ impl Machine<UploadRequest> for Upload {
         let result = if (200..300).contains(&response.status) {
             Ok(self.id.clone())
         } else {
-            Err(Error::Storage(StorageError::from_response(
+            Err(Error::Storage(StorageError::read(
                 response.status,
                 response.headers,
                 response.body,
+                &self.secrets,
             )))
         };
         self.attempts.finish(result);
     }
 
     fn handle_failure(&mut self, now: Duration, error: TransportError) {
+        let error = match &self.proxy {
+            Some(proxy) => error.at_proxy(proxy),
+            None => error,
+        };
         // As a POST: sent again only when it provably never left.
         self.attempts.fail(now, error);
     }
@@ -506,7 +634,13 @@ mod tests {
         let names: Vec<_> = u.request().headers().iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(
             names,
-            ["content-type", "content-length", "user-agent", "x-amz-meta-a"]
+            [
+                "content-type",
+                "content-length",
+                "expect",
+                "user-agent",
+                "x-amz-meta-a"
+            ]
         );
         assert!(
             u.request()
@@ -516,11 +650,24 @@ mod tests {
         );
     }
 
-    #[test]
-    fn unusable_targets_name_their_field() {
-        let field = |t: FileResource| match Upload::new(&config(), &t, 1, 1) {
-            Err(Error::Invalid(e)) => e.errors()[0].field().to_string(),
+    /// The message of the error planning an upload to `t` under `config` gives.
+    fn unusable(config: &Config, t: &FileResource) -> String {
+        match Upload::new(config, t, 1, 1) {
+            Err(Error::Decode(e)) => e.to_string(),
             other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn unusable_targets_are_the_servers_mistake_and_name_their_field() {
+        // The field, as the message names it after its opening.
+        let field = |t: FileResource| {
+            let text = unusable(&config(), &t);
+            let rest = text
+                .strip_prefix("the API gave an upload target the SDK cannot use: ")
+                .unwrap_or_else(|| panic!("{text}"));
+            let end = rest.find(" must").unwrap_or(rest.len());
+            rest[..end].to_string()
         };
         let mut t = target();
         t.upload_http_method = "PUT".into();
@@ -531,6 +678,7 @@ mod tests {
             "https://u:p@x/",
             "/relative",
             "https://x/#f",
+            "http://\u{20ac}\u{20ac}\u{20ac}\u{20ac}/u",
         ] {
             let mut t = target();
             t.upload_url = url.into();
@@ -548,6 +696,113 @@ mod tests {
             Upload::new(&config(), &t, 1, 1).is_ok(),
             "plain http to this machine is fine"
         );
+    }
+
+    #[test]
+    fn plain_http_to_another_host_needs_the_same_consent_as_a_base_url() {
+        let mut t = target();
+        t.upload_url = "http://storage.example/u".into();
+        let on_loopback = Config::builder()
+            .api_key("sk-live-SECRET")
+            .base_url("http://127.0.0.1:8080/v2")
+            .build()
+            .unwrap();
+        assert!(unusable(&on_loopback, &t).contains("upload_url"));
+        let allowed = Config::builder()
+            .api_key("sk-live-SECRET")
+            .base_url("http://127.0.0.1:8080/v2")
+            .allow_insecure_http(true)
+            .build()
+            .unwrap();
+        assert!(Upload::new(&allowed, &t, 1, 1).is_ok());
+    }
+
+    #[test]
+    fn a_field_named_file_or_an_oversized_target_is_refused() {
+        for name in ["file", "FILE", "File"] {
+            let mut t = target();
+            t.upload_fields = alloc::vec![(name.into(), "x".into()), ("key".into(), "k".into())].into();
+            let text = unusable(&config(), &t);
+            assert!(text.contains(&alloc::format!("upload_fields[{name}]")), "{text}");
+        }
+        let mut t = target();
+        t.upload_fields = alloc::vec![("policy".into(), "p".repeat(MAX_UPLOAD_TARGET_BYTES))].into();
+        assert!(unusable(&config(), &t).contains("64 KiB"));
+        let mut t = target();
+        t.upload_fields = alloc::vec![("policy".into(), "p".repeat(MAX_UPLOAD_TARGET_BYTES - 100))].into();
+        assert!(Upload::new(&config(), &t, 1, 1).is_ok(), "just under the bound");
+    }
+
+    #[test]
+    fn a_stall_is_bounded_by_the_request_timeout_and_a_set_deadline_by_itself() {
+        let size = 1u64 << 30; // 4096 s of allowance at the slowest planned rate
+        let timeouts = |config: &Config| {
+            let mut u = Upload::new(config, &target(), size, 1).unwrap();
+            let idle = u.request().idle_timeout();
+            let Action::Send { timeout, .. } = u.poll(Duration::ZERO) else {
+                panic!("expected a send")
+            };
+            (idle, timeout)
+        };
+        let default = Config::builder()
+            .api_key("sk-live-SECRET")
+            .base_url("https://api.test/v2")
+            .request_timeout(Duration::from_secs(2))
+            .build()
+            .unwrap();
+        let (idle, attempt) = timeouts(&default);
+        assert_eq!(idle, Duration::from_secs(2));
+        assert_eq!(
+            attempt,
+            Duration::from_secs(2 + 4096),
+            "a moving upload keeps its allowance"
+        );
+
+        let set = Config::builder()
+            .api_key("sk-live-SECRET")
+            .base_url("https://api.test/v2")
+            .request_timeout(Duration::from_secs(2))
+            .deadline(Duration::from_secs(3))
+            .build()
+            .unwrap();
+        let (idle, attempt) = timeouts(&set);
+        assert_eq!(idle, Duration::from_secs(2));
+        assert_eq!(
+            attempt,
+            Duration::from_secs(3),
+            "a deadline the caller set is never exceeded"
+        );
+    }
+
+    #[test]
+    fn an_early_success_is_a_failure_and_an_early_refusal_an_answer() {
+        let u = Upload::new(&config(), &target(), 3, 1).unwrap();
+        let e = u.request().early_answer(204).unwrap_err();
+        assert_eq!(e.delivery(), Delivery::MaybeSent);
+        assert!(e.to_string().contains("before the whole file was sent"), "{e}");
+        assert!(u.request().early_answer(403).is_ok());
+    }
+
+    #[test]
+    fn a_storage_error_never_repeats_the_key() {
+        let mut u = Upload::new(&config(), &target(), 3, 1).unwrap();
+        assert!(matches!(u.poll(Duration::ZERO), Action::Send { .. }));
+        let body = b"<Error><Code>sk-live-SECRET</Code><Message>bad key sk-live-SECRET</Message>\
+            <RequestId>sk-live-SECRET</RequestId></Error>";
+        u.handle_response(
+            Duration::ZERO,
+            Response {
+                status: 403,
+                headers: &[("x-amz-request-id", "id-sk-live-SECRET")],
+                body,
+            },
+        );
+        let Action::Done(Err(e)) = u.poll(Duration::ZERO) else {
+            panic!("expected an error")
+        };
+        let text = alloc::format!("{e} {e:?}");
+        assert!(!text.contains("sk-live-SECRET"), "{text}");
+        assert!(text.contains("403"), "{text}");
     }
 
     #[test]

@@ -20,12 +20,21 @@ pub fn run(global: &Global, args: &UploadArgs, out: &mut dyn Write) -> Result<()
         .transpose()?;
     let files = upload::check(&args.paths, "PATH")?;
     let client = config::client(global)?;
-    let mut uploaded = Vec::with_capacity(files.len());
+    let mut rows = render::FileRows::begin(out, global.output)?;
     for file in files {
         let name = file.name().to_owned();
-        let id = client.upload_file(upload::source(file), agent_id.as_ref())?;
-        uploaded.push((id, name));
+        match client.upload_file(upload::source(file), agent_id.as_ref()) {
+            Ok(id) => rows.row(&id, &name)?,
+            Err(error) => {
+                // What did upload stays printed, and a valid document: the array is closed.
+                rows.finish()?;
+                return Err(Failure::Upload {
+                    file: crate::terminal::printable(&name).into_owned(),
+                    error: Box::new(error),
+                });
+            }
+        }
     }
-    render::files(out, global.output, &uploaded)?;
+    rows.finish()?;
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! Both transports over one configuration, and the `runs` binary, pointed at a hostile server.
 
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use assert_cmd::Command;
@@ -120,6 +121,26 @@ impl Clients {
         }
     }
 
+    /// Uploads `source` (creating its target with `POST /files`), as `upload_file` does.
+    pub fn upload(&self, t: Transport, source: &Source) -> Result<runs_core::FileId, Error> {
+        match t {
+            Transport::Blocking => self.blocking.upload_file(source.blocking(), None),
+            Transport::Async => self
+                .runtime
+                .block_on(self.asynch.upload_file(source.asynch(), None)),
+        }
+    }
+
+    /// Uploads the file at `path` and starts a run with it.
+    pub fn start_with_file(&self, t: Transport, start: &StartRun, path: &Path) -> Result<Run, Error> {
+        match t {
+            Transport::Blocking => self.blocking.start_run_with_files(start, [path]),
+            Transport::Async => self
+                .runtime
+                .block_on(self.asynch.start_run_with_files(start, [path])),
+        }
+    }
+
     /// Every item of a listing, to its end.
     pub fn list_all(&self, t: Transport, query: &ListRuns) -> Vec<Result<Run, Error>> {
         match t {
@@ -127,6 +148,34 @@ impl Clients {
             Transport::Async => {
                 use futures_util::StreamExt;
                 self.runtime.block_on(self.asynch.runs(query).collect())
+            }
+        }
+    }
+}
+
+/// What an upload reads, for either transport.
+pub enum Source {
+    /// A file on disk.
+    Path(PathBuf),
+    /// `bytes` from a reader that declares `size` (which may be wrong on purpose).
+    Reader { bytes: Vec<u8>, size: u64 },
+}
+
+impl Source {
+    fn blocking(&self) -> runs_blocking::FileSource {
+        match self {
+            Source::Path(path) => runs_blocking::FileSource::path(path),
+            Source::Reader { bytes, size } => {
+                runs_blocking::FileSource::reader("r.bin", std::io::Cursor::new(bytes.clone()), *size)
+            }
+        }
+    }
+
+    fn asynch(&self) -> runs_async::FileSource {
+        match self {
+            Source::Path(path) => runs_async::FileSource::path(path),
+            Source::Reader { bytes, size } => {
+                runs_async::FileSource::reader("r.bin", std::io::Cursor::new(bytes.clone()), *size)
             }
         }
     }

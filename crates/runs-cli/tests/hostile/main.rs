@@ -19,6 +19,7 @@ mod polling;
 mod retry_after;
 mod settings;
 mod terminal;
+mod uploads;
 
 /// An error and its sources on one line, as anyhow's `{:#}` prints them: what a user sees.
 pub fn chain(error: &dyn std::error::Error) -> String {
