@@ -302,6 +302,14 @@ pub struct EmulatorArgs {
     /// Time each run spends in Created, Pending and Running; 0 finishes runs at once.
     #[arg(long, default_value = "2", value_name = "SECS", value_parser = seconds)]
     pub step: Duration,
+    /// Cap the runs active at once, as an organisation's concurrent-run capacity does: a start
+    /// beyond it gets 403 "Resource Not Available" [default: no cap].
+    #[arg(long, value_name = "N")]
+    pub max_active_runs: Option<usize>,
+    /// Limit every API route together to N requests a second: 429 with Retry-After beyond it
+    /// [default: no limit].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub rate_limit: Option<u32>,
 }
 
 /// `--region`.

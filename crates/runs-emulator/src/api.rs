@@ -82,6 +82,8 @@ pub(crate) struct Reply {
     pub(crate) body: Bytes,
     pub(crate) content_type: &'static str,
     pub(crate) allow: Option<&'static str>,
+    /// Whole seconds for a `Retry-After` header.
+    pub(crate) retry_after: Option<u64>,
 }
 
 impl Reply {
@@ -92,6 +94,7 @@ impl Reply {
                 body: body.into(),
                 content_type: "application/json",
                 allow: None,
+                retry_after: None,
             },
             Err(_) => Reply::error(
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -120,6 +123,7 @@ impl Reply {
             body: body.into(),
             content_type: "application/json",
             allow: None,
+            retry_after: None,
         }
     }
 
@@ -181,6 +185,10 @@ pub(crate) struct Api {
     pub(crate) healthy: AtomicBool,
     /// Whether every file id of a run must be an accepted upload, not only the emulator's own.
     pub(crate) strict_file_ids: bool,
+    /// The organisation's cap on active runs, if one is set.
+    pub(crate) max_active_runs: Option<usize>,
+    /// The rate every API route shares, if one is set.
+    pub(crate) rate_limit: Option<crate::limits::RateLimit>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -432,9 +440,19 @@ impl Api {
         if !unknown.is_empty() {
             return Reply::invalid("body", &unknown);
         }
-        match self.store().create(&start, ends_in) {
+        let mut store = self.store();
+        // Counted and created under one lock, so two requests cannot both take the last place.
+        let active = store.active(self.schedule);
+        if self.max_active_runs.is_some_and(|cap| active >= cap) {
+            Cells::bump(&self.counters.refused_at_capacity);
+            return Reply::error(StatusCode::FORBIDDEN, crate::limits::AT_CAPACITY, None);
+        }
+        match store.create(&start, ends_in) {
             Some(run) => {
                 Cells::bump(&self.counters.runs_created);
+                self.counters
+                    .peak_active_runs
+                    .fetch_max(active as u64 + 1, Ordering::SeqCst);
                 Reply::json(StatusCode::CREATED, &run)
             }
             None => Reply::error(

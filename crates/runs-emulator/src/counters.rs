@@ -41,6 +41,13 @@ pub struct Counters {
     pub runs_created: u64,
     /// TCP connections accepted (before any TLS handshake).
     pub connections: u64,
+    /// `POST /v2/runs` refused with `403` "Resource Not Available": the active runs were at
+    /// the cap ([`crate::EmulatorBuilder::max_active_runs`]).
+    pub refused_at_capacity: u64,
+    /// Requests refused with `429`: over the rate limit ([`crate::EmulatorBuilder::rate_limit`]).
+    pub rate_limited: u64,
+    /// The most runs active at once, as counted when each run started.
+    pub peak_active_runs: u64,
     /// Requests a fault was applied to.
     pub faults_applied: u64,
 }
@@ -80,6 +87,9 @@ pub(crate) struct Cells {
     pub(crate) runs_created: AtomicU64,
     pub(crate) connections: AtomicU64,
     pub(crate) faults_applied: AtomicU64,
+    pub(crate) refused_at_capacity: AtomicU64,
+    pub(crate) rate_limited: AtomicU64,
+    pub(crate) peak_active_runs: AtomicU64,
 }
 
 impl Cells {
@@ -120,6 +130,9 @@ impl Cells {
             runs_created: get(&self.runs_created),
             connections: get(&self.connections),
             faults_applied: get(&self.faults_applied),
+            refused_at_capacity: get(&self.refused_at_capacity),
+            rate_limited: get(&self.rate_limited),
+            peak_active_runs: get(&self.peak_active_runs),
         }
     }
 }

@@ -147,6 +147,22 @@ impl Emulator {
         self.api.counters.snapshot()
     }
 
+    /// How many runs were started with each name: a test's proof that nothing started twice
+    /// (every count 1) and nothing was lost (every name there).
+    pub fn runs_per_name(&self) -> std::collections::BTreeMap<String, usize> {
+        self.api.store().runs_per_name()
+    }
+
+    /// How many runs were started with `name`.
+    pub fn runs_named(&self, name: &str) -> usize {
+        self.runs_per_name().get(name).copied().unwrap_or(0)
+    }
+
+    /// How many runs are active now (not yet in a terminal status).
+    pub fn active_runs(&self) -> usize {
+        self.api.store().active(self.api.schedule)
+    }
+
     /// A run as a list would show it now, without counting as a get.
     pub fn run(&self, id: &RunId) -> Option<Run> {
         self.api.store().peek(id, self.api.schedule)
@@ -190,6 +206,8 @@ pub struct EmulatorBuilder {
     worker_threads: usize,
     upload_expiry: Duration,
     strict_file_ids: bool,
+    max_active_runs: Option<usize>,
+    rate_limit: Option<u32>,
 }
 
 impl Default for EmulatorBuilder {
@@ -207,6 +225,8 @@ impl Default for EmulatorBuilder {
             worker_threads: 1,
             upload_expiry: DEFAULT_UPLOAD_EXPIRY,
             strict_file_ids: false,
+            max_active_runs: None,
+            rate_limit: None,
         }
     }
 }
@@ -293,6 +313,22 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Caps the runs active at once (not yet in a terminal status, every agent's together), as
+    /// the organisation's concurrent-run capacity does: a `POST /v2/runs` beyond it gets `403`
+    /// "Resource Not Available" and starts nothing. No cap by default. See `crate::limits`.
+    pub fn max_active_runs(mut self, cap: usize) -> Self {
+        self.max_active_runs = Some(cap);
+        self
+    }
+
+    /// Limits every API route together to `per_second` requests a second (a bucket holding one
+    /// second's worth): a request beyond it gets `429` with `Retry-After` and is not processed.
+    /// No limit by default; the upload target is never limited.
+    pub fn rate_limit(mut self, per_second: u32) -> Self {
+        self.rate_limit = Some(per_second.max(1));
+        self
+    }
+
     /// Runtime worker threads (default 1, a single-threaded runtime that leaves the other
     /// cores to the code under test; raise it for load tests).
     pub fn worker_threads(mut self, threads: usize) -> Self {
@@ -360,6 +396,8 @@ impl EmulatorBuilder {
             upload_expiry: self.upload_expiry,
             healthy: std::sync::atomic::AtomicBool::new(true),
             strict_file_ids: self.strict_file_ids,
+            max_active_runs: self.max_active_runs,
+            rate_limit: self.rate_limit.map(crate::limits::RateLimit::new),
         });
         let _ = api.upload_url.set(format!("http://{upload_addr}{UPLOAD_PATH}"));
         let limits = Limits {

@@ -5,8 +5,10 @@
 //! of* the emulator, before authentication and validation (as a proxy or an overloaded service
 //! would), so a faulted request changes nothing: a `POST` answered with an injected 500 starts
 //! no run, and an upload answered by a fault records no file. Faults apply to the upload
-//! target ([`Route::Upload`]) like to any API route. The one exception is [`Fault::status_after_processing`], which lets the request
-//! take effect and then answers with an error, to prove a client does not resend a `POST`.
+//! target ([`Route::Upload`]) like to any API route. The exceptions are
+//! [`Fault::status_after_processing`] and [`Fault::close_after_processing`], which let the
+//! request take effect and then answer with an error or not at all, to prove a client does not
+//! resend a `POST` it cannot know the fate of.
 //!
 //! ```
 //! use std::time::Duration;
@@ -132,6 +134,9 @@ pub enum FaultKind {
     },
     /// Close the connection without writing any response.
     CloseBeforeResponse,
+    /// Handle the request normally (it takes effect: a `POST` starts its run), then close the
+    /// connection without answering: the client cannot know whether it did.
+    CloseAfterProcessing,
     /// A 200 whose body is not JSON at all.
     MalformedJson,
     /// A 200 whose JSON body stops in the middle (its `Content-Length` matches what is sent).
@@ -218,6 +223,12 @@ impl Fault {
     /// Close the connection without answering.
     pub fn close_before_response() -> Self {
         Self::new(FaultKind::CloseBeforeResponse)
+    }
+
+    /// Let the request take effect, then close the connection without answering: a `POST
+    /// /v2/runs` whose run exists although the client never heard so (the "in doubt" case).
+    pub fn close_after_processing() -> Self {
+        Self::new(FaultKind::CloseAfterProcessing)
     }
 
     /// A 200 whose body is not JSON.

@@ -7,7 +7,10 @@
 //! spec, built on `runs-core`'s own models and rules, so the SDK and the emulator agree on
 //! the spec by construction. On top of the API it gives tests what a real service cannot:
 //! seeded agents and processes that end in a chosen status ([`catalog`]), a run lifecycle on
-//! a schedule you pick ([`Schedule`]), scripted faults ([`Fault`]) and counters ([`Counters`]).
+//! a schedule you pick ([`Schedule`]), scripted faults ([`Fault`]), counters ([`Counters`],
+//! [`Emulator::runs_per_name`]), and, when asked for, the organisation's limits: a cap on
+//! concurrent runs and a shared rate limit ([`EmulatorBuilder::max_active_runs`],
+//! [`EmulatorBuilder::rate_limit`]).
 //!
 //! Starting one in your own test suite:
 //!
@@ -51,6 +54,7 @@ mod emulator;
 mod error;
 pub mod fault;
 mod files;
+mod limits;
 mod multipart;
 pub mod outputs;
 mod schedule;

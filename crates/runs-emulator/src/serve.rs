@@ -28,6 +28,14 @@ pub struct ServeArgs {
     /// Seconds each run spends in Created, Pending and Running; 0 finishes runs at once.
     #[arg(long, default_value_t = 2.0, value_name = "SECONDS")]
     pub step_seconds: f64,
+    /// Cap the runs active at once, as an organisation's concurrent-run capacity does: a start
+    /// beyond it gets 403 "Resource Not Available". Default: no cap.
+    #[arg(long, value_name = "N")]
+    pub max_active_runs: Option<usize>,
+    /// Limit every API route together to N requests a second (429 with Retry-After beyond
+    /// it). Default: no limit.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub rate_limit: Option<u32>,
 }
 
 impl ServeArgs {
@@ -45,6 +53,12 @@ impl ServeArgs {
             .schedule(schedule);
         for key in &self.api_keys {
             builder = builder.api_key(key);
+        }
+        if let Some(cap) = self.max_active_runs {
+            builder = builder.max_active_runs(cap);
+        }
+        if let Some(rate) = self.rate_limit {
+            builder = builder.rate_limit(rate);
         }
         builder
     }
@@ -142,9 +156,18 @@ mod tests {
             "b",
             "--step-seconds",
             "0",
+            "--max-active-runs",
+            "150",
+            "--rate-limit",
+            "50",
         ])
         .unwrap();
         assert_eq!(cli.serve.api_keys, ["a", "b"]);
+        assert_eq!(
+            (cli.serve.max_active_runs, cli.serve.rate_limit),
+            (Some(150), Some(50))
+        );
+        assert!(Cli::try_parse_from(["runs-emulator", "--rate-limit", "0"]).is_err());
         let emu = cli.serve.builder().start().unwrap();
         assert_eq!(emu.api_key(), "a");
         assert_eq!(emu.schedule(), Schedule::Instant);
@@ -156,6 +179,11 @@ mod tests {
         let cli = Cli::try_parse_from(["runs-emulator"]).unwrap();
         assert_eq!(cli.serve.listen, "127.0.0.1:8080".parse().unwrap());
         assert!(cli.serve.api_keys.is_empty() && !cli.serve.tls);
+        assert_eq!(
+            (cli.serve.max_active_runs, cli.serve.rate_limit),
+            (None, None),
+            "no limits"
+        );
         assert!(
             Cli::try_parse_from(["runs-emulator", "--ca-out", "x.pem"]).is_err(),
             "needs --tls"

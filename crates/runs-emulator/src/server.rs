@@ -136,6 +136,11 @@ fn reply_to_response(reply: Reply) -> Response<Body> {
             .headers_mut()
             .insert(header::ALLOW, HeaderValue::from_static(allow));
     }
+    if let Some(seconds) = reply.retry_after {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    }
     response
 }
 
@@ -240,6 +245,10 @@ async fn fault_response(
             response
         }
         FaultKind::CloseBeforeResponse => return Ok(None),
+        FaultKind::CloseAfterProcessing => {
+            answer(api, target, req).await?;
+            return Ok(None);
+        }
         FaultKind::MalformedJson => json_200(Body::full(Bytes::from_static(MALFORMED_JSON))),
         FaultKind::TruncatedJson => json_200(Body::full(Bytes::from_static(TRUNCATED_JSON))),
         FaultKind::Oversized {
@@ -276,6 +285,20 @@ async fn answer(api: &Api, target: &Target<'_>, req: Request<Incoming>) -> Resul
     };
     if let Some(refusal) = api.authenticate(req.headers().get(runs_core::transport::API_KEY_HEADER)) {
         return Ok(refusal);
+    }
+    if let Some(Err(wait)) = api
+        .rate_limit
+        .as_ref()
+        .map(|l| l.admit(std::time::Instant::now()))
+    {
+        Cells::bump(&api.counters.rate_limited);
+        let mut reply = Reply::error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate limit exceeded: slow down and retry after the time in Retry-After",
+            None,
+        );
+        reply.retry_after = Some(crate::limits::retry_after_seconds(wait));
+        return Ok(reply);
     }
     let too_large = || {
         Reply::error(

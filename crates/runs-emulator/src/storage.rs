@@ -35,6 +35,7 @@ impl Reply {
             body: body.into(),
             content_type: "application/xml",
             allow: None,
+            retry_after: None,
         }
     }
 }
@@ -177,5 +178,6 @@ fn check_and_record(api: &Api, form: crate::multipart::Form, target_header: Opti
         body: bytes::Bytes::new(),
         content_type: "",
         allow: None,
+        retry_after: None,
     }
 }

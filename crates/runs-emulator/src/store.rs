@@ -1,6 +1,7 @@
 //! The runs the emulator has started, and how they look when read.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
+use std::ops::Not;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use runs_core::{AgentId, NameValue, ProcessId, ProcessStage, Run, RunId, RunStatus, StartRun, Timestamp};
@@ -115,6 +116,24 @@ impl Store {
         let record = self.runs.get_mut(*self.by_id.get(id)?)?;
         record.gets = record.gets.saturating_add(1);
         Some(record.view(schedule, Instant::now()))
+    }
+
+    /// How many runs are active now: not yet in a terminal status, for every agent.
+    pub(crate) fn active(&self, schedule: Schedule) -> usize {
+        let now = Instant::now();
+        self.runs
+            .iter()
+            .filter(|r| r.view(schedule, now).status.is_terminal().not())
+            .count()
+    }
+
+    /// How many runs were started with each name.
+    pub(crate) fn runs_per_name(&self) -> BTreeMap<String, usize> {
+        let mut names = BTreeMap::new();
+        for record in &self.runs {
+            *names.entry(record.run.name.as_str().to_owned()).or_insert(0) += 1;
+        }
+        names
     }
 
     /// Reads a run without counting it as a get.

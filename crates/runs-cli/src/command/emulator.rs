@@ -24,6 +24,8 @@ pub fn run(global: &Global, args: &EmulatorArgs, matches: Option<&ArgMatches>) -
         tls: args.tls,
         ca_out: args.ca_out.clone(),
         step_seconds: args.step.as_secs_f64(),
+        max_active_runs: args.max_active_runs,
+        rate_limit: args.rate_limit,
     };
     serve.run(&mut std::io::stderr())?;
     Ok(())
