@@ -78,6 +78,7 @@ pub use serde_json;
 
 mod api_error;
 mod attempt;
+pub mod batch;
 mod body;
 mod call;
 mod config;

@@ -128,6 +128,12 @@ impl StartRun {
         self.inputs.as_deref().unwrap_or_default()
     }
 
+    /// The same request under another name (a batch's next attempt of a row).
+    pub(crate) fn with_name(mut self, name: RunName) -> Self {
+        self.name = name;
+        self
+    }
+
     /// This request with one more file, by the [`FileId`] its upload returned, after those it
     /// has: what a client's `start_run_with_files` does with the files it uploaded. A file id
     /// is never empty, so the request stays valid.
