@@ -67,9 +67,10 @@ impl fmt::Debug for FileId {
     }
 }
 
+/// The id as text; a width and alignment are honoured (`{:<40}`).
 impl fmt::Display for FileId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.pad(&self.0)
     }
 }
 

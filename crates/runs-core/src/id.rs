@@ -92,9 +92,10 @@ macro_rules! id_type {
             }
         }
 
+        /// The id as text; a width and alignment are honoured (`{:<12}`), for tables.
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
+                f.pad(&self.0)
             }
         }
 
@@ -201,9 +202,10 @@ impl fmt::Debug for RunName {
     }
 }
 
+/// The name as text; a width and alignment are honoured (`{:<30}`).
 impl fmt::Display for RunName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.pad(&self.0)
     }
 }
 
@@ -278,6 +280,19 @@ mod tests {
             assert_eq!(err.field(), "agent_id");
             assert!(matches!(err.rule(), Rule::InvalidChar { position: 1, .. }));
         }
+    }
+
+    #[test]
+    fn ids_and_names_fill_the_width_they_are_given() {
+        let run = RunId::new("r-1").unwrap();
+        assert_eq!(alloc::format!("[{run:<6}|{run:>6}]"), "[r-1   |   r-1]");
+        let agent = AgentId::new("a").unwrap();
+        let process = ProcessId::new("p").unwrap();
+        assert_eq!(alloc::format!("[{agent:^3}|{process:-<3}]"), "[ a |p--]");
+        let name = RunName::new("é").unwrap();
+        assert_eq!(alloc::format!("[{name:<3}]"), "[é  ]", "width counts characters");
+        let file = crate::FileId::new("s3://b/k").unwrap();
+        assert_eq!(alloc::format!("[{file:>10}]"), "[  s3://b/k]");
     }
 
     #[test]

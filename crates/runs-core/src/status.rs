@@ -46,9 +46,10 @@ impl ProcessStage {
     }
 }
 
+/// The API's spelling; a width and alignment are honoured (`{:<10}`), for tables.
 impl fmt::Display for ProcessStage {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
@@ -133,9 +134,10 @@ impl PartialEq<ProcessStage> for Stage {
     }
 }
 
+/// The API's spelling; a width and alignment are honoured (`{:<10}`), for tables.
 impl fmt::Display for Stage {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
@@ -222,9 +224,10 @@ impl From<&str> for RunStatus {
     }
 }
 
+/// The API's spelling; a width and alignment are honoured (`{:<12}`), for tables.
 impl fmt::Display for RunStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
@@ -272,6 +275,20 @@ mod tests {
             RunStatus::from("succeeded"),
             RunStatus::Unknown("succeeded".into())
         );
+    }
+
+    #[test]
+    fn a_status_and_a_stage_fill_the_width_they_are_given() {
+        assert_eq!(alloc::format!("[{:<12}]", RunStatus::Running), "[Running     ]");
+        let paused = RunStatus::Unknown("Paused".into());
+        assert_eq!(alloc::format!("[{paused:>8}]"), "[  Paused]");
+        assert_eq!(alloc::format!("[{:^9}]", ProcessStage::Draft), "[  Draft  ]");
+        assert_eq!(
+            alloc::format!("[{:<10}]", Stage::Unknown("Archived".into())),
+            "[Archived  ]"
+        );
+        // A width smaller than the text never cuts it.
+        assert_eq!(alloc::format!("[{:<3}]", RunStatus::Succeeded), "[Succeeded]");
     }
 
     #[test]
