@@ -55,6 +55,29 @@ macro_rules! client_surface {
                 $crate::ConfigBuilder::from_env()
             }
 
+            /// As [`from_env`](Self::from_env), each variable read through `var` rather than
+            /// from the process environment (the proxy variables too): how a test gives its
+            /// own, since setting the process's variables is `unsafe` in edition 2024.
+            ///
+            /// ```
+            #[doc = concat!("use ", env!("CARGO_CRATE_NAME"), "::Client;")]
+            ///
+            /// let env = |name: &str| match name {
+            ///     "RUNS_API_KEY" => Some("sk-test".to_string()),
+            ///     "RUNS_REGION" => Some("eu".to_string()),
+            ///     _ => None,
+            /// };
+            /// let client = Client::from_env_vars(env)?.build()?;
+            /// assert_eq!(client.config().base_url().as_str(), "https://rest-api.eu.kognitos.com/v2");
+            #[doc = concat!("# Ok::<(), ", env!("CARGO_CRATE_NAME"), "::Error>(())")]
+            /// ```
+            pub fn from_env_vars(
+                var: impl Fn(&str) -> ::core::option::Option<::std::string::String>,
+            ) -> ::core::result::Result<$crate::ConfigBuilder<$crate::Set, $crate::Set, Client>, $crate::Error>
+            {
+                $crate::ConfigBuilder::from_env_vars(var)
+            }
+
             /// The configuration the client was built with.
             pub fn config(&self) -> &$crate::Config {
                 self.config_ref()
