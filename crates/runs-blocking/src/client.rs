@@ -139,6 +139,8 @@ impl Client {
     /// what it asks for, sleeps when it says so. `None` starts the clock at the first poll,
     /// which is then at zero without a second reading of the clock.
     pub(crate) fn drive<M: Machine>(&self, machine: &mut M, epoch: Option<Instant>) -> M::Output {
+        #[cfg(feature = "tokio-check")]
+        warn_on_runtime_worker();
         let mut epoch = epoch;
         drive!(
             *machine,
@@ -163,5 +165,20 @@ impl Client {
             ),
             sleep(delay) => std::thread::sleep(delay),
         )
+    }
+}
+
+/// Warns when the calling thread runs a tokio runtime's tasks (a worker of a multi-thread
+/// runtime, or the thread inside a current-thread runtime's `block_on`): every task there
+/// waits until this call returns, a whole wait for `wait_for_run`. A `spawn_blocking` thread,
+/// a thread inside `block_in_place` and a thread of no runtime are not such threads.
+#[cfg(feature = "tokio-check")]
+fn warn_on_runtime_worker() {
+    if tokio::runtime::worker_index().is_some() {
+        tracing::warn!(
+            target: "runs",
+            "the blocking client was called on a thread that runs async tasks, which wait until it returns; \
+             call it inside tokio::task::spawn_blocking, or use runs-async"
+        );
     }
 }

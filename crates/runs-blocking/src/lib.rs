@@ -4,7 +4,8 @@
 //! embedded services. Every call blocks the calling thread until it has an answer, retrying and
 //! sleeping as runs-core's state machines decide. Nothing here starts a runtime or a thread, so
 //! the client works the same in a plain `main` and inside a tokio task (where, being blocking,
-//! it belongs in `spawn_blocking` if the task shares its thread with others).
+//! it belongs in `spawn_blocking` if the task shares its thread with others; the `tokio-check`
+//! feature warns when it is not).
 //!
 //! ```
 //! use runs_blocking::{Client, ListRuns, ProcessStage, StartRun, WaitOptions};
@@ -47,6 +48,14 @@
 //! key and an endpoint are required, and every other setting (timeouts, the overall deadline,
 //! retry and wait policies, the body cap, proxy, extra root certificates, plain-HTTP opt-in)
 //! has a documented default there.
+//!
+//! # Features
+//! - `tracing` (default): each operation is a `tracing` span, with runs-core's events in it.
+//! - `tokio-check`: for a program that also runs tokio. A call made on a thread that runs
+//!   async tasks (inside a current-thread runtime's `block_on`, or on a worker) starves them
+//!   until it returns, a whole wait for `wait_for_run`; with this feature each such call logs a
+//!   warning (target `runs`). Calls in `tokio::task::spawn_blocking` are fine and stay quiet.
+//!   Off by default, since it adds tokio (its `rt` part) to the build.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 mod agent;
