@@ -59,6 +59,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 mod agent;
+pub mod batch;
 mod client;
 mod listing;
 mod resolve;

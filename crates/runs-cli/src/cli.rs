@@ -124,6 +124,19 @@ pub enum Command {
     Processes(ProcessesCommand),
     /// Check whether the API is up: exit 0 when it is, 3 when it answers that it is not.
     Health,
+    /// Start a run for each row of a CSV or JSON-lines file, each exactly once, and wait for
+    /// them; results in a file beside the input.
+    ///
+    /// Every row is checked before anything is sent (exit 2 lists every bad row). Each row's
+    /// run gets a name unique to the batch; a journal records each start before it is sent and
+    /// its run id after, so a batch that was killed or stopped resumes from where it was when
+    /// the same command runs again, and a start whose answer was lost is looked for by name
+    /// rather than sent twice.
+    ///
+    /// Exit codes: 0 every row Succeeded (with --no-wait: every row started); 1 a row ended
+    /// otherwise (the results say which); 2 invalid input, nothing sent; 3 or 4 the batch
+    /// stopped on an API or connection problem: run the same command again to resume.
+    Batch(BatchArgs),
     /// Serve a local Runs API emulator until Ctrl-C.
     ///
     /// It accepts the key given with --api-key (`emulator-key` if none; RUNS_API_KEY is not
@@ -310,6 +323,66 @@ pub struct EmulatorArgs {
     /// [default: no limit].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub rate_limit: Option<u32>,
+}
+
+/// `runs batch`.
+#[derive(Debug, Args)]
+pub struct BatchArgs {
+    /// The rows: CSV with a header row, or JSON lines (`.jsonl`, `.ndjson`: an object a line).
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// The agent every run is started for.
+    #[arg(long, value_name = "ID")]
+    pub agent_id: String,
+    /// The process every run is started of.
+    #[arg(long, value_name = "ID")]
+    pub process_id: String,
+    /// The stage every run is started at.
+    #[arg(long, value_enum)]
+    pub stage: StageArg,
+    /// The column (or member) that identifies a row; its values must be unique [default: the
+    /// row number, from 1].
+    #[arg(long, value_name = "COLUMN")]
+    pub key: Option<String>,
+    /// Each run's name: {key} and {stem} (the input file's stem) are filled in; at most 100
+    /// characters, unique per row.
+    #[arg(long, value_name = "TEMPLATE", default_value = "{stem}-{key}")]
+    pub name: String,
+    /// A column holding a local path (relative to the current folder); the file is uploaded
+    /// and its id goes into file_ids. An empty cell means no file. Repeat for several.
+    #[arg(long = "file-column", value_name = "COLUMN")]
+    pub file_columns: Vec<String>,
+    /// A column whose cells are JSON values rather than strings. Repeat for several.
+    #[arg(long = "json-column", value_name = "COLUMN")]
+    pub json_columns: Vec<String>,
+    /// The journal [default: FILE with `.journal` appended].
+    #[arg(long, value_name = "PATH")]
+    pub journal: Option<PathBuf>,
+    /// The results [default: FILE's stem + `.results.csv`, `.results.jsonl` for JSON lines].
+    #[arg(long, value_name = "PATH")]
+    pub results: Option<PathBuf>,
+    /// At most N requests in flight.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=64))]
+    pub concurrency: u64,
+    /// At most N runs of this batch not yet finished; keep it under your organisation's
+    /// concurrent-run cap (150 by default, shared with everyone else's runs).
+    #[arg(long, value_name = "N", default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_active: u64,
+    /// At most N requests a second to the API (shared by the whole organisation's traffic).
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
+    pub rate: u32,
+    /// Stop once every row's run has started, without waiting for them to finish.
+    #[arg(long)]
+    pub no_wait: bool,
+    /// Start again the rows whose run ended Failed, Cancelled or TimedOut (named NAME #2...).
+    #[arg(long)]
+    pub retry_failed: bool,
+    /// How often the unfinished runs are polled, at least 0.1 [default: 2].
+    #[arg(long, value_name = "SECS", value_parser = seconds)]
+    pub poll_interval: Option<Duration>,
+    /// Print no progress on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 /// `--region`.

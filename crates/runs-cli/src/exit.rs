@@ -74,6 +74,9 @@ pub enum Failure {
     Output(io::Error),
     /// `runs health`: the API answered that it is not up (already printed).
     NotUp,
+    /// `runs batch`: a row ended otherwise than Succeeded (the results, at this path, say
+    /// which).
+    BatchIncomplete(String),
 }
 
 impl Failure {
@@ -99,6 +102,7 @@ impl Failure {
             Failure::Output(e) if e.kind() == io::ErrorKind::BrokenPipe => Exit::Success,
             Failure::Output(_) => Exit::NoAnswer,
             Failure::NotUp => Exit::ApiError,
+            Failure::BatchIncomplete(_) => Exit::RunUnsuccessful,
         }
     }
 
@@ -140,6 +144,9 @@ impl fmt::Display for Failure {
             Failure::Emulator(e) => write_chain(f, e, ": "),
             Failure::Output(e) => write!(f, "cannot write the output: {e}"),
             Failure::NotUp => f.write_str("the API is not up"),
+            Failure::BatchIncomplete(results) => {
+                write!(f, "not every row succeeded; {results} says which")
+            }
         }
     }
 }

@@ -42,6 +42,7 @@ mod exit;
 mod inputs;
 mod logging;
 mod progress;
+mod batch;
 mod render;
 mod terminal;
 mod upload;

@@ -1,5 +1,6 @@
 //! The commands, one module each; [`run`] dispatches to them.
 
+mod batch;
 #[cfg(feature = "emulator")]
 mod emulator;
 mod files;
@@ -35,6 +36,7 @@ pub fn run(cli: &Cli, matches: &ArgMatches, out: &mut dyn Write) -> Result<(), F
         Command::Files(crate::cli::FilesCommand::Upload(args)) => files::run(&cli.global, args, out),
         Command::Processes(command) => processes::run(&cli.global, command, out),
         Command::Health => health::run(&cli.global, out),
+        Command::Batch(args) => batch::run(&cli.global, args),
         #[cfg(feature = "emulator")]
         Command::Emulator(args) => emulator::run(&cli.global, args, sub),
         #[cfg(feature = "emulator")]

@@ -16,6 +16,7 @@ fn help_of_every_command_is_stable() {
         ("help_processes_list", &["processes", "list", "--help"]),
         ("help_processes_get", &["processes", "get", "--help"]),
         ("help_health", &["health", "--help"]),
+        ("help_batch", &["batch", "--help"]),
     ] {
         let out = outcome(bare().args(args));
         assert_eq!(out.code, 0, "{name}: {}", out.stderr);

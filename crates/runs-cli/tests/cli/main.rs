@@ -7,6 +7,8 @@
 
 mod harness;
 
+mod batch;
+
 mod commands;
 #[cfg(unix)]
 mod emulator;

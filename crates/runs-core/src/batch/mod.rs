@@ -116,8 +116,8 @@ impl BatchOptions {
         self.wait = wait;
         self
     }
-    /// Whether rows whose run ended `Failed`, `Cancelled` or `TimedOut` start again, under a
-    /// new name (`NAME #2`, `#3`...).
+    /// Whether rows whose run ended `Failed`, `Cancelled` or `TimedOut` (as the journal a
+    /// batch resumes from says) start again, once, under a new name (`NAME #2`, `#3`...).
     pub fn with_retry_failed(mut self, retry: bool) -> Self {
         self.retry_failed = retry;
         self
@@ -445,6 +445,11 @@ impl Batch {
         Ok(batch)
     }
 
+    /// The rows, in order.
+    pub fn rows(&self) -> impl Iterator<Item = &BatchRow> {
+        self.slots.iter().map(|s| &s.row)
+    }
+
     /// Every row's key and outcome, in the rows' order; a row still going is left out.
     pub fn outcomes(&self) -> impl Iterator<Item = (&str, &Outcome)> {
         self.slots.iter().filter_map(|s| match &s.state {
@@ -703,19 +708,14 @@ impl Batch {
             status: run.status.clone(),
             outputs: run.outputs.clone(),
         });
-        let retry = self.options.retry_failed && is_failed(&run.status);
+        // A run failing now is reported; `retry_failed` restarts it on the next resume, once
+        // per run of the batch, never in a loop.
         slot.state = State::Done(Outcome::Finished {
             run_id: run.id,
             name: run.name,
             status: run.status,
             outputs: run.outputs.unwrap_or_default(),
         });
-        if retry {
-            slot.attempt += 1;
-            slot.state = State::Pending {
-                not_before: Duration::ZERO,
-            };
-        }
     }
 
     /// What the start of `row` came to: its `POST`, after the client's own safe retries.
