@@ -261,16 +261,17 @@ impl fmt::Debug for Config {
     }
 }
 
-/// The default time allowed to open a connection (TCP and TLS).
+/// The default time allowed to open a connection (TCP and TLS): 10 s.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// The default time allowed for one request, from sending to the end of the body.
+/// The default time allowed for one request, from sending to the end of the body: 30 s.
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
-/// The default time allowed for one operation, all retries included.
+/// The default time allowed for one operation, all retries included: 120 s.
 pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(120);
 /// The default cap on a response body: 16 MiB, far above a page of 100 runs.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 /// The longest connect or request timeout: a longer one (`Duration::MAX` for "none") is cut to
-/// this at build time, since HTTP libraries add timeouts to the clock and would overflow.
+/// this (365 days) at build time, since HTTP libraries add timeouts to the clock and would
+/// overflow.
 pub const LONGEST_TIMEOUT: Duration = Duration::from_secs(365 * 24 * 60 * 60);
 /// The default `User-Agent`, naming this SDK and its version.
 pub const DEFAULT_USER_AGENT: &str = concat!("runs-sdk-rust/", env!("CARGO_PKG_VERSION"));
@@ -372,7 +373,7 @@ impl EndpointIsSet for Set {}
 ///
 /// ```
 /// use std::time::Duration;
-/// use runs_core::{Config, Region};
+/// # use runs_core::{Config, Region};
 ///
 /// let config = Config::builder()
 ///     .api_key("sk-test")
@@ -521,28 +522,28 @@ impl<K, E, T> ConfigBuilder<K, E, T> {
         self.retype()
     }
 
-    /// Sets the `User-Agent` header; default [`DEFAULT_USER_AGENT`].
+    #[doc = concat!("Sets the `User-Agent` header; default `runs-sdk-rust/", env!("CARGO_PKG_VERSION"), "`.")]
     pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
         self.user_agent = user_agent.into();
         self
     }
 
-    /// Time allowed to open a connection; default [`DEFAULT_CONNECT_TIMEOUT`], at most
-    /// [`LONGEST_TIMEOUT`].
+    /// Time allowed to open a connection (TCP and TLS); default 10 s. A longer one than 365
+    /// days is cut to 365 days.
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
         self
     }
 
-    /// Time allowed for one request; default [`DEFAULT_REQUEST_TIMEOUT`], at most
-    /// [`LONGEST_TIMEOUT`]. An upload may take longer while its bytes keep moving, but ends
-    /// this long after its last byte moved.
+    /// Time allowed for one request, from sending to the end of the body; default 30 s. A
+    /// longer one than 365 days is cut to 365 days. An upload may take longer while its bytes
+    /// keep moving, but ends this long after its last byte moved.
     pub fn request_timeout(mut self, timeout: Duration) -> Self {
         self.request_timeout = timeout;
         self
     }
 
-    /// Time allowed for one operation, retries included; default [`DEFAULT_DEADLINE`].
+    /// Time allowed for one operation, retries included; default 120 s.
     /// `Duration::MAX` means no deadline. An upload left with the default gets more time for
     /// its size while it keeps moving; a deadline set here is never exceeded, by an upload
     /// either ([`Upload`](crate::transport::Upload) says how long an upload may take).
@@ -552,19 +553,22 @@ impl<K, E, T> ConfigBuilder<K, E, T> {
         self
     }
 
-    /// How failed requests are retried; default [`RetryPolicy::default`].
+    /// How failed requests are retried; default 4 attempts, backoff from 200 ms doubling to
+    /// at most 10 s, `Retry-After` honoured up to 60 s ([`RetryPolicy::default`]).
     pub fn retry_policy(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
         self
     }
 
-    /// How runs are polled while waiting; default [`WaitPolicy::default`].
+    /// How runs are polled while waiting; default the first poll at once, then after 1 s,
+    /// growing by half each time to at most 10 s, giving up after 10 minutes
+    /// ([`WaitPolicy::default`]).
     pub fn wait_policy(mut self, wait: WaitPolicy) -> Self {
         self.wait = wait;
         self
     }
 
-    /// The largest response body accepted; default [`DEFAULT_MAX_BODY_BYTES`].
+    /// The largest response body accepted; default 16 MiB.
     pub fn max_body_bytes(mut self, bytes: usize) -> Self {
         self.max_body_bytes = bytes;
         self
@@ -577,7 +581,8 @@ impl<K, E, T> ConfigBuilder<K, E, T> {
         self
     }
 
-    /// The HTTP proxy; default [`Proxy::FromEnv`].
+    /// The HTTP proxy; default the proxy environment variables (`HTTPS_PROXY`, `NO_PROXY`
+    /// and the others of [`Proxy::FromEnv`]), read once by `build()`.
     pub fn proxy(mut self, proxy: Proxy) -> Self {
         self.proxy = proxy;
         self
@@ -714,6 +719,48 @@ fn process_env(name: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_defaults_are_the_values_the_builder_docs_write() {
+        // ConfigBuilder's setters write each default as a value ("default 30 s"): these.
+        let config = ConfigBuilder::<_, _, Config>::from_env_vars(|name| {
+            (name == "RUNS_API_KEY").then(|| "sk-test".into())
+        })
+        .unwrap()
+        .build()
+        .unwrap();
+        let secs = Duration::from_secs;
+        assert_eq!(config.connect_timeout(), secs(10));
+        assert_eq!(config.request_timeout(), secs(30));
+        assert_eq!(config.deadline(), secs(120));
+        assert_eq!(LONGEST_TIMEOUT, secs(365 * 24 * 3600));
+        assert_eq!(config.max_body_bytes(), 16 * 1024 * 1024);
+        assert_eq!(
+            config.user_agent(),
+            alloc::format!("runs-sdk-rust/{}", env!("CARGO_PKG_VERSION"))
+        );
+        assert_eq!(*config.proxy(), Proxy::FromEnv);
+        let retry = config.retry_policy();
+        assert_eq!(
+            (
+                retry.max_attempts(),
+                retry.initial_backoff(),
+                retry.max_backoff(),
+                retry.max_retry_after()
+            ),
+            (4, Duration::from_millis(200), secs(10), secs(60))
+        );
+        let wait = config.wait_policy();
+        assert_eq!(
+            (
+                wait.initial_interval(),
+                wait.factor(),
+                wait.max_interval(),
+                wait.timeout()
+            ),
+            (secs(1), 1.5, secs(10), secs(600))
+        );
+    }
 
     #[test]
     fn base_urls_are_normalised() {

@@ -45,8 +45,7 @@ use crate::proxy::{ProxyEndpoint, ProxyRules};
 /// [`Config`](crate::Config) was built; a transport only maps it onto its library.
 ///
 /// ```
-/// use runs_core::{Config, ConfigBuilder};
-///
+/// # use runs_core::{Config, ConfigBuilder};
 /// let env = |name: &str| match name {
 ///     "RUNS_API_KEY" => Some("sk-test".to_string()),
 ///     "HTTPS_PROXY" => Some("http://user:secret@proxy.corp:3128".to_string()),

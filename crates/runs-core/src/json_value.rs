@@ -84,7 +84,7 @@ impl JsonValue {
     /// `#[derive(Deserialize)]` type.
     ///
     /// ```
-    /// use runs_core::JsonValue;
+    /// # use runs_core::JsonValue;
     /// let v: JsonValue = "-98765432109876543210987654321".parse()?;
     /// assert_eq!(v.parse::<i128>()?, -98765432109876543210987654321);
     /// assert!(v.parse::<i64>().is_err());
@@ -99,7 +99,7 @@ impl JsonValue {
     /// strings, or a `Serialize` impl that fails).
     ///
     /// ```
-    /// use runs_core::JsonValue;
+    /// # use runs_core::JsonValue;
     /// let v = JsonValue::from_serialize(&u128::MAX)?;
     /// assert_eq!(v.as_str(), "340282366920938463463374607431768211455");
     /// # Ok::<(), runs_core::serde_json::Error>(())

@@ -17,7 +17,7 @@ pub const DEFAULT_LIMIT: u8 = 10;
 /// name.
 ///
 /// ```
-/// use runs_core::{ListRuns, ProcessStage};
+/// # use runs_core::{ListRuns, ProcessStage};
 /// let query = ListRuns::new("agent-1".parse()?, "invoice-ocr".parse()?)
 ///     .with_limit(50)?
 ///     .with_stage(ProcessStage::Published);

@@ -12,7 +12,8 @@ use crate::validation::{FieldError, Rule};
 /// request or an error never reaches a log by accident.
 ///
 /// ```
-/// let key = runs_core::ApiKey::new("sk-live-1234")?;
+/// # use runs_core::ApiKey;
+/// let key = ApiKey::new("sk-live-1234")?;
 /// assert_eq!(format!("{key:?}"), "ApiKey(<redacted>)");
 /// assert_eq!(key.expose(), "sk-live-1234");
 /// # Ok::<(), runs_core::FieldError>(())

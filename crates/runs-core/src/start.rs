@@ -139,7 +139,7 @@ impl StartRun {
     /// is never empty, so the request stays valid.
     ///
     /// ```
-    /// use runs_core::{FileId, ProcessStage, StartRun};
+    /// # use runs_core::{FileId, ProcessStage, StartRun};
     /// let start = StartRun::builder()
     ///     .agent_id("agent-1")
     ///     .process_id("invoice-ocr")
@@ -287,7 +287,7 @@ impl<A, P, N, S> StartRunBuilder<A, P, N, S> {
     /// Adds an uploaded file, by the [`FileId`] its upload returned; files keep their order.
     ///
     /// ```
-    /// use runs_core::{FileId, ProcessStage, StartRun};
+    /// # use runs_core::{FileId, ProcessStage, StartRun};
     /// let uploaded: FileId = "s3://bucket/invoice.pdf".parse()?;
     /// let start = StartRun::builder()
     ///     .agent_id("agent-1")
@@ -322,8 +322,7 @@ impl<A, P, N, S> StartRunBuilder<A, P, N, S> {
     /// reported by [`build`](Self::build) as an error on the field `inputs`, with the others.
     ///
     /// ```
-    /// use runs_core::{ProcessStage, StartRun};
-    ///
+    /// # use runs_core::{ProcessStage, StartRun};
     /// #[derive(serde::Serialize)]
     /// struct Invoices {
     ///     month: &'static str,

@@ -79,7 +79,7 @@ impl<'de> Deserialize<'de> for ProcessStage {
 /// unchanged. Requests take a [`ProcessStage`], which has only the known values.
 ///
 /// ```
-/// use runs_core::{ProcessStage, Stage};
+/// # use runs_core::{ProcessStage, Stage, serde_json};
 /// let known: Stage = serde_json::from_str("\"Published\"")?;
 /// assert_eq!(known, ProcessStage::Published);
 /// let newer: Stage = serde_json::from_str("\"Archived\"")?;

@@ -425,18 +425,101 @@ macro_rules! file_source_common {
 
 /// Re-exports, at a transport's root, the runs-core items a client's user names (the
 /// configuration, requests, models, policies and errors), so a program depends on one crate.
-/// One list for both transports, so they cannot drift.
+/// One list for both transports, so they cannot drift. The list is closed: every runs-core
+/// type that a re-exported item takes, returns or is bounded by is re-exported too (the
+/// builders' typestate markers included), which `runs-core/tests/client_reexports.rs` checks
+/// against the `api/` listings.
+///
+/// The doc examples of these items are runs-core's, shown on the client's pages: they hide
+/// their `use runs_core::..` lines, so what shows pastes into a program that depends on the
+/// client alone. `ReexportedExamples` below runs them again with this crate's paths.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! client_reexports {
     () => {
         pub use $crate::{
-            AgentId, ApiError, Config, ConfigBuilder, ConfigError, CreateFile, DecodeError, Delivery, Error,
-            FieldError, FileId, FileResource, Health, JsonValue, ListProcesses, ListRuns, LocalFileError,
-            LocalFileProblem, Missing, NameValue, OutputError, Process, ProcessId, ProcessPage, ProcessStage,
-            Proxy, Region, RetryPolicy, Run, RunId, RunPage, RunStatus, Set, Stage, StartRun, StorageError,
-            Timestamp, TransportError, TransportErrorKind, ValidationError, WaitOptions, WaitPolicy,
-            serde_json,
+            AgentId, AgentIdIsSet, ApiError, ApiKey, BaseUrl, BoxError, Config, ConfigBuilder, ConfigError,
+            CreateFile, DecodeError, Delivery, EndpointIsSet, Error, ErrorBody, FieldError, FileId, FileResource,
+            Health, JsonValue, KeyIsSet, ListProcesses, ListRuns, LocalFileError, LocalFileProblem, Missing,
+            NameIsSet, NameValue, OrderedFields, OutputError, Page, Process, ProcessId, ProcessIdIsSet,
+            ProcessPage, ProcessStage, Proxy, Region, RetryPolicy, Rule, Run, RunId, RunName, RunPage, RunStatus,
+            Set, Stage, StageIsSet, StartRun, StartRunBuilder, StorageError, Timestamp, TransportError,
+            TransportErrorKind, ValidationError, WaitOptions, WaitPolicy, serde_json,
         };
+
+        /// The examples of the re-exported items' docs (their visible lines, as a user of this
+        /// crate reads them there), compiled with this crate's paths alone.
+        ///
+        /// ```
+        #[doc = concat!("use ", env!("CARGO_CRATE_NAME"), "::*;")]
+        /// use std::time::Duration;
+        ///
+        /// // ConfigBuilder
+        /// let config = Config::builder()
+        ///     .api_key("sk-test")
+        ///     .region(Region::Eu)
+        ///     .deadline(Duration::from_secs(30))
+        ///     .build()?;
+        /// assert_eq!(config.base_url().as_str(), "https://rest-api.eu.kognitos.com/v2");
+        ///
+        /// // ListRuns
+        /// let query = ListRuns::new("agent-1".parse()?, "invoice-ocr".parse()?)
+        ///     .with_limit(50)?
+        ///     .with_stage(ProcessStage::Published);
+        /// assert_eq!(query.limit(), Some(50));
+        /// let resumed = query.with_continuation_token(String::from("t2"));
+        /// assert_eq!(resumed.continuation_token(), Some("t2"));
+        ///
+        /// // Stage
+        /// let known: Stage = serde_json::from_str("\"Published\"")?;
+        /// assert_eq!(known, ProcessStage::Published);
+        ///
+        /// // WaitOptions
+        /// let mut seen = Vec::new();
+        /// let options = WaitOptions::new()
+        ///     .timeout(Duration::from_secs(60))
+        ///     .on_status(|status| seen.push(status.to_string()));
+        /// drop(options);
+        ///
+        /// // StartRunBuilder::file, StartRun::with_file
+        /// let uploaded: FileId = "s3://bucket/invoice.pdf".parse()?;
+        /// let start = StartRun::builder()
+        ///     .agent_id("agent-1")
+        ///     .process_id("invoice-ocr")
+        ///     .name("March invoices")
+        ///     .stage(ProcessStage::Published)
+        ///     .file(&uploaded)
+        ///     .build()?;
+        /// let start = start.with_file("s3://bucket/b.pdf".parse::<FileId>()?);
+        /// assert_eq!(start.file_ids(), ["s3://bucket/invoice.pdf", "s3://bucket/b.pdf"]);
+        ///
+        /// // StartRunBuilder::inputs_from
+        /// #[derive(serde::Serialize)]
+        /// struct Invoices {
+        ///     month: &'static str,
+        ///     total_cents: u128,
+        /// }
+        /// let start = StartRun::builder()
+        ///     .agent_id("agent-1")
+        ///     .process_id("invoice-ocr")
+        ///     .name("March invoices")
+        ///     .stage(ProcessStage::Published)
+        ///     .inputs_from(&Invoices { month: "2026-03", total_cents: 123456789012345678901234567890 })
+        ///     .build()?;
+        /// assert_eq!(start.inputs()[1].value.as_str(), "123456789012345678901234567890");
+        ///
+        /// // JsonValue::parse, JsonValue::from_serialize
+        /// let v: JsonValue = "-98765432109876543210987654321".parse()?;
+        /// assert_eq!(v.parse::<i128>()?, -98765432109876543210987654321);
+        /// let v = JsonValue::from_serialize(&u128::MAX)?;
+        /// assert_eq!(v.as_str(), "340282366920938463463374607431768211455");
+        ///
+        /// // ApiKey
+        /// let key = ApiKey::new("sk-live-1234")?;
+        /// assert_eq!(format!("{key:?}"), "ApiKey(<redacted>)");
+        /// # Ok::<(), Box<dyn std::error::Error>>(())
+        /// ```
+        #[cfg(doctest)]
+        pub struct ReexportedExamples;
     };
 }

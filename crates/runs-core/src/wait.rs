@@ -257,7 +257,7 @@ fn grow(interval: Duration, factor: f64) -> Duration {
 ///
 /// ```
 /// use std::time::Duration;
-/// use runs_core::WaitOptions;
+/// # use runs_core::WaitOptions;
 ///
 /// let mut seen = Vec::new();
 /// let options = WaitOptions::new()
