@@ -5,14 +5,16 @@
 //! FastAPI-style `{"detail": ...}`. [`ApiError::from_response`] never fails: it keeps what it
 //! can read and, for bodies that are not the documented JSON, a short snippet of the text.
 
+use alloc::boxed::Box;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt;
+use core::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::error::one_line;
+use crate::error::{Seconds, one_line};
 use crate::secret::Secrets;
 
 /// The error body as the API documents it. Every field is optional on the way in.
@@ -40,6 +42,21 @@ pub struct ApiError {
     details: Vec<Value>,
     request_id: Option<String>,
     snippet: Option<String>,
+    attempts: u32,
+    /// Whether the base URL's path does not end in `/v2`, where a 404 may be the URL's fault.
+    unversioned_base_url: bool,
+    /// Boxed: most errors have none, and this error travels inside every `Result` of the SDK.
+    retry_after: Option<Box<RetryAfter>>,
+}
+
+/// A `Retry-After` the server sent with an error status.
+#[derive(Debug, Clone, PartialEq)]
+struct RetryAfter {
+    /// How long the server asked to wait.
+    asked: Duration,
+    /// The [`RetryPolicy::max_retry_after`](crate::RetryPolicy::max_retry_after) that `asked`
+    /// was over, when that is what ended the retries.
+    over_cap: Option<Duration>,
 }
 
 impl ApiError {
@@ -63,6 +80,9 @@ impl ApiError {
             details: Vec::new(),
             request_id: request_id.map(|s| one_line(&secrets.scrub(s), 100)),
             snippet: None,
+            attempts: 1,
+            unversioned_base_url: false,
+            retry_after: None,
         };
         match serde_json::from_slice::<Value>(body) {
             Ok(Value::Object(mut map)) => {
@@ -105,6 +125,38 @@ impl ApiError {
             details: Vec::new(),
             request_id: None,
             snippet: None,
+            attempts: 1,
+            unversioned_base_url: false,
+            retry_after: None,
+        }
+    }
+
+    /// This error with the server's `Retry-After`, as the machine that read it measured it.
+    pub(crate) fn with_retry_after(mut self, retry_after: Option<Duration>) -> Self {
+        self.retry_after = retry_after.map(|asked| {
+            Box::new(RetryAfter {
+                asked,
+                over_cap: None,
+            })
+        });
+        self
+    }
+
+    /// This error on a call whose base URL's path does not end in `/v2`: a 404 says so.
+    pub(crate) fn with_unversioned_base_url(mut self, unversioned: bool) -> Self {
+        self.unversioned_base_url = unversioned;
+        self
+    }
+
+    /// Records that `attempts` requests were sent for the operation this error ended.
+    pub(crate) fn set_attempts(&mut self, attempts: u32) {
+        self.attempts = attempts.max(1);
+    }
+
+    /// Records that retrying stopped because the server's `Retry-After` was over `cap`.
+    pub(crate) fn set_retry_after_cap(&mut self, cap: Duration) {
+        if let Some(retry_after) = &mut self.retry_after {
+            retry_after.over_cap = Some(cap);
         }
     }
 
@@ -131,6 +183,19 @@ impl ApiError {
     /// The start of a body that was not the documented JSON (HTML from a proxy, say).
     pub fn body_snippet(&self) -> Option<&str> {
         self.snippet.as_deref()
+    }
+
+    /// How many requests were sent for the operation this error ended, this one included: more
+    /// than 1 when the status was retried (1 for an error made by [`ApiError::new`] or
+    /// [`ApiError::from_response`]).
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+
+    /// How long the server asked the client to wait before trying again (`Retry-After`, in
+    /// seconds or as an HTTP date), when it said so in a form the SDK could read.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.retry_after.as_ref().map(|r| r.asked)
     }
 
     /// Whether the same request could succeed later (rate limits and server-side failures).
@@ -212,6 +277,9 @@ impl fmt::Display for ApiError {
         if !reason.is_empty() {
             write!(f, " {reason}")?;
         }
+        if self.attempts > 1 {
+            write!(f, " after {} attempts", self.attempts)?;
+        }
         if let Some(m) = &self.message {
             write!(f, ": {m}")?;
         }
@@ -228,8 +296,26 @@ impl fmt::Display for ApiError {
         if let Some(id) = &self.request_id {
             write!(f, " [request id {id}]")?;
         }
-        if let Some(h) = hint(self.status) {
-            write!(f, "; {h}")?;
+        match self.retry_after.as_deref() {
+            // The setting that stopped the retries, not a generic hint.
+            Some(&RetryAfter {
+                asked,
+                over_cap: Some(cap),
+            }) => write!(
+                f,
+                "; the server asked to wait {} before trying again, longer than the {} \
+                 `RetryPolicy::with_max_retry_after` allows: raise it to wait that long, or try later",
+                Seconds(asked),
+                Seconds(cap)
+            )?,
+            _ => {
+                if let Some(h) = hint(self.status) {
+                    write!(f, "; {h}")?;
+                }
+            }
+        }
+        if self.status == 404 && self.unversioned_base_url {
+            f.write_str("; the base URL does not end in the API's version, /v2: check it too")?;
         }
         Ok(())
     }

@@ -76,8 +76,19 @@ impl<T> Attempts<T> {
         }
     }
 
-    /// Ends with `result`.
-    pub(crate) fn finish(&mut self, result: Result<T, Error>) {
+    /// Ends with `result`; an API error it ends with (or its deadline's last error) learns
+    /// how many attempts were sent.
+    pub(crate) fn finish(&mut self, mut result: Result<T, Error>) {
+        let attempts = self.retry.attempts();
+        match &mut result {
+            Err(Error::Api(e)) => e.set_attempts(attempts),
+            Err(Error::DeadlineExceeded { last: Some(last), .. }) => {
+                if let Error::Api(e) = &mut **last {
+                    e.set_attempts(attempts);
+                }
+            }
+            _ => {}
+        }
         self.state = State::Finished(result);
     }
 
@@ -95,7 +106,10 @@ impl<T> Attempts<T> {
     }
 
     /// Ends with `error`, as the deadline's when that is why retrying stopped.
-    pub(crate) fn stop(&mut self, reason: StopReason, error: Error) {
+    pub(crate) fn stop(&mut self, reason: StopReason, mut error: Error) {
+        if let (StopReason::RetryAfterTooLong, Error::Api(e)) = (reason, &mut error) {
+            e.set_retry_after_cap(self.retry.policy().max_retry_after());
+        }
         let result = match reason {
             StopReason::Deadline => Error::DeadlineExceeded {
                 deadline: self.retry.deadline(),

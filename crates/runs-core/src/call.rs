@@ -6,7 +6,7 @@ use core::time::Duration;
 
 use crate::api_error::ApiError;
 use crate::attempt::{Attempts, Next};
-use crate::config::Config;
+use crate::config::{API_VERSION_PATH, Config};
 use crate::error::{Delivery, Error, TransportError, TransportErrorKind};
 use crate::http::{Method, Request, Response};
 use crate::proxy::ProxyEndpoint;
@@ -185,6 +185,9 @@ pub struct Call<O: Operation> {
     /// The proxy the connection plan sends this call's requests through (redirects stay on
     /// the origin, so it is one for every attempt), for failures to name when they are its.
     proxy: Option<ProxyEndpoint>,
+    /// Whether the base URL's path does not end in the API's version, `/v2`, so that a 404
+    /// may be the URL's fault rather than the ids'.
+    unversioned_base_url: bool,
     /// When the attempt in flight was sent, for the trace's `elapsed_ms`.
     #[cfg_attr(not(feature = "tracing"), allow(dead_code))]
     sent_at: Duration,
@@ -217,6 +220,7 @@ impl<O: Operation> Call<O> {
             redirects: 0,
             secrets: config.secrets.clone(),
             proxy,
+            unversioned_base_url: !base.as_str().ends_with(API_VERSION_PATH),
             sent_at: Duration::ZERO,
         }
     }
@@ -295,12 +299,16 @@ impl<O: Operation> Call<O> {
             self.attempts.finish(Ok(answer));
             return;
         }
-        let error = Error::Api(ApiError::from_response_scrubbed(
-            status,
-            wire::request_id(response.headers),
-            response.body,
-            &self.secrets,
-        ));
+        let error = Error::Api(
+            ApiError::from_response_scrubbed(
+                status,
+                wire::request_id(response.headers),
+                response.body,
+                &self.secrets,
+            )
+            .with_retry_after(crate::retry::retry_after_at(response.headers, unix_time))
+            .with_unversioned_base_url(self.unversioned_base_url),
+        );
         match self
             .attempts
             .retry

@@ -64,7 +64,8 @@ impl FromStr for Region {
 }
 
 /// A base URL such as `https://rest-api.app.kognitos.com/v2`: scheme, host, optional port and
-/// path, with no query, fragment or credentials.
+/// a path (the API's version, `/v2`, unless a gateway maps it elsewhere), with no query,
+/// fragment or credentials.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct BaseUrl {
     url: String,
@@ -77,7 +78,28 @@ pub struct BaseUrl {
 
 impl BaseUrl {
     /// Parses and normalises a base URL (scheme and host lowercased, no trailing `/`).
+    ///
+    /// A URL with no path (`https://host` or `https://host/`) is refused, naming the path it
+    /// most likely lacks: every API path is under the version, `/v2`, and without it each
+    /// call would only ever be answered 404.
     pub fn parse(input: &str) -> Result<Self, ConfigError> {
+        let url = Self::parse_any_path(input)?;
+        if url.url.len() == url.origin_end {
+            let with_version = alloc::format!("{}{API_VERSION_PATH}", url.url);
+            return Err(ConfigError::new(
+                "base_url",
+                alloc::format!(
+                    "{input:?} has no path, and every API path starts with the version: \
+                     use {with_version:?}"
+                ),
+            ));
+        }
+        Ok(url)
+    }
+
+    /// As [`BaseUrl::parse`], any path allowed, none included: the rule for other absolute
+    /// URLs the SDK is given (an upload target's, whose path may well be `/`).
+    pub(crate) fn parse_any_path(input: &str) -> Result<Self, ConfigError> {
         let bad = |why: &str| ConfigError::new("base_url", alloc::format!("{input:?} {why}"));
         let (scheme, rest) = input
             .split_once("://")
@@ -177,6 +199,9 @@ impl BaseUrl {
         &self.url[..self.origin_end]
     }
 }
+
+/// The path every API path starts with: the API's version, which a base URL ends in.
+pub(crate) const API_VERSION_PATH: &str = "/v2";
 
 /// Why a host with characters outside ASCII is refused, wherever a URL is read (the base URL,
 /// an upload target, a proxy): HTTP libraries refuse such a URI anyway, and an IDN must be
@@ -772,7 +797,7 @@ mod tests {
         assert_eq!(v6.host(), "[::1]");
         assert_eq!(v6.port(), 9);
         assert_eq!(BaseUrl::parse("https://a.example/v2").unwrap().port(), 443);
-        assert_eq!(BaseUrl::parse("http://a.example").unwrap().port(), 80);
+        assert_eq!(BaseUrl::parse("http://a.example/v2").unwrap().port(), 80);
         assert!(v6.is_loopback());
         assert!(!BaseUrl::parse("http://127.evil.com/v2").unwrap().is_loopback());
         for host in [
@@ -797,6 +822,8 @@ mod tests {
             ("https://x/v2?a=1", "query"),
             ("https://x:0/v2", "port"),
             ("x/v2", "absolute"),
+            ("https://x", "use \"https://x/v2\""),
+            ("http://127.0.0.1:8080/", "use \"http://127.0.0.1:8080/v2\""),
         ] {
             let e = BaseUrl::parse(bad).unwrap_err();
             assert!(e.to_string().contains(why), "{bad}: {e}");

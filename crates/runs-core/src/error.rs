@@ -109,14 +109,21 @@ impl fmt::Display for Error {
             Error::LocalFile(e) => fmt::Display::fmt(e, f),
             // The last error is the source, not part of this text: a chain printer shows it.
             Error::DeadlineExceeded {
-                deadline, attempts, ..
+                deadline,
+                attempts,
+                last,
             } => {
-                write!(
-                    f,
-                    "gave up after {} ({attempts} attempt{}): the deadline passed",
-                    Seconds(*deadline),
-                    if *attempts == 1 { "" } else { "s" }
-                )
+                write!(f, "gave up after {}", Seconds(*deadline))?;
+                // An API error retried says its count itself.
+                let counted_below = matches!(last.as_deref(), Some(Error::Api(e)) if e.attempts() == *attempts && *attempts > 1);
+                if !counted_below {
+                    write!(
+                        f,
+                        " ({attempts} attempt{})",
+                        if *attempts == 1 { "" } else { "s" }
+                    )?;
+                }
+                f.write_str(": the deadline passed")
             }
             Error::RepeatedToken { token } => write!(
                 f,

@@ -431,8 +431,8 @@ mod tests {
             ("https://api.test/v2", "api.test"),
             ("https://api.test:443/v2", "api.test"),
             ("https://api.test:8443/v2", "api.test:8443"),
-            ("http://127.0.0.1:8080", "127.0.0.1:8080"),
-            ("http://127.0.0.1:80", "127.0.0.1"),
+            ("http://127.0.0.1:8080/v2", "127.0.0.1:8080"),
+            ("http://127.0.0.1:80/v2", "127.0.0.1"),
             ("http://[::1]:9/a", "[::1]:9"),
         ] {
             let config = Config::builder().api_key("sk-1").base_url(base).build().unwrap();
@@ -471,7 +471,7 @@ mod tests {
         use crate::transport::GetRun;
         for base in [
             "https://api.test/v2",
-            "http://127.0.0.1:8080",
+            "http://127.0.0.1:8080/v2",
             "http://[::1]:9/a/b",
         ] {
             let config = Config::builder().api_key("k").base_url(base).build().unwrap();

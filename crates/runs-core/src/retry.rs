@@ -167,6 +167,11 @@ impl Retry {
             .is_some_and(|start| now >= start.saturating_add(self.deadline))
     }
 
+    /// The policy these retries follow.
+    pub fn policy(&self) -> &RetryPolicy {
+        &self.policy
+    }
+
     /// How many attempts have begun.
     pub fn attempts(&self) -> u32 {
         self.attempts

@@ -224,7 +224,7 @@ fn check_url(config: &Config, url: &str) -> Result<(), FieldError> {
         return Err(bad("an absolute URL without spaces or a fragment"));
     }
     let without_query = url.split('?').next().unwrap_or_default();
-    let parsed = BaseUrl::parse(without_query)
+    let parsed = BaseUrl::parse_any_path(without_query)
         .map_err(|_| bad("an absolute http(s) URL with an ASCII host and no credentials"))?;
     if !(parsed.is_https() || parsed.is_loopback() || config.allow_insecure_http) {
         return Err(bad(
@@ -476,7 +476,7 @@ impl Upload {
                 unusable(e)
             }
         })?;
-        let proxy = BaseUrl::parse(target.upload_url.split('?').next().unwrap_or_default())
+        let proxy = BaseUrl::parse_any_path(target.upload_url.split('?').next().unwrap_or_default())
             .ok()
             .and_then(|url| {
                 config

@@ -90,6 +90,19 @@ fn get_stops_at_the_deadline_when_the_server_hangs() {
 }
 
 #[test]
+fn a_deadline_that_ends_the_retries_of_a_503_counts_the_attempts_once() {
+    let short = runs_core::Config::builder()
+        .api_key("sk-live-SECRET")
+        .base_url("https://api.test/v2")
+        .deadline(Duration::from_secs(2))
+        .build()
+        .unwrap();
+    let call = Call::new(&short, GetRun("run-1".parse().unwrap()), 1);
+    let busy = || with_header(http(503, ""), "retry-after", "1");
+    insta::assert_snapshot!(call_transcript(call, vec![busy(), busy()]));
+}
+
+#[test]
 fn a_404_is_final_and_keeps_the_message() {
     insta::assert_snapshot!(call_transcript(
         get("run-1"),
@@ -221,4 +234,37 @@ fn waiting_ends_at_once_on_a_404() {
     let mut wait = Wait::new(&config(), "run-1".parse().unwrap(), WaitPolicy::default(), 1);
     let replies = vec![http(404, r#"{"message":"Run not found"}"#)];
     insta::assert_snapshot!(drive(&mut wait, replies, show_run, |_| true).transcript);
+}
+
+#[test]
+fn a_retry_after_over_the_cap_names_the_setting_that_stopped_the_retries() {
+    let out = drive(
+        &mut get("run-1"),
+        vec![
+            with_header(http(503, ""), "retry-after", "1"),
+            with_header(http(429, r#"{"message":"slow down"}"#), "retry-after", "120"),
+        ],
+        show_run,
+        |_| true,
+    );
+    let Err(Error::Api(api)) = &out.outputs[0] else {
+        panic!("{:?}", out.outputs[0])
+    };
+    assert_eq!(api.retry_after(), Some(Duration::from_secs(120)));
+    assert_eq!(api.attempts(), 2);
+    insta::assert_snapshot!(out.transcript);
+}
+
+#[test]
+fn a_404_under_a_base_url_without_the_version_says_to_check_it() {
+    let config = runs_core::Config::builder()
+        .api_key("sk-live-SECRET")
+        .base_url("https://api.test/api")
+        .build()
+        .unwrap();
+    let call = Call::new(&config, GetRun("run-1".parse().unwrap()), 1);
+    insta::assert_snapshot!(call_transcript(
+        call,
+        vec![http(404, r#"{"detail":"Not Found"}"#)]
+    ));
 }

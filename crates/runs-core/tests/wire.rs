@@ -69,6 +69,7 @@ fn every_error_kind_reads_once_as_a_chain() {
     let errors: Vec<Error> = vec![
         invalid.into(),
         ConfigError::new("base_url", "is not set").into(),
+        Config::builder().api_key("k").base_url("https://API.example/").build().unwrap_err(),
         ApiError::from_response(
             400,
             Some("req-1"),
