@@ -41,6 +41,8 @@ pub fn code_for(error: &Error) -> Exit {
         Error::Api(_) | Error::Storage(_) => Exit::ApiError,
         // The deadline cut short retries of an error status: the API did answer.
         Error::DeadlineExceeded { last: Some(last), .. } if matches!(**last, Error::Api(_)) => Exit::ApiError,
+        // A wait's polls failed in a row, the last one on an error status (after its retries).
+        Error::WaitPollsFailed { last_error, .. } => code_for(last_error),
         Error::Decode(_)
         | Error::Transport(_)
         | Error::DeadlineExceeded { .. }
@@ -298,6 +300,28 @@ mod tests {
                     run_id: "r".parse().unwrap(),
                     last_status: Some(RunStatus::Running),
                     waited: Duration::from_secs(1),
+                    failed_polls: 2,
+                    last_error: Some(Box::new(ApiError::new(503, "busy").into())),
+                },
+                Exit::NoAnswer,
+            ),
+            (
+                Error::WaitPollsFailed {
+                    run_id: "r".parse().unwrap(),
+                    last_status: None,
+                    waited: Duration::from_secs(1),
+                    failed_polls: 5,
+                    last_error: Box::new(ApiError::new(503, "busy").into()),
+                },
+                Exit::ApiError,
+            ),
+            (
+                Error::WaitPollsFailed {
+                    run_id: "r".parse().unwrap(),
+                    last_status: None,
+                    waited: Duration::from_secs(1),
+                    failed_polls: 5,
+                    last_error: Box::new(transport(TransportErrorKind::Connect)),
                 },
                 Exit::NoAnswer,
             ),

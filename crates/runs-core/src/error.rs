@@ -69,6 +69,28 @@ pub enum Error {
         last_status: Option<RunStatus>,
         /// How long the wait lasted.
         waited: Duration,
+        /// How many polls in a row failed at the end of the wait (0 when the last one
+        /// succeeded).
+        failed_polls: u32,
+        /// The last poll's error, when the polls were failing as the wait ran out; also the
+        /// [`source`](core::error::Error::source).
+        last_error: Option<Box<Error>>,
+    },
+    /// A wait stopped before its timeout because
+    /// [`WaitPolicy::max_failed_polls`](crate::WaitPolicy::max_failed_polls) polls in a row
+    /// failed (each after its own retries): the run could not be seen, so whether it finished
+    /// is not known. Waiting again later may succeed.
+    WaitPollsFailed {
+        /// The run waited for.
+        run_id: RunId,
+        /// Its status at the last successful poll, if any.
+        last_status: Option<RunStatus>,
+        /// How long the wait lasted.
+        waited: Duration,
+        /// How many polls in a row failed.
+        failed_polls: u32,
+        /// The last poll's error; also the [`source`](core::error::Error::source).
+        last_error: Box<Error>,
     },
 }
 
@@ -80,7 +102,9 @@ impl Error {
             Error::Api(e) => e.is_retryable(),
             Error::Storage(e) => e.is_retryable(),
             Error::Transport(e) => !e.kind.repeats(),
-            Error::DeadlineExceeded { .. } | Error::WaitTimedOut { .. } => true,
+            Error::DeadlineExceeded { .. } | Error::WaitTimedOut { .. } | Error::WaitPollsFailed { .. } => {
+                true
+            }
             _ => false,
         }
     }
@@ -91,6 +115,7 @@ impl Error {
             Error::Api(e) => Some(e.status()),
             Error::Storage(e) => Some(e.status()),
             Error::DeadlineExceeded { last: Some(last), .. } => last.status(),
+            Error::WaitPollsFailed { last_error, .. } => last_error.status(),
             _ => None,
         }
     }
@@ -135,16 +160,41 @@ impl fmt::Display for Error {
                 "the server sent {pages} empty pages in a row, each with a new continuation token; \
                  stopped the listing rather than page forever"
             ),
+            // The last poll's error is the source: this text ends with the fact it explains.
             Error::WaitTimedOut {
                 run_id,
                 last_status,
                 waited,
+                failed_polls,
+                last_error,
             } => {
                 write!(f, "run {run_id} did not finish within {}", Seconds(*waited))?;
                 if let Some(s) = last_status {
                     write!(f, " (last status {s})")?;
                 }
-                f.write_str("; wait longer or check the run later")
+                f.write_str("; wait longer or check the run later")?;
+                match (last_error, failed_polls) {
+                    (None, _) => Ok(()),
+                    (Some(_), 0 | 1) => f.write_str("; the last poll failed"),
+                    (Some(_), n) => write!(f, "; the last {n} polls failed"),
+                }
+            }
+            Error::WaitPollsFailed {
+                run_id,
+                last_status,
+                waited,
+                failed_polls,
+                ..
+            } => {
+                write!(f, "stopped waiting for run {run_id} after {}", Seconds(*waited))?;
+                if let Some(s) = last_status {
+                    write!(f, " (last status {s})")?;
+                }
+                write!(
+                    f,
+                    "; it may still finish, so check it later; {failed_polls} poll{} in a row failed",
+                    if *failed_polls == 1 { "" } else { "s" }
+                )
             }
         }
     }
@@ -152,8 +202,8 @@ impl fmt::Display for Error {
 
 // The variants that wrap another error are transparent: they display as the error they hold,
 // so they return *its* source, not the error itself, and a chain printer (anyhow's `{:#}`)
-// says each thing once. `DeadlineExceeded` says its own thing and gives the last error as
-// its source.
+// says each thing once. `DeadlineExceeded` and the two wait errors say their own thing and
+// give the last error as their source.
 impl core::error::Error for Error {
     fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
         match self {
@@ -165,7 +215,11 @@ impl core::error::Error for Error {
             Error::Storage(e) => core::error::Error::source(e),
             Error::Transport(e) => core::error::Error::source(e),
             Error::LocalFile(e) => core::error::Error::source(e),
-            Error::DeadlineExceeded { last: Some(e), .. } => Some(&**e),
+            Error::DeadlineExceeded { last: Some(e), .. }
+            | Error::WaitTimedOut {
+                last_error: Some(e), ..
+            }
+            | Error::WaitPollsFailed { last_error: e, .. } => Some(&**e),
             _ => None,
         }
     }

@@ -156,6 +156,15 @@ macro_rules! client_surface {
             /// [`RunStatus::is_success`](runs_core::RunStatus::is_success). The wait ends with
             /// [`Error::WaitTimedOut`](runs_core::Error::WaitTimedOut) when the timeout passes
             /// first.
+            ///
+            /// Each poll is a [`get_run`](Self::get_run), retried as it is. A poll that still
+            /// fails for a reason that may pass (a 503, a dropped connection) does not end the
+            /// wait, but [`WaitPolicy::max_failed_polls`](runs_core::WaitPolicy::max_failed_polls)
+            /// of them in a row (5 by default) end it with
+            /// [`Error::WaitPollsFailed`](runs_core::Error::WaitPollsFailed), and a timeout
+            /// while polls fail gives `WaitTimedOut`; both carry the last poll's error as their
+            /// [`source`](std::error::Error::source). A poll that fails for good (a 404, a bad
+            /// key) ends the wait at once with its error.
             pub async fn wait_for_run(
                 &self,
                 run_id: &$crate::RunId,
@@ -177,7 +186,8 @@ macro_rules! client_surface {
             /// [`wait_for_run`](Self::wait_for_run)).
             ///
             /// If the wait fails, the error does not carry the new run's id (except
-            /// [`Error::WaitTimedOut`](runs_core::Error::WaitTimedOut)); call
+            /// [`Error::WaitTimedOut`](runs_core::Error::WaitTimedOut) and
+            /// [`Error::WaitPollsFailed`](runs_core::Error::WaitPollsFailed)); call
             /// [`start_run`](Self::start_run) then [`wait_for_run`](Self::wait_for_run) to
             /// keep it.
             pub async fn start_and_wait(

@@ -13,23 +13,37 @@ use crate::trace::event;
 use crate::wire::GetRun;
 
 /// How a run is polled while waiting.
+///
+/// # A poll that fails
+///
+/// Each poll is one get-run call, with the configuration's retries. A poll that fails for a
+/// reason worth retrying (a 503 or a dropped connection that outlived those retries, the
+/// call's deadline) does not end the wait: the next poll goes ahead on schedule. But
+/// [`max_failed_polls`](Self::max_failed_polls) such polls in a row (5 unless changed; a poll
+/// counts once, however many attempts it made) end it with [`Error::WaitPollsFailed`], which
+/// carries the last poll's error, rather than wait out the timeout blind. A successful poll
+/// starts the count again. A poll that fails for a reason that would not pass (a 404, a bad
+/// key) ends the wait at once with that error. A timeout that passes while polls are failing
+/// gives [`Error::WaitTimedOut`] with the last poll's error.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WaitPolicy {
     initial_interval: Duration,
     max_interval: Duration,
     factor: f64,
     timeout: Duration,
+    max_failed_polls: u32,
 }
 
 impl Default for WaitPolicy {
     /// First poll at once, then after 1 s, growing by half each time to at most 10 s; give up
-    /// after 10 minutes.
+    /// after 10 minutes, or after 5 failed polls in a row.
     fn default() -> Self {
         Self {
             initial_interval: Duration::from_secs(1),
             max_interval: Duration::from_secs(10),
             factor: 1.5,
             timeout: Duration::from_secs(600),
+            max_failed_polls: Self::DEFAULT_MAX_FAILED_POLLS,
         }
     }
 }
@@ -38,6 +52,11 @@ impl WaitPolicy {
     /// The shortest delay between two polls: 100 ms. An interval given below it is raised to
     /// it, so no setting can turn a wait into a busy loop against the shared rate limit.
     pub const MIN_INTERVAL: Duration = Duration::from_millis(100);
+
+    /// How many polls in a row may fail before a wait stops, unless changed: 5. With the
+    /// default retries and schedule that rides out a few seconds of trouble (a deploy, a
+    /// failover) and reports an outage within a minute rather than at the timeout.
+    pub const DEFAULT_MAX_FAILED_POLLS: u32 = 5;
 
     /// This policy with `interval` as the delay after the first poll (raised to
     /// [`WaitPolicy::MIN_INTERVAL`] if below it).
@@ -73,6 +92,14 @@ impl WaitPolicy {
         self
     }
 
+    /// This policy stopping the wait with [`Error::WaitPollsFailed`] once `polls` polls in a
+    /// row have failed, each after its own retries (at least 1; `u32::MAX` waits out the
+    /// timeout whatever the polls meet). See [the type's docs](Self#a-poll-that-fails).
+    pub fn with_max_failed_polls(mut self, polls: u32) -> Self {
+        self.max_failed_polls = polls.max(1);
+        self
+    }
+
     /// The delay after the first poll.
     pub fn initial_interval(&self) -> Duration {
         self.initial_interval
@@ -92,6 +119,11 @@ impl WaitPolicy {
     pub fn timeout(&self) -> Duration {
         self.timeout
     }
+
+    /// How many polls in a row may fail before the wait stops.
+    pub fn max_failed_polls(&self) -> u32 {
+        self.max_failed_polls
+    }
 }
 
 /// Polls a run until it is terminal; a [`Machine`] whose output is the final run.
@@ -104,7 +136,9 @@ impl WaitPolicy {
 /// hour should not be asked about every second), until the run reaches a terminal status or the
 /// wait's own timeout passes. A poll that fails for a reason worth retrying (a 503 that outlived
 /// its retries, a dropped connection) is not the end of the wait: the next poll may succeed.
-/// Anything else (a 404, a bad key) ends it at once.
+/// [`WaitPolicy::max_failed_polls`] of them in a row end it, carrying the last poll's error, so
+/// that an outage is reported rather than waited out. Anything else (a 404, a bad key) ends
+/// it at once.
 ///
 /// Every setting is safe: polls are never closer than [`WaitPolicy::MIN_INTERVAL`] (all
 /// endpoints share one rate-limit pool, so a busy loop would starve the caller's other calls),
@@ -118,7 +152,13 @@ pub struct Wait {
     interval: Duration,
     wake_at: Option<Duration>,
     call: Option<Call<GetRun>>,
+    /// Whether the poll in flight has the wait's remaining time as its deadline, so that its
+    /// deadline passing is the wait's timeout.
+    call_ends_with_wait: bool,
     last_status: Option<RunStatus>,
+    /// How many polls in a row have failed, and the last one's error.
+    failed_polls: u32,
+    last_error: Option<Error>,
     seed: u64,
 }
 
@@ -133,7 +173,10 @@ impl Wait {
             start: None,
             wake_at: None,
             call: None,
+            call_ends_with_wait: false,
             last_status: None,
+            failed_polls: 0,
+            last_error: None,
             seed,
         }
     }
@@ -153,12 +196,29 @@ impl Wait {
         }
     }
 
-    fn timed_out(&self, waited: Duration) -> Error {
+    fn timed_out(&mut self, waited: Duration) -> Error {
         Error::WaitTimedOut {
             run_id: self.run_id.clone(),
             last_status: self.last_status.clone(),
             waited,
+            failed_polls: self.failed_polls,
+            last_error: self.last_error.take().map(alloc::boxed::Box::new),
         }
+    }
+
+    /// Records a poll that failed with `error`; `at_wait_end` when the wait's timeout has
+    /// come (or cut the poll short).
+    fn poll_failed(&mut self, error: Error, at_wait_end: bool) {
+        let error = match error {
+            // The wait's own end cut the poll short: only what failed before it counts.
+            Error::DeadlineExceeded { last, .. } if at_wait_end => match last {
+                Some(last) => *last,
+                None => return,
+            },
+            error => error,
+        };
+        self.failed_polls = self.failed_polls.saturating_add(1);
+        self.last_error = Some(error);
     }
 
     fn schedule_next(&mut self, now: Duration) {
@@ -193,15 +253,41 @@ impl Machine for Wait {
                             return Action::Done(Ok(run));
                         }
                         self.last_status = Some(run.status);
+                        self.failed_polls = 0;
+                        self.last_error = None;
                         self.schedule_next(now);
                     }
                     Action::Done(Err(e)) => {
                         self.call = None;
-                        if now >= end {
-                            return Action::Done(Err(self.timed_out(now.saturating_sub(start))));
-                        }
+                        // A failure for good is the answer, whenever it comes.
                         if !e.is_retryable() {
                             return Action::Done(Err(e));
+                        }
+                        let at_wait_end = now >= end
+                            || (self.call_ends_with_wait && matches!(e, Error::DeadlineExceeded { .. }));
+                        self.poll_failed(e, at_wait_end);
+                        // Why is in the call's own events ("request failed", "not retrying").
+                        event!(
+                            debug,
+                            {
+                                run.id = self.run_id.as_str(),
+                                failed_polls = self.failed_polls,
+                            },
+                            "wait poll failed"
+                        );
+                        if at_wait_end {
+                            return Action::Done(Err(self.timed_out(now.saturating_sub(start))));
+                        }
+                        if self.failed_polls >= self.policy.max_failed_polls {
+                            if let Some(last_error) = self.last_error.take() {
+                                return Action::Done(Err(Error::WaitPollsFailed {
+                                    run_id: self.run_id.clone(),
+                                    last_status: self.last_status.clone(),
+                                    waited: now.saturating_sub(start),
+                                    failed_polls: self.failed_polls,
+                                    last_error: alloc::boxed::Box::new(last_error),
+                                }));
+                            }
                         }
                         self.schedule_next(now);
                     }
@@ -217,7 +303,9 @@ impl Machine for Wait {
                 self.wake_at = None;
             }
             self.seed = self.seed.wrapping_add(1);
-            let deadline = self.config.deadline.min(end - now);
+            let left = end - now;
+            self.call_ends_with_wait = left <= self.config.deadline;
+            let deadline = self.config.deadline.min(left);
             self.call = Some(Call::with_deadline(
                 &self.config,
                 GetRun(self.run_id.clone()),
@@ -413,6 +501,18 @@ mod tests {
         .unwrap();
         assert_eq!(run.status, RunStatus::Succeeded);
         assert_eq!(seen, ["Pending", "Running"]);
+    }
+
+    #[test]
+    fn a_wait_gives_up_after_at_least_one_failed_poll() {
+        assert_eq!(
+            WaitPolicy::default().max_failed_polls(),
+            WaitPolicy::DEFAULT_MAX_FAILED_POLLS
+        );
+        assert_eq!(
+            WaitPolicy::default().with_max_failed_polls(0).max_failed_polls(),
+            1
+        );
     }
 
     struct OwnedResponse(Vec<u8>);

@@ -147,6 +147,7 @@ proptest! {
         max_interval in duration(),
         wait_factor in factor(),
         wait_timeout in duration(),
+        max_failed_polls in any::<u32>(),
         wall in prop::option::of(duration()),
         replies in prop::collection::vec(reply(), 1..6),
         start in duration(),
@@ -160,7 +161,8 @@ proptest! {
             .with_initial_interval(initial_interval)
             .with_max_interval(max_interval)
             .with_factor(wait_factor)
-            .with_timeout(wait_timeout);
+            .with_timeout(wait_timeout)
+            .with_max_failed_polls(max_failed_polls);
         // Zero timeouts are refused with a typed error at build time, never a panic.
         let Some(config) = config(deadline, request_timeout, retry, policy.clone()) else {
             return Ok(());

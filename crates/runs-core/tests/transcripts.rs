@@ -236,6 +236,98 @@ fn waiting_ends_at_once_on_a_404() {
     insta::assert_snapshot!(drive(&mut wait, replies, show_run, |_| true).transcript);
 }
 
+/// A wait whose polls each make two attempts, giving up after three failed polls in a row.
+fn wait_through_faults(timeout: Duration) -> Wait {
+    let config = runs_core::Config::builder()
+        .api_key("sk-live-SECRET")
+        .base_url("https://api.test/v2")
+        .retry_policy(
+            runs_core::RetryPolicy::default()
+                .with_max_attempts(2)
+                .with_initial_backoff(Duration::from_millis(100)),
+        )
+        .request_timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    let policy = WaitPolicy::default()
+        .with_initial_interval(Duration::from_secs(1))
+        .with_factor(1.0)
+        .with_timeout(timeout)
+        .with_max_failed_polls(3);
+    Wait::new(&config, "run-1".parse().unwrap(), policy, 1)
+}
+
+#[test]
+fn a_wait_through_an_outage_stops_after_its_failed_polls_with_the_last_error() {
+    let mut wait = wait_through_faults(Duration::from_secs(600));
+    let mut replies = vec![http(200, &run_json("run-1", "Running"))];
+    // Three polls of two attempts each, every one answered 503: one poll, one failure.
+    replies.extend((0..6).map(|_| http(503, r#"{"message":"maintenance"}"#)));
+    let out = drive(&mut wait, replies, show_run, |_| true);
+    match &out.outputs[0] {
+        Err(Error::WaitPollsFailed {
+            failed_polls,
+            last_error,
+            last_status,
+            ..
+        }) => {
+            assert_eq!(*failed_polls, 3);
+            assert_eq!(last_status.as_ref().map(|s| s.as_str()), Some("Running"));
+            let Error::Api(api) = &**last_error else {
+                panic!("{last_error:?}")
+            };
+            assert_eq!((api.status(), api.attempts()), (503, 2));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(out.outputs[0].as_ref().unwrap_err().status(), Some(503));
+    insta::assert_snapshot!(out.transcript);
+}
+
+#[test]
+fn a_wait_through_a_short_outage_succeeds_and_a_successful_poll_starts_the_count_again() {
+    let mut wait = wait_through_faults(Duration::from_secs(600));
+    let replies = vec![
+        // Two failed polls (a 503 twice, then a broken connection twice)...
+        http(503, ""),
+        http(503, ""),
+        fail(TransportErrorKind::Io, Delivery::MaybeSent),
+        fail(TransportErrorKind::Io, Delivery::MaybeSent),
+        // ...one that succeeds...
+        http(200, &run_json("run-1", "Running")),
+        // ...two more failed polls, which would be four in all...
+        http(502, ""),
+        http(502, ""),
+        http(503, ""),
+        http(503, ""),
+        // ...and the end.
+        http(200, &run_json("run-1", "Succeeded")),
+    ];
+    let out = drive(&mut wait, replies, show_run, |_| true);
+    assert_eq!(out.outputs[0].as_ref().unwrap().status.as_str(), "Succeeded");
+}
+
+#[test]
+fn a_wait_that_times_out_while_polls_fail_says_so_with_the_last_error() {
+    // Two polls fail; the third is cut short by the timeout after one attempt.
+    let mut wait = wait_through_faults(Duration::from_millis(2200));
+    let replies: Vec<Reply> = (0..5).map(|_| http(503, "")).collect();
+    let out = drive(&mut wait, replies, show_run, |_| true);
+    match &out.outputs[0] {
+        Err(Error::WaitTimedOut {
+            failed_polls,
+            last_error: Some(last_error),
+            last_status: None,
+            ..
+        }) => {
+            assert_eq!(*failed_polls, 3, "the poll cut short failed too");
+            assert_eq!(last_error.status(), Some(503));
+        }
+        other => panic!("{other:?}"),
+    }
+    insta::assert_snapshot!(out.transcript);
+}
+
 #[test]
 fn a_retry_after_over_the_cap_names_the_setting_that_stopped_the_retries() {
     let out = drive(

@@ -116,6 +116,26 @@ fn every_error_kind_reads_once_as_a_chain() {
             run_id: "r1".parse().unwrap(),
             last_status: Some(RunStatus::Running),
             waited: Duration::from_secs(600),
+            failed_polls: 0,
+            last_error: None,
+        },
+        Error::WaitTimedOut {
+            run_id: "r1".parse().unwrap(),
+            last_status: None,
+            waited: Duration::from_secs(2),
+            failed_polls: 3,
+            last_error: Some(Box::new(ApiError::new(503, "busy").into())),
+        },
+        Error::WaitPollsFailed {
+            run_id: "r1".parse().unwrap(),
+            last_status: Some(RunStatus::Running),
+            waited: Duration::from_millis(12_500),
+            failed_polls: 5,
+            last_error: Box::new(
+                TransportError::new(TransportErrorKind::Connect, Delivery::NotSent, "GET http://127.0.0.1:9/v2/runs/r1")
+                    .with_source(std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "connection refused"))
+                    .into(),
+            ),
         },
     ];
     let text: Vec<String> = errors
