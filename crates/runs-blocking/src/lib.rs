@@ -35,6 +35,70 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! # Errors
+//! The common path fails with one type, [`Error`]: every operation of the client, a builder's
+//! `build()` ([`StartRunBuilder::build`], the client's own) and reading outputs
+//! ([`Run::output_as`], [`Run::outputs_as`]). The details are inside it:
+//! [`Error::Invalid`] holds a [`ValidationError`] naming each bad field, [`Error::Output`] an
+//! [`OutputError`] naming the output. So a program's own error type needs one `From`, and
+//! behind a `Box<dyn std::error::Error>` (or anyhow) there is one type to downcast to. An id
+//! parsed from text fails with a [`FieldError`] naming the field; `?` takes it into `Error`
+//! or a boxed error, and `.map_err(Error::from)?` into a type of your own.
+//!
+//! ```
+//! use runs_blocking::{Client, Error, ProcessStage, Run, RunId, RunStatus, StartRun, WaitOptions};
+//! # let emulator = runs_emulator::Emulator::builder()
+//! #     .api_key("sk-test")
+//! #     .schedule(runs_emulator::Schedule::Instant)
+//! #     .start()?;
+//! # let client = Client::builder().api_key("sk-test").base_url(emulator.base_url()).build()?;
+//!
+//! #[derive(Debug)]
+//! enum AppError {
+//!     Runs(Error),
+//!     Failed(RunId),
+//! }
+//!
+//! impl From<Error> for AppError {
+//!     fn from(e: Error) -> Self {
+//!         AppError::Runs(e)
+//!     }
+//! }
+//!
+//! fn read_pages(client: &Client, name: &str) -> Result<(Run, u32), AppError> {
+//!     let start = StartRun::builder()
+//!         .agent_id("demo-agent")
+//!         .process_id("hello-world")
+//!         .name(name)
+//!         .stage(ProcessStage::Published)
+//!         .input("pages", 12)
+//!         .build()?; // Error::Invalid, naming each bad field
+//!     let run = client.start_and_wait(&start, WaitOptions::default())?;
+//!     if !run.status.is_success() {
+//!         return Err(AppError::Failed(run.id));
+//!     }
+//!     let pages = run.output_as("pages")?; // Error::Output, if missing or not a u32
+//!     Ok((run, pages))
+//! }
+//!
+//! fn status_of(client: &Client, id: &str) -> Result<RunStatus, AppError> {
+//!     let id: RunId = id.parse().map_err(Error::from)?; // a FieldError naming run_id
+//!     Ok(client.get_run(&id)?.status)
+//! }
+//!
+//! let (run, pages) = read_pages(&client, "March invoices").unwrap();
+//! assert_eq!(pages, 12);
+//! assert_eq!(status_of(&client, run.id.as_str()).unwrap(), RunStatus::Succeeded);
+//! let Err(AppError::Runs(Error::Invalid(invalid))) = read_pages(&client, "") else { unreachable!() };
+//! assert!(invalid.has_field("name"));
+//! assert!(matches!(status_of(&client, "no spaces!"), Err(AppError::Runs(Error::Invalid(_)))));
+//!
+//! // Behind a boxed error, as anyhow's `downcast_ref` sees it:
+//! let boxed: Box<dyn std::error::Error> = run.output_as::<u32>("total").unwrap_err().into();
+//! assert!(matches!(boxed.downcast_ref::<Error>(), Some(Error::Output(_))));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! # How it is built
 //! runs-core holds all the logic: requests, decoding, status codes, retries, redirects,
 //! pagination, waiting. This crate only moves bytes: [`Client`] turns each operation into a

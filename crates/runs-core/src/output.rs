@@ -4,8 +4,9 @@
 //! [`JsonValue`](crate::JsonValue), its exact text; most programs know what a process produces and would rather have a
 //! `u64` or their own `#[derive(Deserialize)]` struct. [`Run::output_as`] reads one output by
 //! name, [`Run::outputs_as`] reads all of them into a struct whose fields are the outputs'
-//! names. A missing output or one of the wrong shape is an [`OutputError`] naming it. Both
-//! read the outputs' exact text, so a `u128` output gets every digit.
+//! names. A missing output or one of the wrong shape is an [`Error::Output`](crate::Error::Output)
+//! whose [`OutputError`] names it: the SDK's one error, as a client call's, so one `?` carries
+//! both. Both read the outputs' exact text, so a `u128` output gets every digit.
 //!
 //! ```
 //! use serde::Deserialize;
@@ -34,7 +35,7 @@ use core::fmt;
 
 use serde::de::DeserializeOwned;
 
-use crate::error::one_line;
+use crate::error::{Error, one_line};
 use crate::json_value::without_position;
 use crate::run::Run;
 
@@ -75,23 +76,25 @@ impl fmt::Display for OutputError {
 impl core::error::Error for OutputError {}
 
 impl Run {
-    /// The output `name` (the first of that name), read as a `T`.
-    pub fn output_as<T: DeserializeOwned>(&self, name: &str) -> Result<T, OutputError> {
+    /// The output `name` (the first of that name), read as a `T`. A missing output or one of
+    /// another shape is an [`Error::Output`] naming it.
+    pub fn output_as<T: DeserializeOwned>(&self, name: &str) -> Result<T, Error> {
         let value = self.output(name).ok_or_else(|| OutputError {
             name: Some(name.into()),
             detail: None,
         })?;
-        value.parse().map_err(|e| OutputError {
+        let read = value.parse().map_err(|e| OutputError {
             name: Some(name.into()),
             detail: Some(one_line(&without_position(&e), 200)),
-        })
+        })?;
+        Ok(read)
     }
 
     /// All outputs read into a `T` whose fields are named after them (the first output of
     /// each name counts), as serde reads a JSON object: a missing field is an error unless
     /// it is an `Option` or has `#[serde(default)]`, and outputs with no field are ignored
-    /// unless `T` denies unknown fields.
-    pub fn outputs_as<T: DeserializeOwned>(&self) -> Result<T, OutputError> {
+    /// unless `T` denies unknown fields. Outputs that do not fit are an [`Error::Output`].
+    pub fn outputs_as<T: DeserializeOwned>(&self) -> Result<T, Error> {
         // One JSON object of the outputs' exact texts, in their order, read as `T`.
         let mut seen = BTreeSet::new();
         let mut object = String::from("{");
@@ -106,10 +109,11 @@ impl Run {
             }
         }
         object.push('}');
-        serde_json::from_str(&object).map_err(|e| OutputError {
+        let read = serde_json::from_str(&object).map_err(|e| OutputError {
             name: None,
             detail: Some(one_line(&without_position(&e), 200)),
-        })
+        })?;
+        Ok(read)
     }
 }
 
@@ -117,6 +121,14 @@ impl Run {
 mod tests {
     use super::*;
     use serde::Deserialize;
+
+    /// The output error `result` failed with: the reads give it as `Error::Output`.
+    fn failed<T: core::fmt::Debug>(result: Result<T, Error>) -> OutputError {
+        match result {
+            Err(Error::Output(e)) => e,
+            other => panic!("not an output error: {other:?}"),
+        }
+    }
 
     fn run(outputs: &str) -> Run {
         serde_json::from_str(&alloc::format!(
@@ -128,7 +140,7 @@ mod tests {
     #[test]
     fn a_wrong_shape_names_the_output_and_says_what_was_found() {
         let r = run(r#"[{"name":"total","value":"twelve"}]"#);
-        let e = r.output_as::<u64>("total").unwrap_err();
+        let e = failed(r.output_as::<u64>("total"));
         assert_eq!(e.name(), Some("total"));
         assert!(!e.is_missing());
         assert_eq!(
@@ -147,12 +159,25 @@ mod tests {
         let r = run(r#"[{"name":"a","value":1},{"name":"a","value":2},{"name":"extra","value":true}]"#);
         assert_eq!(r.outputs_as::<Out>().unwrap(), Out { a: 1, b: None });
         let none = run("null");
-        let e = none.outputs_as::<Out>().unwrap_err();
+        let e = failed(none.outputs_as::<Out>());
         assert_eq!(e.name(), None);
         assert_eq!(
             e.to_string(),
             "the outputs do not fit the type asked for: missing field `a`"
         );
+    }
+
+    #[test]
+    fn an_output_error_is_the_sdks_error_so_a_boxed_handler_can_downcast_to_it() {
+        fn total(run: &Run) -> Result<u64, alloc::boxed::Box<dyn core::error::Error + Send + Sync>> {
+            Ok(run.output_as("total")?)
+        }
+        let e = total(&run("[]")).unwrap_err();
+        let Some(Error::Output(missing)) = e.downcast_ref::<Error>() else {
+            panic!("not a runs Error::Output: {e:?}");
+        };
+        assert_eq!((missing.name(), missing.is_missing()), (Some("total"), true));
+        assert!(e.downcast_ref::<OutputError>().is_none(), "one type to look for");
     }
 
     const BIG: &str = "123456789012345678901234567890";
@@ -175,7 +200,7 @@ mod tests {
         let out: Out = r.outputs_as().unwrap();
         assert_eq!(out.big, 123_456_789_012_345_678_901_234_567_890);
         assert_eq!(out.pi.as_str(), "3.14159265358979323846264338327950288");
-        let e = r.output_as::<u64>("big").unwrap_err();
+        let e = failed(r.output_as::<u64>("big"));
         assert_eq!(e.name(), Some("big"));
         assert!(!e.is_missing());
     }

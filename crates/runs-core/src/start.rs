@@ -3,7 +3,9 @@
 //! The four required fields (`agent_id`, `process_id`, `name`, `stage`) are tracked in the
 //! builder's type, so leaving one out does not compile, and the compiler names the missing
 //! field. The values themselves are checked when [`StartRunBuilder::build`] runs, and every
-//! broken rule is reported at once, each with its field.
+//! broken rule is reported at once, each with its field, as
+//! [`Error::Invalid`](crate::Error::Invalid): the SDK's one error, which one `?` carries as
+//! far as a client call's.
 //!
 //! ```
 //! use runs_core::{ProcessStage, StartRun};
@@ -17,7 +19,7 @@
 //!     .file_id("s3://bucket/invoices.zip")
 //!     .build()?;
 //! assert_eq!(start.name().as_str(), "March invoices");
-//! # Ok::<(), runs_core::ValidationError>(())
+//! # Ok::<(), runs_core::Error>(())
 //! ```
 //!
 //! Leaving out a required field is a compile error:
@@ -33,6 +35,7 @@ use core::marker::PhantomData;
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::Error;
 use crate::file::FileId;
 use crate::id::{AgentId, ProcessId, RunName, check_name};
 use crate::json_value::JsonValue;
@@ -361,7 +364,7 @@ impl<A, P, N, S> StartRunBuilder<A, P, N, S> {
     ///     .build()
     ///     .unwrap_err();
     /// assert_eq!(refused.to_string(), "invalid input: inputs must be a struct or map whose fields are the inputs");
-    /// # Ok::<(), runs_core::ValidationError>(())
+    /// # Ok::<(), runs_core::Error>(())
     /// ```
     pub fn inputs_from<T: Serialize + ?Sized>(mut self, value: &T) -> Self {
         match inputs_of(value) {
@@ -375,8 +378,22 @@ impl<A, P, N, S> StartRunBuilder<A, P, N, S> {
 // `build` exists in every state and its where-clause fails instead, so a missing field is
 // reported with the marker trait's own message (E0277) rather than "method not found" (E0599).
 impl<A, P, N, S> StartRunBuilder<A, P, N, S> {
-    /// Checks every field and returns the request, or all the rules broken.
-    pub fn build(self) -> Result<StartRun, ValidationError>
+    /// Checks every field and returns the request, or all the rules broken: an
+    /// [`Error::Invalid`] whose [`ValidationError`] names each field and its rule.
+    ///
+    /// ```
+    /// # use runs_core::{Error, ProcessStage, StartRun};
+    /// let refused = StartRun::builder()
+    ///     .agent_id("agent 1")
+    ///     .process_id("invoice-ocr")
+    ///     .name("")
+    ///     .stage(ProcessStage::Published)
+    ///     .build();
+    /// let Err(Error::Invalid(invalid)) = refused else { unreachable!("refused as invalid") };
+    /// let fields: Vec<_> = invalid.errors().iter().map(|e| e.field()).collect();
+    /// assert_eq!(fields, ["agent_id", "name"]);
+    /// ```
+    pub fn build(self) -> Result<StartRun, Error>
     where
         A: AgentIdIsSet,
         P: ProcessIdIsSet,
@@ -393,7 +410,7 @@ impl<A, P, N, S> StartRunBuilder<A, P, N, S> {
         for e in self.inputs_errors {
             c.push(e);
         }
-        c.finish(|| {
+        Ok(c.finish(|| {
             Some(StartRun {
                 agent_id: agent_id?,
                 process_id: process_id?,
@@ -402,7 +419,7 @@ impl<A, P, N, S> StartRunBuilder<A, P, N, S> {
                 file_ids: (!self.file_ids.is_empty()).then_some(self.file_ids),
                 inputs: (!self.inputs.is_empty()).then_some(self.inputs),
             })
-        })
+        })?)
     }
 }
 
@@ -419,6 +436,14 @@ mod tests {
             .process_id("p")
             .name("n")
             .stage(ProcessStage::Draft)
+    }
+
+    /// The rules `result` broke: `build` gives them as `Error::Invalid`.
+    fn broken(result: Result<StartRun, Error>) -> ValidationError {
+        match result {
+            Err(Error::Invalid(invalid)) => invalid,
+            other => panic!("not refused as invalid: {other:?}"),
+        }
     }
 
     fn pairs(start: &StartRun) -> Vec<(&str, &str)> {
@@ -485,7 +510,7 @@ mod tests {
     #[test]
     fn inputs_from_a_map_take_its_entries_and_an_empty_key_is_named() {
         let map: BTreeMap<&str, u8> = [("b", 2), ("", 1)].into();
-        let err = builder().inputs_from(&map).build().unwrap_err();
+        let err = broken(builder().inputs_from(&map).build());
         assert_eq!(err.errors()[0].field(), "inputs[0].name");
         let map: BTreeMap<&str, u8> = [("b", 2), ("a", 1)].into();
         assert_eq!(
@@ -506,14 +531,15 @@ mod tests {
             serde_json::Value::from("text"),
             serde_json::Value::Null,
         ] {
-            let err = StartRun::builder()
-                .agent_id("bad id!")
-                .process_id("p")
-                .name("n")
-                .stage(ProcessStage::Draft)
-                .inputs_from(&refused)
-                .build()
-                .unwrap_err();
+            let err = broken(
+                StartRun::builder()
+                    .agent_id("bad id!")
+                    .process_id("p")
+                    .name("n")
+                    .stage(ProcessStage::Draft)
+                    .inputs_from(&refused)
+                    .build(),
+            );
             let fields: Vec<_> = err.errors().iter().map(|e| e.field()).collect();
             assert_eq!(fields, ["agent_id", "inputs"], "{refused}");
             assert_eq!(
@@ -522,13 +548,13 @@ mod tests {
             );
         }
         let keys: BTreeMap<(u8, u8), u8> = [((1, 2), 3)].into();
-        let err = builder().inputs_from(&keys).build().unwrap_err();
+        let err = broken(builder().inputs_from(&keys).build());
         assert_eq!(
             err.to_string(),
             "invalid input: inputs must be a struct or map whose keys are strings"
         );
         let fields: BTreeMap<&str, BTreeMap<(u8, u8), u8>> = [("f", keys)].into();
-        let err = builder().inputs_from(&fields).build().unwrap_err();
+        let err = broken(builder().inputs_from(&fields).build());
         assert_eq!(
             err.to_string(),
             "invalid input: inputs must be a struct or map whose every field serializes as JSON"
@@ -557,15 +583,16 @@ mod tests {
 
     #[test]
     fn every_broken_rule_is_reported_at_once() {
-        let err = StartRun::builder()
-            .agent_id("bad id!")
-            .process_id("")
-            .name("x".repeat(101))
-            .stage(ProcessStage::Draft)
-            .file_id("")
-            .input("", 1)
-            .build()
-            .unwrap_err();
+        let err = broken(
+            StartRun::builder()
+                .agent_id("bad id!")
+                .process_id("")
+                .name("x".repeat(101))
+                .stage(ProcessStage::Draft)
+                .file_id("")
+                .input("", 1)
+                .build(),
+        );
         let fields: Vec<_> = err.errors().iter().map(|e| e.field()).collect();
         assert_eq!(
             fields,

@@ -518,6 +518,16 @@ macro_rules! client_reexports {
         ///     .build()?;
         /// assert_eq!(start.inputs()[1].value.as_str(), "123456789012345678901234567890");
         ///
+        /// // StartRunBuilder::build
+        /// let refused = StartRun::builder()
+        ///     .agent_id("agent 1")
+        ///     .process_id("invoice-ocr")
+        ///     .name("")
+        ///     .stage(ProcessStage::Published)
+        ///     .build();
+        /// let Err(Error::Invalid(invalid)) = refused else { unreachable!("refused as invalid") };
+        /// assert!(invalid.has_field("agent_id") && invalid.has_field("name"));
+        ///
         /// // JsonValue::parse, JsonValue::from_serialize
         /// let v: JsonValue = "-98765432109876543210987654321".parse()?;
         /// assert_eq!(v.parse::<i128>()?, -98765432109876543210987654321);

@@ -67,7 +67,7 @@ fn every_error_kind_reads_once_as_a_chain() {
         .build()
         .unwrap_err();
     let errors: Vec<Error> = vec![
-        invalid.into(),
+        invalid,
         ConfigError::new("base_url", "is not set").into(),
         Config::builder().api_key("k").base_url("https://API.example/").build().unwrap_err(),
         ApiError::from_response(
