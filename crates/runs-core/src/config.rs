@@ -586,8 +586,8 @@ impl<K, E, T> ConfigBuilder<K, E, T> {
     }
 
     /// How runs are polled while waiting; default the first poll at once, then after 1 s,
-    /// growing by half each time to at most 10 s, giving up after 10 minutes
-    /// ([`WaitPolicy::default`]).
+    /// growing by half each time to at most 10 s, giving up after 10 minutes or 5 failed
+    /// polls in a row ([`WaitPolicy::default`]).
     pub fn wait_policy(mut self, wait: WaitPolicy) -> Self {
         self.wait = wait;
         self
@@ -785,6 +785,7 @@ mod tests {
             ),
             (secs(1), 1.5, secs(10), secs(600))
         );
+        assert_eq!(wait.max_failed_polls(), 5);
     }
 
     #[test]
