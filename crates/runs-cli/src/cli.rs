@@ -150,6 +150,26 @@ pub enum Command {
     /// Explanations go to stderr, results to stdout, always as tables (whatever --output says).
     #[cfg(feature = "emulator")]
     Quickstart,
+    /// Print a shell's completion script on stdout.
+    ///
+    /// bash:  runs completions bash > ~/.local/share/bash-completion/completions/runs
+    ///
+    /// zsh:   runs completions zsh > ~/.zfunc/_runs   (with ~/.zfunc in fpath)
+    ///
+    /// fish:  runs completions fish > ~/.config/fish/completions/runs.fish
+    ///
+    /// PowerShell, in $PROFILE:  runs completions powershell | Out-String | Invoke-Expression
+    ///
+    /// elvish, in rc.elv:  eval (runs completions elvish | slurp)
+    Completions(CompletionsArgs),
+}
+
+/// `runs completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
 }
 
 /// `runs list`.

@@ -1,6 +1,7 @@
 //! The commands, one module each; [`run`] dispatches to them.
 
 mod batch;
+mod completions;
 #[cfg(feature = "emulator")]
 mod emulator;
 mod files;
@@ -41,6 +42,7 @@ pub fn run(cli: &Cli, matches: &ArgMatches, out: &mut dyn Write) -> Result<(), F
         Command::Emulator(args) => emulator::run(&cli.global, args, sub),
         #[cfg(feature = "emulator")]
         Command::Quickstart => quickstart::run(out),
+        Command::Completions(args) => completions::run(args, out),
     }
 }
 

@@ -10,6 +10,7 @@ mod harness;
 mod batch;
 
 mod commands;
+mod completions;
 #[cfg(unix)]
 mod emulator;
 mod faults;
