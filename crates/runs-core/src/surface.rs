@@ -449,12 +449,13 @@ macro_rules! client_reexports {
     () => {
         pub use $crate::{
             AgentId, AgentIdIsSet, ApiError, ApiKey, BaseUrl, BoxError, Config, ConfigBuilder, ConfigError,
-            CreateFile, DecodeError, Delivery, EndpointIsSet, Error, ErrorBody, FieldError, FileId, FileResource,
-            Health, JsonValue, KeyIsSet, ListProcesses, ListRuns, LocalFileError, LocalFileProblem, Missing,
-            NameIsSet, NameValue, OrderedFields, OutputError, Page, Process, ProcessId, ProcessIdIsSet,
-            ProcessPage, ProcessStage, Proxy, Region, RetryPolicy, Rule, Run, RunId, RunName, RunPage, RunStatus,
-            Set, Stage, StageIsSet, StartRun, StartRunBuilder, StorageError, Timestamp, TransportError,
-            TransportErrorKind, ValidationError, WaitOptions, WaitPolicy, serde_json,
+            CreateFile, DecodeError, Delivery, EndpointIsSet, Error, ErrorBody, FieldError, FileId,
+            FileResource, Health, JsonValue, KeyIsSet, ListProcesses, ListRuns, LocalFileError,
+            LocalFileProblem, Missing, NameIsSet, NameValue, OrderedFields, OutputError, Page, Process,
+            ProcessId, ProcessIdIsSet, ProcessPage, ProcessStage, Proxy, Region, RetryPolicy, Rule, Run,
+            RunId, RunName, RunPage, RunStatus, Set, Stage, StageIsSet, StartRun, StartRunBuilder,
+            StorageError, Timestamp, TransportError, TransportErrorKind, ValidationError, WaitOptions,
+            WaitPolicy, serde_json,
         };
 
         /// The examples of the re-exported items' docs (their visible lines, as a user of this
