@@ -80,7 +80,9 @@ pub struct Global {
           value_parser = base_url)]
     pub base_url: Option<String>,
 
-    /// How results are printed on stdout: aligned columns for people, or the API's JSON.
+    /// How results are printed on stdout: aligned columns for people, the API's JSON, CSV (a
+    /// header, then a row per item; a run's outputs as `output.NAME` columns, a listing's in
+    /// one `outputs` column as a JSON object), or JSON lines (a compact object per item).
     #[arg(long, env = "RUNS_OUTPUT", global = true, help_heading = GLOBAL, hide_env_values = true, value_enum, default_value_t = OutputFormat::Table)]
     pub output: OutputFormat,
 
@@ -433,6 +435,10 @@ pub enum OutputFormat {
     Table,
     // The API's JSON, one document.
     Json,
+    // A header row, then a row per item.
+    Csv,
+    // The API's JSON, one compact object a line.
+    Jsonl,
 }
 
 /// `--stage`, in the API's exact case.

@@ -11,6 +11,7 @@
 //! | [`inputs`] | `--input` and `--input-json`, in command-line order |
 //! | [`logging`] | `-v`, `-vv` and `RUNS_LOG`: what the SDK does, on stderr |
 //! | [`render`] | results on stdout: JSON or tables |
+//! | [`records`] | results on stdout as CSV rows or JSON lines |
 //! | [`progress`] | a wait's progress on stderr |
 //! | [`terminal`] | server text made printable, and shell-quoted in suggested commands |
 //! | [`exit`] | failures and their exit codes |
@@ -35,6 +36,7 @@
 //!   walkthrough for people, and several JSON documents would break the one-document rule.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+mod batch;
 mod cli;
 mod command;
 mod config;
@@ -42,7 +44,7 @@ mod exit;
 mod inputs;
 mod logging;
 mod progress;
-mod batch;
+mod records;
 mod render;
 mod terminal;
 mod upload;

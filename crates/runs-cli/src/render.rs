@@ -1,7 +1,10 @@
-//! Printing results on stdout: the API's JSON for programs, aligned text for people.
+//! Printing results on stdout: the API's JSON for programs, aligned text for people, CSV and
+//! JSON lines for spreadsheets and pipelines (see [`crate::records`]).
 //!
 //! JSON output is always exactly one document: a run, a page (`{"items": [...],
-//! "continuation_token": ...}`), or an array of runs that is written as the runs arrive.
+//! "continuation_token": ...}`), or an array of runs that is written as the runs arrive. CSV
+//! and JSON lines have no document around the items: a listing, one page or all, is a header
+//! (CSV) then one record per item, written as it arrives.
 
 use std::io::{self, Write};
 use std::marker::PhantomData;
@@ -9,6 +12,7 @@ use std::marker::PhantomData;
 use runs_core::{FileId, Health, ID_MAX_LEN, JsonValue, Process, ProcessPage, Run, RunPage};
 
 use crate::cli::OutputFormat;
+use crate::records::{self, csv_line, json_line};
 
 /// Prints one run: its JSON, or its fields one per line.
 pub fn run(out: &mut dyn Write, format: OutputFormat, run: &Run) -> io::Result<()> {
@@ -17,6 +21,8 @@ pub fn run(out: &mut dyn Write, format: OutputFormat, run: &Run) -> io::Result<(
             serde_json::to_writer_pretty(&mut *out, run)?;
             writeln!(out)?;
         }
+        OutputFormat::Jsonl => json_line(out, run)?,
+        OutputFormat::Csv => records::run_csv(out, run)?,
         OutputFormat::Table => {
             let file_ids = if run.file_ids().is_empty() {
                 "-".to_string()
@@ -69,17 +75,29 @@ pub fn page(out: &mut dyn Write, format: OutputFormat, page: &RunPage) -> io::Re
                 table.row(out, run)?;
             }
         }
+        OutputFormat::Csv | OutputFormat::Jsonl => {
+            let mut stream = Stream::<Run>::new(out, format);
+            for run in page.items() {
+                stream.item(run)?;
+            }
+            stream.finish()?;
+        }
     }
     Ok(())
 }
 
-/// What a streamed listing prints of each item: its JSON, or one line of a table whose columns
-/// have fixed widths (so a row can be printed before the next page is fetched).
+/// What a streamed listing prints of each item: its JSON, one line of a table whose columns
+/// have fixed widths (so a row can be printed before the next page is fetched), or one CSV
+/// record whose columns are known before the first item.
 pub trait Row: serde::Serialize {
     /// The table's header line.
     fn header(out: &mut dyn Write) -> io::Result<()>;
     /// This item's line of the table.
     fn row(&self, out: &mut dyn Write) -> io::Result<()>;
+    /// The CSV header's columns.
+    fn csv_header() -> Vec<&'static str>;
+    /// This item's CSV cells, one per column of [`csv_header`](Self::csv_header).
+    fn csv_cells(&self) -> Vec<String>;
 }
 
 /// Runs: `ID STATUS STAGE CREATED_AT NAME`; the name, the only column of unbounded width,
@@ -90,6 +108,18 @@ impl Row for Run {
     }
     fn row(&self, out: &mut dyn Write) -> io::Result<()> {
         Table::fixed().row(out, self)
+    }
+    /// The run's fields, then `outputs`: a listing's output names are not known before its
+    /// last page, so they share one cell, a JSON object.
+    fn csv_header() -> Vec<&'static str> {
+        let mut columns = records::RUN_COLUMNS.to_vec();
+        columns.push("outputs");
+        columns
+    }
+    fn csv_cells(&self) -> Vec<String> {
+        let mut cells = records::run_cells(self);
+        cells.push(records::outputs_cell(self.outputs()));
+        cells
     }
 }
 
@@ -107,9 +137,24 @@ impl Row for Process {
             cell(&self.name)
         )
     }
+    fn csv_header() -> Vec<&'static str> {
+        PROCESS_COLUMNS.to_vec()
+    }
+    fn csv_cells(&self) -> Vec<String> {
+        vec![
+            self.id.to_string(),
+            records::text(&self.name),
+            self.agent_id.to_string(),
+            records::text(self.stage.as_str()),
+        ]
+    }
 }
 
-/// Items printed as they arrive: one JSON array, or a table of [`Row`]s.
+/// A process's CSV columns.
+const PROCESS_COLUMNS: [&str; 4] = ["id", "name", "agent_id", "stage"];
+
+/// Items printed as they arrive: one JSON array, a table of [`Row`]s, CSV records or JSON
+/// lines.
 pub struct Stream<'a, R> {
     out: &'a mut dyn Write,
     format: OutputFormat,
@@ -118,8 +163,8 @@ pub struct Stream<'a, R> {
 }
 
 impl<'a, R: Row> Stream<'a, R> {
-    /// An output with nothing written yet: it starts (`[`, or the table's header) with the
-    /// first item, or at [`finish`](Self::finish).
+    /// An output with nothing written yet: it starts (`[`, or the table's or CSV's header)
+    /// with the first item, or at [`finish`](Self::finish).
     pub fn new(out: &'a mut dyn Write, format: OutputFormat) -> Self {
         Self {
             out,
@@ -138,6 +183,8 @@ impl<'a, R: Row> Stream<'a, R> {
         match self.format {
             OutputFormat::Json => write!(self.out, "["),
             OutputFormat::Table => R::header(self.out),
+            OutputFormat::Csv => csv_line(self.out, R::csv_header()),
+            OutputFormat::Jsonl => Ok(()),
         }
     }
 
@@ -154,6 +201,8 @@ impl<'a, R: Row> Stream<'a, R> {
                 write!(self.out, "{separator}\n  {}", text.replace('\n', "\n  "))?;
             }
             OutputFormat::Table => item.row(self.out)?,
+            OutputFormat::Csv => csv_line(self.out, item.csv_cells())?,
+            OutputFormat::Jsonl => json_line(self.out, item)?,
         }
         self.count += 1;
         self.out.flush()
@@ -279,6 +328,15 @@ impl<'a> FileRows<'a> {
     /// One uploaded file, written and flushed at once.
     pub fn row(&mut self, id: &FileId, name: &str) -> io::Result<()> {
         match self.format {
+            OutputFormat::Jsonl => {
+                json_line(self.out, &serde_json::json!({"id": id, "file_name": name}))?;
+            }
+            OutputFormat::Csv => {
+                if self.rows == 0 {
+                    csv_line(self.out, ["id", "file_name"])?;
+                }
+                csv_line(self.out, [records::text(id.as_str()), records::text(name)])?;
+            }
             OutputFormat::Json => {
                 let item = serde_json::json!({"id": id, "file_name": name});
                 let text = serde_json::to_string_pretty(&item)?;
@@ -308,17 +366,31 @@ impl<'a> FileRows<'a> {
     }
 }
 
-/// Prints a health check: `{"up", "http_status", "status"}`, or one line.
+/// Prints a health check: `{"up", "http_status", "status"}` (pretty, or on one line), a CSV
+/// header and row of those, or one line for people.
 pub fn health(out: &mut dyn Write, format: OutputFormat, health: &Health) -> io::Result<()> {
+    let doc = serde_json::json!({
+        "up": health.is_up(),
+        "http_status": health.http_status(),
+        "status": health.status(),
+    });
     match format {
         OutputFormat::Json => {
-            let doc = serde_json::json!({
-                "up": health.is_up(),
-                "http_status": health.http_status(),
-                "status": health.status(),
-            });
             serde_json::to_writer_pretty(&mut *out, &doc)?;
             writeln!(out)?;
+        }
+        OutputFormat::Jsonl => json_line(out, &doc)?,
+        OutputFormat::Csv => {
+            csv_line(out, ["up", "http_status", "status"])?;
+            let status = health.status().map(records::text).unwrap_or_default();
+            csv_line(
+                out,
+                [
+                    health.is_up().to_string(),
+                    health.http_status().to_string(),
+                    status,
+                ],
+            )?;
         }
         OutputFormat::Table => {
             let status = health.status().map_or_else(|| "no status".to_string(), cell);
@@ -335,6 +407,11 @@ pub fn process(out: &mut dyn Write, format: OutputFormat, process: &Process) -> 
         OutputFormat::Json => {
             serde_json::to_writer_pretty(&mut *out, process)?;
             writeln!(out)?;
+        }
+        OutputFormat::Jsonl => json_line(out, process)?,
+        OutputFormat::Csv => {
+            csv_line(out, Process::csv_header())?;
+            csv_line(out, process.csv_cells())?;
         }
         OutputFormat::Table => {
             for (name, value) in [
@@ -357,7 +434,7 @@ pub fn process_page(out: &mut dyn Write, format: OutputFormat, page: &ProcessPag
             serde_json::to_writer_pretty(&mut *out, page)?;
             writeln!(out)?;
         }
-        OutputFormat::Table => {
+        OutputFormat::Table | OutputFormat::Csv | OutputFormat::Jsonl => {
             let mut stream = Stream::<Process>::new(out, format);
             for process in page.items() {
                 stream.item(process)?;

@@ -89,11 +89,12 @@ fn page_size(limit: i64) -> Result<u64, Failure> {
     })
 }
 
-/// After one page in a table: how to get the next. The token is the server's text, pasted
-/// into a command: scrubbed of the configuration's secrets like any server text (a token
+/// After one page in a table, CSV or JSON lines: how to get the next (on stderr). The token
+/// is the server's text, pasted into a command: scrubbed of the configuration's secrets like any server text (a token
 /// holding the key is hostile, and is not worth printing the key for), quoted, and escaped.
 fn hint_next_page(format: OutputFormat, what: &str, token: Option<&str>, secrets: &Secrets) {
-    if let (OutputFormat::Table, Some(token)) = (format, token) {
+    // JSON has the token in its document; the others, only here.
+    if let (OutputFormat::Table | OutputFormat::Csv | OutputFormat::Jsonl, Some(token)) = (format, token) {
         eprintln!(
             "more {what}: add --continuation-token {}, or --all",
             shell_word(&secrets.scrub(token))

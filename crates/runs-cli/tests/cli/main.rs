@@ -18,4 +18,5 @@ mod files;
 mod help;
 mod options;
 mod quickstart;
+mod records;
 mod verbose;
