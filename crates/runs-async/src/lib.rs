@@ -125,6 +125,7 @@
 //! [hyper-util]: hyper_util
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+pub mod batch;
 mod client;
 mod connect;
 mod exchange;

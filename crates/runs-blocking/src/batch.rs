@@ -9,7 +9,7 @@
 //! intent is appended and synced to disk before its `POST` is handed to a worker.
 
 use std::fs::{File, OpenOptions};
-use std::io::{self, BufRead, BufReader, Write};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -41,56 +41,29 @@ impl FileJournal {
     /// ([`Record::Batch`]) and returns it with the records it already holds, the header
     /// excluded. A journal whose header differs (another input, agent, process or stage) is
     /// refused with a [`ConfigError`] on `journal`, and so is one with a line that is not a
-    /// record (a line cut short by a crash while it was written is dropped: its action never
-    /// began).
+    /// record (a last line cut short by a crash while it was written is cut off: its action
+    /// never began). See [`read_journal`].
     pub fn open(path: impl AsRef<Path>, header: &Record) -> Result<(Self, Vec<Record>), Error> {
         let path = path.as_ref().to_path_buf();
         let shown = path.display().to_string();
         let io_error = |e: io::Error| ConfigError::new("journal", format!("{shown}: {e}"));
-        let mut records = Vec::new();
-        let mut cut = false;
-        match File::open(&path) {
-            Ok(file) => {
-                let mut lines = BufReader::new(file).lines().peekable();
-                while let Some(line) = lines.next() {
-                    let line = line.map_err(io_error)?;
-                    match Record::from_line(&line) {
-                        Ok(record) => records.push(record),
-                        // Only the last line can have been cut by a crash.
-                        Err(_) if lines.peek().is_none() => cut = true,
-                        Err(e) => return Err(e),
-                    }
-                }
-            }
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            Err(e) => return Err(io_error(e).into()),
-        }
-        if let Some(first) = records.first() {
-            if first != header {
-                return Err(ConfigError::new(
-                    "journal",
-                    format!(
-                        "{shown} belongs to another batch (another input file, agent, process or \
-                         stage); give this batch its own --journal, or remove that file to start over"
-                    ),
-                )
-                .into());
-            }
-        }
         let mut file = OpenOptions::new()
-            .create(true)
+            .read(true)
             .append(true)
+            .create(true)
             .open(&path)
             .map_err(io_error)?;
-        if cut {
-            // A cut line ends without a line break: start the next record on a line of its own.
-            file.write_all(b"\n").map_err(io_error)?;
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes).map_err(io_error)?;
+        let (records, whole) = read_journal(&shown, &bytes, header)?;
+        if whole < bytes.len() {
+            // Appends go to the end of the file, which is now the end of the last whole line.
+            file.set_len(whole as u64).map_err(io_error)?;
+            file.sync_data().map_err(io_error)?;
         }
         let mut journal = Self { file, path };
-        if records.is_empty() {
+        if whole == 0 {
             journal.append(header).map_err(io_error)?;
-        } else {
-            records.remove(0);
         }
         Ok((journal, records))
     }

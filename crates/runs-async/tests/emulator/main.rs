@@ -4,6 +4,7 @@
 //! quick. Nothing sleeps to synchronise and nothing asserts on timing: outcomes are read from
 //! return values and from the emulator's counters, observed in a known order of events.
 
+mod batch;
 mod cancel;
 mod connect;
 mod load;

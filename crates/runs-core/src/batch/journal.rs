@@ -102,7 +102,11 @@ impl Record {
 
     /// Reads one line of a journal.
     pub fn from_line(line: &str) -> Result<Self, Error> {
-        serde_json::from_str(line).map_err(|e| {
+        Self::from_bytes(line.as_bytes())
+    }
+
+    fn from_bytes(line: &[u8]) -> Result<Self, Error> {
+        serde_json::from_slice(line).map_err(|e| {
             ConfigError::new(
                 "journal",
                 alloc::format!(
@@ -133,4 +137,73 @@ pub fn fingerprint(bytes: &[u8]) -> String {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     });
     alloc::format!("fnv1a64:{hash:016x}")
+}
+
+/// Reads the journal `bytes` of the batch `header` describes ([`Record::Batch`]): the records
+/// after the header, and how many leading bytes hold them (whole lines, each ending in a line
+/// break). `name` (the journal's path) is what an error calls the journal.
+///
+/// A driver opens a journal with it: it cuts the file to that length before it appends (a
+/// last line cut short by a crash while it was written is dropped: its action never began,
+/// as an intent is made durable before its `POST` leaves), and writes `header` first when the
+/// length is 0 (an empty or new journal). A journal whose header differs (another input,
+/// agent, process or stage) is refused with a [`ConfigError`] on `journal`, and so is one with
+/// a line that is not a record before its last.
+///
+/// ```
+/// use runs_core::batch::{JOURNAL_VERSION, Record, read_journal};
+/// use runs_core::ProcessStage;
+///
+/// let header = Record::Batch {
+///     version: JOURNAL_VERSION,
+///     input: "fnv1a64:00000000000000aa".into(),
+///     agent_id: "agent-1".parse()?,
+///     process_id: "invoices".parse()?,
+///     stage: ProcessStage::Published,
+/// };
+/// let started = r#"{"started":{"row":"inv-7","run_id":"b4fznghynbdemslfd5k044fgd"}}"#;
+/// let journal = format!("{}\n{started}\n{{\"intent\":{{\"ro", header.to_line());
+/// let (records, whole) = read_journal("march.journal", journal.as_bytes(), &header)?;
+/// assert_eq!(records, [Record::from_line(started)?]);
+/// assert_eq!(&journal[whole..], r#"{"intent":{"ro"#); // cut short by a crash: cut off
+/// assert_eq!(read_journal("new.journal", b"", &header)?, (vec![], 0));
+/// # Ok::<(), runs_core::Error>(())
+/// ```
+pub fn read_journal(name: &str, bytes: &[u8], header: &Record) -> Result<(Vec<Record>, usize), Error> {
+    let mut records = Vec::new();
+    let mut whole = 0;
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        let (line, next, complete) = match rest.iter().position(|&b| b == b'\n') {
+            Some(end) => (&rest[..end], &rest[end + 1..], true),
+            None => (rest, &rest[rest.len()..], false),
+        };
+        match Record::from_bytes(line) {
+            Ok(record) if complete => {
+                records.push(record);
+                whole += line.len() + 1;
+            }
+            // Only the last line can have been cut by a crash.
+            _ if next.is_empty() => break,
+            Err(e) => return Err(e),
+            // A line without its line break is the last.
+            Ok(_) => break,
+        }
+        rest = next;
+    }
+    match records.first() {
+        None => Ok((records, 0)),
+        Some(first) if first != header => Err(ConfigError::new(
+            "journal",
+            alloc::format!(
+                "{name} belongs to another batch (another input file, agent, process or stage); \
+                 give this batch its own --journal, or remove that file to start over"
+            ),
+        )
+        .into()),
+        Some(_) => {
+            records.remove(0);
+            Ok((records, whole))
+        }
+    }
 }

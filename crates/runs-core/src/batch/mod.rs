@@ -42,7 +42,7 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::time::Duration;
 
-pub use journal::{JOURNAL_VERSION, Record, fingerprint};
+pub use journal::{JOURNAL_VERSION, Record, fingerprint, read_journal};
 
 use crate::error::{ConfigError, Delivery, Error};
 use crate::id::{RunId, RunName};
@@ -480,6 +480,23 @@ impl Batch {
             .collect()
     }
 
+    /// `row`'s outcome once the batch needs nothing more of it: it ended, or (with
+    /// [`BatchOptions::wait`] off) its run started. `None` while it is still going, and for a
+    /// row the batch does not have. A driver that reports rows as they settle reports a row when
+    /// this first returns `Some`: after a [`Record`] about it, after the answer to an action for
+    /// it, and (for a row whose start could not even be formed) when the batch is done.
+    pub fn settled(&self, row: RowIndex) -> Option<Outcome> {
+        let slot = self.slots.get(row)?;
+        match &slot.state {
+            State::Done(outcome) => Some(outcome.clone()),
+            State::Active { run_id, name } if !self.options.wait => Some(Outcome::Started {
+                run_id: run_id.clone(),
+                name: name.clone(),
+            }),
+            _ => None,
+        }
+    }
+
     /// How many rows are `(waiting to start, started and not finished, done)`; a row in doubt
     /// counts as started.
     pub fn progress(&self) -> (usize, usize, usize) {
@@ -500,7 +517,7 @@ impl Batch {
             self.stopped = true;
             return Action::Stop(error);
         }
-        let settled = self.slots.iter().all(|s| self.settled(&s.state));
+        let settled = self.slots.iter().all(|s| self.is_settled(&s.state));
         if self.stopped || settled {
             return if self.in_flight == 0 {
                 Action::Done
@@ -528,7 +545,7 @@ impl Batch {
     }
 
     /// Whether a row needs nothing more (with `wait` off, a started run needs nothing).
-    fn settled(&self, state: &State) -> bool {
+    fn is_settled(&self, state: &State) -> bool {
         match state {
             State::Done(_) => true,
             State::Active { .. } => !self.options.wait,

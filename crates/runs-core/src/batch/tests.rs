@@ -374,6 +374,96 @@ fn journal_records_round_trip_as_lines() {
     assert_ne!(fingerprint(b"a"), fingerprint(b"b"));
 }
 
+fn header(stage: ProcessStage) -> Record {
+    Record::Batch {
+        version: JOURNAL_VERSION,
+        input: fingerprint(b"key\n1\n"),
+        agent_id: "agent-1".parse().unwrap(),
+        process_id: "invoices".parse().unwrap(),
+        stage,
+    }
+}
+
+#[test]
+fn a_journal_is_read_up_to_a_last_line_cut_short_and_refused_for_another_batch() {
+    let head = header(ProcessStage::Published);
+    let intent = Record::Intent {
+        row: "1".into(),
+        name: "batch-1".into(),
+        attempt: 1,
+        at: 7,
+    };
+    let whole = alloc::format!("{}\n{}\n", head.to_line(), intent.to_line());
+    assert_eq!(
+        read_journal("j", whole.as_bytes(), &head).unwrap(),
+        (vec![intent.clone()], whole.len())
+    );
+    // A crash while the last line was written: cut, or whole but for its line break.
+    let tails: [&[u8]; 3] = [
+        b"{\"started\":{\"ro",
+        b"{\"not_created\":{\"row\":\"1\"}}",
+        b"{\"intent\xe2\n",
+    ];
+    for tail in tails {
+        let journal = [whole.as_bytes(), tail].concat();
+        assert_eq!(
+            read_journal("j", &journal, &head).unwrap(),
+            (vec![intent.clone()], whole.len()),
+            "{tail:?}"
+        );
+    }
+    // Nothing whole: the header is to be written.
+    assert_eq!(read_journal("j", b"", &head).unwrap(), (vec![], 0));
+    assert_eq!(read_journal("j", b"{\"batch\":{", &head).unwrap(), (vec![], 0));
+    // A bad line before the last is not a crash's doing.
+    let middle = alloc::format!("{}\nnonsense\n{}\n", head.to_line(), intent.to_line());
+    assert!(read_journal("j", middle.as_bytes(), &head).is_err());
+    let other = read_journal("march.journal", whole.as_bytes(), &header(ProcessStage::Draft)).unwrap_err();
+    assert!(
+        other
+            .to_string()
+            .contains("march.journal belongs to another batch"),
+        "{other}"
+    );
+}
+
+#[test]
+fn a_row_is_settled_when_it_ends_or_without_waiting_when_it_starts() {
+    for wait in [true, false] {
+        let options = BatchOptions::default().with_rate(1000).with_wait(wait);
+        let mut batch = Batch::new(rows(1), options);
+        let mut records = Vec::new();
+        let Action::Start { row, .. } = next(&mut batch, Duration::ZERO, &mut records) else {
+            panic!("expected a start")
+        };
+        assert_eq!(batch.settled(row), None);
+        batch.handle_start(
+            row,
+            Duration::ZERO,
+            Ok(run("r1", "batch-1", RunStatus::Created, 1)),
+        );
+        let started = batch.settled(row);
+        assert_eq!(started.is_some(), !wait, "wait: {wait}");
+        assert!(started.is_none_or(|o| matches!(o, Outcome::Started { ref name, .. } if name == "batch-1")));
+        if wait {
+            batch.handle_poll_run(
+                row,
+                Duration::ZERO,
+                Ok(run("r1", "batch-1", RunStatus::Failed, 1)),
+            );
+            let ended = batch.settled(row);
+            assert!(matches!(
+                ended,
+                Some(Outcome::Finished {
+                    status: RunStatus::Failed,
+                    ..
+                })
+            ));
+        }
+        assert_eq!(batch.settled(1), None);
+    }
+}
+
 /// What the simulated service does with a start.
 #[derive(Debug, Clone, Copy)]
 enum Fate {
