@@ -331,7 +331,8 @@ struct Round {
 /// batch.handle_start(row, Duration::ZERO, Ok(run));
 /// assert!(matches!(batch.poll(Duration::ZERO, wall), Action::Record(_))); // the run's id
 /// assert!(matches!(batch.poll(Duration::ZERO, wall), Action::Done));
-/// assert!(matches!(batch.outcomes().next(), Some(("1", Outcome::Started { .. }))));
+/// // Not waiting: started is where the row ends.
+/// assert!(matches!(batch.report()[0], ("1", Outcome::Started { .. })));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug)]
@@ -345,6 +346,8 @@ pub struct Batch {
     next_send: Duration,
     /// When active runs are next polled.
     next_poll: Duration,
+    /// When the last polling round ended.
+    last_poll: Duration,
     round: Option<Round>,
     failures_in_a_row: u32,
     stop: Option<Error>,
@@ -373,6 +376,7 @@ impl Batch {
             in_flight: 0,
             next_send: Duration::ZERO,
             next_poll: Duration::ZERO,
+            last_poll: Duration::ZERO,
             round: None,
             failures_in_a_row: 0,
             stop: None,
@@ -409,7 +413,9 @@ impl Batch {
                 } => {
                     slot.attempt = *attempt;
                     slot.intent_at = *at;
-                    State::InDoubt(Search::new(name.clone(), *at, Duration::ZERO))
+                    // As after any POST in doubt: one killed mid-request may still be being
+                    // processed by the service, so the search waits for it.
+                    State::InDoubt(Search::new(name.clone(), *at, SEARCH_DELAY))
                 }
                 Record::Started { run_id, .. } => State::Active {
                     run_id: run_id.clone(),
@@ -531,7 +537,15 @@ impl Batch {
                 wake = Some(self.next_send);
             } else if let Some(action) = self.next_request(now, wall, &mut wake) {
                 self.in_flight += 1;
-                self.next_send = now + Duration::from_secs(1) / self.options.rate;
+                // Paced from when this request was due, not from when the driver got to it,
+                // so the driver's own delays do not add up; never in a burst after an idle time.
+                let interval = Duration::from_secs(1) / self.options.rate;
+                let due = if now.saturating_sub(self.next_send) < interval {
+                    self.next_send
+                } else {
+                    now
+                };
+                self.next_send = due + interval;
                 return action;
             }
         }
@@ -629,8 +643,21 @@ impl Batch {
             if active.is_empty() {
                 return None;
             }
-            if now < self.next_poll {
-                earliest(self.next_poll);
+            // A batch held back by its active cap polls four times as often: a run that has
+            // finished frees its place only once a poll has seen it.
+            let blocked = self.active() >= self.options.max_active
+                && self
+                    .slots
+                    .iter()
+                    .any(|s| matches!(s.state, State::Pending { .. }));
+            let due = if blocked {
+                self.next_poll
+                    .min(self.last_poll.saturating_add(self.options.poll_interval / 4))
+            } else {
+                self.next_poll
+            };
+            if now < due {
+                earliest(due);
                 return None;
             }
             // One run costs one GET; more are cheaper on pages of up to 100.
@@ -679,6 +706,7 @@ impl Batch {
             if round.in_flight == 0 && !round.paging && round.gets.is_empty() {
                 self.round = None;
                 self.next_poll = now + self.options.poll_interval;
+                self.last_poll = now;
             }
         }
     }
@@ -866,6 +894,7 @@ impl Batch {
             Err(error) => {
                 self.round = None;
                 self.next_poll = now + self.options.poll_interval;
+                self.last_poll = now;
                 self.fail(error);
                 return;
             }
