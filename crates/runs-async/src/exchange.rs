@@ -218,6 +218,13 @@ impl Exchange {
         })?;
         // Uploads never pass through a layer.
         let connected = watch_connection(&mut request, true);
+        // The body waits for this (or a second) before it is sent: see `UploadBody`.
+        let continued = progress.clone();
+        hyper::ext::on_informational(&mut request, move |answer| {
+            if answer.status() == http::StatusCode::CONTINUE {
+                continued.continued();
+            }
+        });
         // Named without the query: a presigned URL carries its signature there.
         let target = Target(request.method().clone(), without_query(request.uri()));
         let pool = &self.service.inner;

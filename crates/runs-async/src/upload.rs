@@ -30,6 +30,10 @@ use crate::client::Client;
 /// The most bytes of a file read at once, and so held per chunk in flight.
 pub(crate) const CHUNK: usize = 64 * 1024;
 
+/// How long the body waits for `100 Continue` before it is sent anyway: ureq's wait, so both
+/// transports hear a storage service that refuses from the headers alike.
+const AWAIT_100: std::time::Duration = std::time::Duration::from_secs(1);
+
 type Reader = Box<dyn AsyncRead + Send + Unpin>;
 
 /// What an upload reads: a file on disk, or any async reader of a known size.
@@ -123,6 +127,7 @@ impl OpenedFile {
                 label: self.label.clone(),
                 slot: self.slot.clone(),
                 progress: Arc::new(Progress::new()),
+                waiting: Some(Box::pin(tokio::time::sleep(AWAIT_100))),
             }),
             other => {
                 slot.reader = other;
@@ -143,12 +148,16 @@ impl OpenedFile {
     }
 }
 
-/// When the connection last took a chunk of an upload's body, and whether it took the last.
+/// When the connection last took a chunk of an upload's body, whether it took the last, and
+/// whether the storage said `100 Continue`.
 pub(crate) struct Progress {
     start: Instant,
     /// Milliseconds from `start` to the last chunk taken.
     last: AtomicU64,
     complete: AtomicBool,
+    continued: AtomicBool,
+    /// The body's task, woken by `100 Continue`.
+    waker: futures_util::task::AtomicWaker,
 }
 
 impl Progress {
@@ -157,7 +166,15 @@ impl Progress {
             start: Instant::now(),
             last: AtomicU64::new(0),
             complete: AtomicBool::new(false),
+            continued: AtomicBool::new(false),
+            waker: futures_util::task::AtomicWaker::new(),
         }
+    }
+
+    /// The storage answered `100 Continue`: the body may go.
+    pub(crate) fn continued(&self) {
+        self.continued.store(true, Ordering::Release);
+        self.waker.wake();
     }
 
     fn moved(&self) {
@@ -189,6 +206,10 @@ pub(crate) struct UploadBody {
     label: String,
     slot: Arc<Mutex<Slot>>,
     progress: Arc<Progress>,
+    /// Until `100 Continue` or [`AWAIT_100`]: the head is held back, so a storage that
+    /// refuses from the headers answers before any byte of the body is on the wire (and a
+    /// close of its does not reset a connection with unread data, losing the answer).
+    waiting: Option<Pin<Box<tokio::time::Sleep>>>,
 }
 
 impl UploadBody {
@@ -238,6 +259,13 @@ impl http_body::Body for UploadBody {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
         let this = self.get_mut();
+        if let Some(waiting) = this.waiting.as_mut() {
+            this.progress.waker.register(cx.waker());
+            if !this.progress.continued.load(Ordering::Acquire) {
+                ready!(waiting.as_mut().poll(cx));
+            }
+            this.waiting = None;
+        }
         if let Some(head) = this.head.take() {
             return this.data(head);
         }
@@ -377,6 +405,7 @@ mod tests {
             label: "a".into(),
             slot: slot.clone(),
             progress: Arc::new(Progress::new()),
+            waiting: None,
         };
         (body, slot)
     }
