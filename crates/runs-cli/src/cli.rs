@@ -196,9 +196,20 @@ pub struct ListArgs {
     #[arg(long, conflicts_with = "max_items")]
     pub all: bool,
     /// Fetch pages until N runs, at least 1 (lazily, as they are printed); JSON output is one
-    /// array.
+    /// array. With --status or --since: N runs that match.
     #[arg(long, value_name = "N")]
     pub max_items: Option<u64>,
+    /// Only runs in one of these statuses, comma-separated (`Failed,TimedOut`; any case; a
+    /// status this tool does not know is matched too). The API cannot filter by status: the
+    /// runs the pages bring are filtered here, so every page is still fetched.
+    #[arg(long, value_name = "STATUS,...", value_delimiter = ',')]
+    pub status: Vec<String>,
+    /// Only runs created at or after this: a duration back from now (`90s`, `30m`, `2h`, `1d`,
+    /// `1w`) or a UTC date-time (`2026-03-01T00:00:00`, `2026-03-01`). Filtered here, as the
+    /// API cannot; the listing stops at the first older run if every run before it came newest
+    /// first (the API promises no order), and otherwise reads on to the end.
+    #[arg(long, value_name = "DURATION|TIMESTAMP", value_parser = crate::filter::since)]
+    pub since: Option<crate::filter::Since>,
 }
 
 /// `runs get`.

@@ -15,6 +15,7 @@
 //! | [`progress`] | a wait's progress on stderr |
 //! | [`terminal`] | server text made printable, and shell-quoted in suggested commands |
 //! | [`exit`] | failures and their exit codes |
+//! | [`filter`] | `list --status` and `--since`, applied to what the pages bring |
 //!
 //! Results go to stdout, in the `--output` format; everything else (explanations, progress,
 //! the one `error: ...` line of a failure) goes to stderr. The API key is never printed.
@@ -41,6 +42,7 @@ mod cli;
 mod command;
 mod config;
 mod exit;
+mod filter;
 mod inputs;
 mod logging;
 mod progress;

@@ -22,6 +22,7 @@ use runs_core::{FieldError, MAX_LIMIT, RunId};
 
 use crate::cli::{Cli, Command, OutputFormat};
 use crate::exit::Failure;
+use crate::filter::Keep;
 use crate::render;
 use crate::terminal::shell_word;
 
@@ -63,10 +64,35 @@ where
     if let Some(n) = max_items {
         pages = pages.max_items(n);
     }
+    print_matching(out, format, pages, None, |_| Keep::Print)
+}
+
+/// [`print_all`], printing only the items `keep` says to, at most `max_printed` of them, and
+/// fetching no further once `keep` says [`Keep::Stop`].
+fn print_matching<Q>(
+    out: &mut dyn Write,
+    format: OutputFormat,
+    pages: runs_blocking::Pages<Q>,
+    max_printed: Option<u64>,
+    mut keep: impl FnMut(&Q::Item) -> Keep,
+) -> Result<(), Failure>
+where
+    Q: runs_core::transport::PageQuery,
+    Q::Item: render::Row,
+{
     let mut stream = render::Stream::<Q::Item>::new(out, format);
     for item in pages {
         match item {
-            Ok(item) => stream.item(&item)?,
+            Ok(item) => match keep(&item) {
+                Keep::Print => {
+                    stream.item(&item)?;
+                    if max_printed.is_some_and(|n| stream.count() >= n) {
+                        break;
+                    }
+                }
+                Keep::Skip => {}
+                Keep::Stop => break,
+            },
             Err(e) => {
                 if stream.count() > 0 {
                     stream.finish()?;

@@ -14,6 +14,7 @@ mod completions;
 #[cfg(unix)]
 mod emulator;
 mod faults;
+mod filters;
 mod files;
 mod help;
 mod options;
