@@ -21,10 +21,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
-use std::fs::{File, OpenOptions};
 use std::future::Future;
-use std::io::{self, Read, Write};
-use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -36,84 +33,6 @@ use runs_core::{ConfigError, Error, Run, RunPage};
 use tokio::time::{Instant, Sleep};
 
 use crate::client::Client;
-
-/// Where a batch keeps its journal: the records of [`runs_core::batch`], appended in order.
-///
-/// [`append`](Journal::append) must not return before the record would survive the process
-/// being killed; for a [`Record::Intent`], before it would survive the machine losing power,
-/// if the journal can promise that ([`FileJournal`] syncs intents to disk). It is called from
-/// [`BatchStream`]'s `poll_next`, so it must not wait long (see the [module docs](self)).
-pub trait Journal {
-    /// Appends `record`.
-    fn append(&mut self, record: &Record) -> io::Result<()>;
-}
-
-impl<J: Journal + ?Sized> Journal for &mut J {
-    fn append(&mut self, record: &Record) -> io::Result<()> {
-        (**self).append(record)
-    }
-}
-
-/// A journal in a file, one JSON record a line; the same file format as runs-blocking's and
-/// the `runs batch` command's, so any of them can resume a batch another began.
-#[derive(Debug)]
-pub struct FileJournal {
-    file: File,
-    path: PathBuf,
-}
-
-impl FileJournal {
-    /// Opens (or creates) the journal at `path` for the batch `header` describes
-    /// ([`Record::Batch`]) and returns it with the records it already holds, the header
-    /// excluded: what [`Batch::resume`] takes. A journal whose header differs (another input,
-    /// agent, process or stage) is refused with a [`ConfigError`] on `journal`, and so is one
-    /// with a line that is not a record (a last line cut short by a crash while it was written
-    /// is cut off: its action never began). See [`read_journal`].
-    ///
-    /// Reads and writes with `std::fs`, on the calling thread.
-    pub fn open(path: impl AsRef<Path>, header: &Record) -> Result<(Self, Vec<Record>), Error> {
-        let path = path.as_ref().to_path_buf();
-        let shown = path.display().to_string();
-        let io_error = |e: io::Error| ConfigError::new("journal", format!("{shown}: {e}"));
-        let mut file = OpenOptions::new()
-            .read(true)
-            .append(true)
-            .create(true)
-            .open(&path)
-            .map_err(io_error)?;
-        let mut bytes = Vec::new();
-        file.read_to_end(&mut bytes).map_err(io_error)?;
-        let (records, whole) = read_journal(&shown, &bytes, header)?;
-        if whole < bytes.len() {
-            // Appends go to the end of the file, which is now the end of the last whole line.
-            file.set_len(whole as u64).map_err(io_error)?;
-            file.sync_data().map_err(io_error)?;
-        }
-        let mut journal = Self { file, path };
-        if whole == 0 {
-            journal.append(header).map_err(io_error)?;
-        }
-        Ok((journal, records))
-    }
-
-    /// The journal's path.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-}
-
-impl Journal for FileJournal {
-    fn append(&mut self, record: &Record) -> io::Result<()> {
-        let mut line = record.to_line();
-        line.push('\n');
-        self.file.write_all(line.as_bytes())?;
-        if matches!(record, Record::Intent { .. } | Record::Batch { .. }) {
-            // The one record the guarantee rests on: on disk before its POST leaves.
-            self.file.sync_data()?;
-        }
-        Ok(())
-    }
-}
 
 /// What came of an action: the machine's `handle_*` call to make.
 enum Answer {

@@ -8,9 +8,7 @@
 //! worker threads, and keeps the journal in the order the machine's guarantee needs: an
 //! intent is appended and synced to disk before its `POST` is handed to a worker.
 
-use std::fs::{File, OpenOptions};
-use std::io::{self, Read, Write};
-use std::path::{Path, PathBuf};
+use std::io;
 use std::sync::mpsc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -18,74 +16,6 @@ pub use runs_core::batch::*;
 use runs_core::{ConfigError, Error, Run, RunPage};
 
 use crate::client::Client;
-
-/// Where a batch keeps its journal: the records of [`runs_core::batch`], appended in order.
-///
-/// [`append`](Journal::append) must not return before the record would survive the process
-/// being killed; for a [`Record::Intent`], before it would survive the machine losing power,
-/// if the journal can promise that ([`FileJournal`] syncs intents to disk).
-pub trait Journal {
-    /// Appends `record`.
-    fn append(&mut self, record: &Record) -> io::Result<()>;
-}
-
-/// A journal in a file, one JSON record a line.
-#[derive(Debug)]
-pub struct FileJournal {
-    file: File,
-    path: PathBuf,
-}
-
-impl FileJournal {
-    /// Opens (or creates) the journal at `path` for the batch `header` describes
-    /// ([`Record::Batch`]) and returns it with the records it already holds, the header
-    /// excluded. A journal whose header differs (another input, agent, process or stage) is
-    /// refused with a [`ConfigError`] on `journal`, and so is one with a line that is not a
-    /// record (a last line cut short by a crash while it was written is cut off: its action
-    /// never began). See [`read_journal`].
-    pub fn open(path: impl AsRef<Path>, header: &Record) -> Result<(Self, Vec<Record>), Error> {
-        let path = path.as_ref().to_path_buf();
-        let shown = path.display().to_string();
-        let io_error = |e: io::Error| ConfigError::new("journal", format!("{shown}: {e}"));
-        let mut file = OpenOptions::new()
-            .read(true)
-            .append(true)
-            .create(true)
-            .open(&path)
-            .map_err(io_error)?;
-        let mut bytes = Vec::new();
-        file.read_to_end(&mut bytes).map_err(io_error)?;
-        let (records, whole) = read_journal(&shown, &bytes, header)?;
-        if whole < bytes.len() {
-            // Appends go to the end of the file, which is now the end of the last whole line.
-            file.set_len(whole as u64).map_err(io_error)?;
-            file.sync_data().map_err(io_error)?;
-        }
-        let mut journal = Self { file, path };
-        if whole == 0 {
-            journal.append(header).map_err(io_error)?;
-        }
-        Ok((journal, records))
-    }
-
-    /// The journal's path.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-}
-
-impl Journal for FileJournal {
-    fn append(&mut self, record: &Record) -> io::Result<()> {
-        let mut line = record.to_line();
-        line.push('\n');
-        self.file.write_all(line.as_bytes())?;
-        if matches!(record, Record::Intent { .. } | Record::Batch { .. }) {
-            // The one record the guarantee rests on: on disk before its POST leaves.
-            self.file.sync_data()?;
-        }
-        Ok(())
-    }
-}
 
 /// One job for a worker, and what came of it.
 enum Job {

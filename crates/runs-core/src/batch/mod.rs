@@ -35,6 +35,8 @@
 //! first (not found: the API lists newest first, which the search checks rather than assumes).
 //! After [`MAX_SEARCH_PAGES`] pages without an answer the row is `Unknown`.
 
+#[cfg(feature = "std")]
+mod file_journal;
 mod journal;
 
 use alloc::collections::VecDeque;
@@ -42,6 +44,8 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::time::Duration;
 
+#[cfg(feature = "std")]
+pub use file_journal::{FileJournal, Journal};
 pub use journal::{JOURNAL_VERSION, Record, fingerprint, read_journal};
 
 use crate::error::{ConfigError, Delivery, Error};
