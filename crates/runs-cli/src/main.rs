@@ -35,6 +35,10 @@
 //!   the earlier one.
 //! - `runs quickstart` prints its results as tables whatever `--output` says: it is a
 //!   walkthrough for people, and several JSON documents would break the one-document rule.
+//! - `--output csv|jsonl`, `list --status` and `--since` (issue 22): docs/decisions.md, "The
+//!   command line for daily work". In short: a listing's CSV has its outputs in one JSON
+//!   `outputs` column (one run: an `output.NAME` column each); the filters apply to what the
+//!   pages bring; `--since` stops early only once the listing has shown itself newest first.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 mod batch;
