@@ -117,13 +117,16 @@ pub fn run(global: &Global, args: &BatchArgs) -> Result<(), Failure> {
     let mut last = None;
     let quiet = args.quiet;
     let terminal = std::io::stderr().is_terminal();
+    let began = std::time::Instant::now();
+    // Rows the journal had already settled do not tell how fast this run goes.
+    let done_before = batch.progress().2;
     let report = |batch: &Batch| {
         if quiet {
             return;
         }
         let counts = tally(batch);
         if last.as_ref() != Some(&counts) {
-            let line = counts.line();
+            let line = counts.line(began.elapsed(), done_before);
             let mut err = std::io::stderr().lock();
             // On a terminal the line is redrawn in place; otherwise one line per change.
             let _ = if terminal {
@@ -210,10 +213,48 @@ fn tally(batch: &Batch) -> Tally {
 }
 
 impl Tally {
-    fn line(&self) -> String {
+    /// The line, with an estimate of the time left once rows have settled in this run:
+    /// the pace so far (`elapsed` for what settled beyond `done_before`) over the rows left.
+    fn line(&self, elapsed: std::time::Duration, done_before: usize) -> String {
+        let done = self.succeeded + self.failed + self.unknown;
+        let eta = match done.checked_sub(done_before) {
+            Some(now_done) if now_done > 0 && done < self.rows => {
+                let left = elapsed.as_secs_f64() / now_done as f64 * (self.rows - done) as f64;
+                format!(", about {}s left", left.ceil() as u64)
+            }
+            _ => String::new(),
+        };
         format!(
-            "batch: {} of {} started, {} active, {} succeeded, {} failed, {} unknown",
+            "batch: {} of {} started, {} active, {} succeeded, {} failed, {} unknown{eta}",
             self.started, self.rows, self.active, self.succeeded, self.failed, self.unknown
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::Tally;
+
+    #[test]
+    fn the_progress_line_estimates_the_time_left_from_this_runs_pace() {
+        let t = Tally {
+            rows: 100,
+            started: 60,
+            active: 20,
+            succeeded: 38,
+            failed: 2,
+            unknown: 0,
+        };
+        // 40 settled, 10 of them by an earlier run: 30 in 15 s, 60 left at that pace.
+        assert_eq!(
+            t.line(Duration::from_secs(15), 10),
+            "batch: 60 of 100 started, 20 active, 38 succeeded, 2 failed, 0 unknown, about 30s left"
+        );
+        assert!(
+            !t.line(Duration::from_secs(15), 40).contains("left"),
+            "nothing settled yet"
+        );
     }
 }
