@@ -29,12 +29,22 @@ fn the_two_clients_list_the_same_methods() {
     let only_blocking: Vec<_> = blocking.difference(&asynchronous).collect();
     let only_async: Vec<_> = asynchronous.difference(&blocking).collect();
     // A user's ureq::Agent and a user's tower layer: each its transport's own middleware.
+    // And the batch's driver: worker threads to the end in one, a stream of outcomes on the
+    // caller's task in the other (the machine they drive is the same).
+    let own = |methods: &[&String], middleware: &str| {
+        let mut names: Vec<&str> = methods
+            .iter()
+            .map(|m| m.split(['(', '<']).next().unwrap_or(""))
+            .collect();
+        names.sort_unstable();
+        names == ["run_batch", middleware]
+    };
     assert!(
-        only_blocking.len() == 1 && only_blocking[0].starts_with("with_agent("),
+        own(&only_blocking, "with_agent"),
         "only in runs-blocking: {only_blocking:#?}"
     );
     assert!(
-        only_async.len() == 1 && only_async[0].starts_with("with_layer<"),
+        own(&only_async, "with_layer"),
         "only in runs-async: {only_async:#?}"
     );
 }
