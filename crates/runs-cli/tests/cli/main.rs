@@ -14,8 +14,8 @@ mod completions;
 #[cfg(unix)]
 mod emulator;
 mod faults;
-mod filters;
 mod files;
+mod filters;
 mod help;
 mod options;
 mod quickstart;
