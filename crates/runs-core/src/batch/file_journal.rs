@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use super::{Record, read_journal};
 use crate::error::{ConfigError, Error};
 
-/// Where a batch keeps its journal: the records of [`runs_core::batch`], appended in order.
+/// Where a batch keeps its journal: the records of [`crate::batch`], appended in order.
 ///
 /// [`append`](Journal::append) must not return before the record would survive the process
 /// being killed; for a [`Record::Intent`], before it would survive the machine losing power,
@@ -42,7 +42,7 @@ pub struct FileJournal {
 impl FileJournal {
     /// Opens (or creates) the journal at `path` for the batch `header` describes
     /// ([`Record::Batch`]) and returns it with the records it already holds, the header
-    /// excluded: what [`Batch::resume`] takes. A journal whose header differs (another input,
+    /// excluded: what [`Batch::resume`](super::Batch::resume) takes. A journal whose header differs (another input,
     /// agent, process or stage) is refused with a [`ConfigError`] on `journal`, and so is one
     /// with a line that is not a record (a last line cut short by a crash while it was written
     /// is cut off: its action never began). See [`read_journal`].
