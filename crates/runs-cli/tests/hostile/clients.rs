@@ -77,33 +77,6 @@ impl Clients {
         }
     }
 
-    /// Uploads `bytes` as `a.txt`: to `target` as `upload_to` does, or without one as
-    /// `upload_file` does (its target from `POST /files`).
-    pub fn upload_bytes(
-        &self,
-        t: Transport,
-        target: Option<&runs_core::FileResource>,
-        bytes: &'static [u8],
-    ) -> Result<runs_core::FileId, Error> {
-        let size = bytes.len() as u64;
-        match (t, target) {
-            (Transport::Blocking, Some(target)) => self
-                .blocking
-                .upload_to(target, runs_blocking::FileSource::reader("a.txt", bytes, size)),
-            (Transport::Blocking, None) => self
-                .blocking
-                .upload_file(runs_blocking::FileSource::reader("a.txt", bytes, size), None),
-            (Transport::Async, Some(target)) => self.runtime.block_on(
-                self.asynch
-                    .upload_to(target, runs_async::FileSource::reader("a.txt", bytes, size)),
-            ),
-            (Transport::Async, None) => self.runtime.block_on(
-                self.asynch
-                    .upload_file(runs_async::FileSource::reader("a.txt", bytes, size), None),
-            ),
-        }
-    }
-
     pub fn start_run(&self, t: Transport, start: &StartRun) -> Result<Run, Error> {
         match t {
             Transport::Blocking => self.blocking.start_run(start),
@@ -128,6 +101,21 @@ impl Clients {
             Transport::Async => self
                 .runtime
                 .block_on(self.asynch.upload_file(source.asynch(), None)),
+        }
+    }
+
+    /// Uploads `source` to `target`, as `upload_to` does (no `POST /files`).
+    pub fn upload_to(
+        &self,
+        t: Transport,
+        target: &runs_core::FileResource,
+        source: &Source,
+    ) -> Result<runs_core::FileId, Error> {
+        match t {
+            Transport::Blocking => self.blocking.upload_to(target, source.blocking()),
+            Transport::Async => self
+                .runtime
+                .block_on(self.asynch.upload_to(target, source.asynch())),
         }
     }
 

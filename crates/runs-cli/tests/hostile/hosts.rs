@@ -4,7 +4,7 @@
 
 use runs_core::{Error, FileResource, Proxy};
 
-use crate::clients::{Clients, KEY, Transport, builder, runs};
+use crate::clients::{Clients, KEY, Source, Transport, builder, runs};
 use crate::server::{Hostile, json};
 
 /// Hosts that are not ASCII: the euro sign (three bytes), one ending in a multi-byte
@@ -70,12 +70,13 @@ fn a_non_ascii_upload_url_from_the_server_is_an_error_on_both_transports() {
         // Plain http to any host allowed, so only the host's text can refuse the target.
         let clients = Clients::of(builder(&server.base_url()).allow_insecure_http(true));
         let target: FileResource = serde_json::from_str(&target_json(host)).unwrap();
+        let hello = Source::Reader {
+            bytes: b"hello".to_vec(),
+            size: 5,
+        };
         for t in [Transport::Blocking, Transport::Async] {
             // With the target from POST /files (upload_file), and given (upload_to).
-            for result in [
-                clients.upload_bytes(t, None, b"hello"),
-                clients.upload_bytes(t, Some(&target), b"hello"),
-            ] {
+            for result in [clients.upload(t, &hello), clients.upload_to(t, &target, &hello)] {
                 let error = result.expect_err("a target that cannot be reached");
                 let shown = crate::chain(&error);
                 assert!(shown.contains("upload_url"), "{t:?} {host}: {shown}");
