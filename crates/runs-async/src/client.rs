@@ -12,7 +12,7 @@ use bytes::Bytes;
 
 use hyper_util::client::legacy;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
-use runs_core::transport::{Machine, drive};
+use runs_core::transport::{AsResponse, Hold, Machine, SharedThrottle, drive};
 use runs_core::{Config, Error};
 use tokio::time::Instant;
 
@@ -58,6 +58,8 @@ pub struct Client {
 struct Shared {
     config: Config,
     exchange: Exchange,
+    /// The rate limit: one for the client, its clones and the clients `with_layer` makes.
+    throttle: SharedThrottle,
 }
 
 impl fmt::Debug for Client {
@@ -93,7 +95,11 @@ impl Client {
         let uploads = pool.build(connector);
         let exchange = Exchange::new(http, uploads, config.max_body_bytes());
         Ok(Self {
-            shared: Arc::new(Shared { config, exchange }),
+            shared: Arc::new(Shared {
+                throttle: SharedThrottle::new(&config),
+                config,
+                exchange,
+            }),
         })
     }
 
@@ -147,6 +153,7 @@ impl Client {
             shared: Arc::new(Shared {
                 config: self.shared.config.clone(),
                 exchange,
+                throttle: self.shared.throttle.clone(),
             }),
         }
     }
@@ -178,6 +185,7 @@ impl Client {
         epoch: Option<Instant>,
     ) -> M::Output {
         let exchange = &self.shared.exchange;
+        let throttle = &self.shared.throttle;
         let mut epoch = epoch;
         drive!(
             *machine,
@@ -192,7 +200,26 @@ impl Client {
             wall = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .unwrap_or_default(),
-            send(request, timeout) => exchange.send(request, timeout).await,
+            send(request, timeout) => 'send: {
+                // Within the client's rate limit: held as long as the throttle says (within
+                // the attempt's timeout), which then hears what came back.
+                let (mut turn, mut waited) = (None, std::time::Duration::ZERO);
+                let left = loop {
+                    match throttle.hold(&mut turn, waited, timeout) {
+                        Hold::Send(left) => break left,
+                        Hold::Sleep(delay) => {
+                            tokio::time::sleep(delay).await;
+                            waited += delay;
+                        }
+                        Hold::Fail(error) => break 'send Err(error),
+                    }
+                };
+                let sent = exchange.send(request, left).await;
+                if let Ok(response) = &sent {
+                    throttle.observe(&response.as_response());
+                }
+                sent
+            },
             sleep(delay) => tokio::time::sleep(delay).await,
         )
     }

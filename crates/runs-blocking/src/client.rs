@@ -9,7 +9,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Instant;
 
-use runs_core::transport::{Machine, drive};
+use runs_core::transport::{AsResponse, Hold, Machine, SharedThrottle, drive};
 use runs_core::{Config, Error};
 
 use crate::agent::Pins;
@@ -46,6 +46,8 @@ pub struct Client {
     config: Config,
     /// Set when the agent is a user's: the settings each request must carry.
     pins: Option<Arc<Pins>>,
+    /// The rate limit, shared by the clones.
+    throttle: SharedThrottle,
 }
 
 impl fmt::Debug for Client {
@@ -65,6 +67,7 @@ impl Client {
     pub fn new(config: Config) -> Result<Self, Error> {
         Ok(Self {
             agent: crate::agent::agent(&config)?,
+            throttle: SharedThrottle::new(&config),
             config,
             pins: None,
         })
@@ -98,6 +101,7 @@ impl Client {
     pub fn with_agent(config: Config, agent: ureq::Agent) -> Result<Self, Error> {
         Ok(Self {
             pins: Some(Arc::new(Pins::new(&config)?)),
+            throttle: SharedThrottle::new(&config),
             agent,
             config,
         })
@@ -109,6 +113,7 @@ impl Client {
     pub(crate) fn with_own_agent(config: Config, agent: ureq::Agent) -> Self {
         Self {
             agent,
+            throttle: SharedThrottle::new(&config),
             config,
             pins: None,
         }
@@ -155,16 +160,41 @@ impl Client {
             wall = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .unwrap_or_default(),
-            send(request, timeout) => crate::send::send(
+            send(request, timeout) => self.throttled(timeout, |timeout| crate::send::send(
                 &self.agent,
                 self.pins.as_deref(),
                 request,
                 timeout,
                 self.config.request_timeout(),
                 self.config.max_body_bytes(),
-            ),
+            )),
             sleep(delay) => std::thread::sleep(delay),
         )
+    }
+
+    /// Sends within the client's rate limit: waits as long as the throttle holds the request
+    /// (within the attempt's `timeout`), and tells it what came back.
+    fn throttled(
+        &self,
+        timeout: std::time::Duration,
+        send: impl FnOnce(std::time::Duration) -> Result<http::Response<Vec<u8>>, runs_core::TransportError>,
+    ) -> Result<http::Response<Vec<u8>>, runs_core::TransportError> {
+        let (mut turn, mut waited) = (None, std::time::Duration::ZERO);
+        let left = loop {
+            match self.throttle.hold(&mut turn, waited, timeout) {
+                Hold::Send(left) => break left,
+                Hold::Sleep(delay) => {
+                    std::thread::sleep(delay);
+                    waited += delay;
+                }
+                Hold::Fail(error) => return Err(error),
+            }
+        };
+        let sent = send(left);
+        if let Ok(response) = &sent {
+            self.throttle.observe(&response.as_response());
+        }
+        sent
     }
 }
 

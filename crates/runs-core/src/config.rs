@@ -261,6 +261,7 @@ pub struct Config {
     pub(crate) retry: RetryPolicy,
     pub(crate) wait: WaitPolicy,
     pub(crate) max_body_bytes: usize,
+    pub(crate) rate_limit: Option<u32>,
     pub(crate) proxy: Proxy,
     pub(crate) connection: ConnectionPlan,
     pub(crate) headers: crate::wire::Headers,
@@ -280,6 +281,7 @@ impl fmt::Debug for Config {
             .field("retry", &self.retry)
             .field("wait", &self.wait)
             .field("max_body_bytes", &self.max_body_bytes)
+            .field("rate_limit", &self.rate_limit)
             .field("proxy", &self.proxy)
             .field("connection", &self.connection)
             .finish()
@@ -343,6 +345,11 @@ impl Config {
     /// The largest response body accepted.
     pub fn max_body_bytes(&self) -> usize {
         self.max_body_bytes
+    }
+
+    /// The most requests a second the client sends to the API, if limited.
+    pub fn rate_limit(&self) -> Option<u32> {
+        self.rate_limit
     }
     /// The proxy setting, as given; [`connection`](Self::connection) has what it resolved to.
     pub fn proxy(&self) -> &Proxy {
@@ -420,6 +427,7 @@ pub struct ConfigBuilder<K, E, T> {
     retry: RetryPolicy,
     wait: WaitPolicy,
     max_body_bytes: usize,
+    rate_limit: Option<u32>,
     allow_insecure_http: bool,
     proxy: Proxy,
     /// The proxy variables, when the builder came from [`ConfigBuilder::from_env_vars`].
@@ -454,6 +462,7 @@ impl<T> ConfigBuilder<Missing, Missing, T> {
             retry: RetryPolicy::default(),
             wait: WaitPolicy::default(),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            rate_limit: None,
             allow_insecure_http: false,
             proxy: Proxy::default(),
             proxy_env: None,
@@ -521,6 +530,7 @@ impl<K, E, T> ConfigBuilder<K, E, T> {
             retry: self.retry,
             wait: self.wait,
             max_body_bytes: self.max_body_bytes,
+            rate_limit: self.rate_limit,
             allow_insecure_http: self.allow_insecure_http,
             proxy: self.proxy,
             proxy_env: self.proxy_env,
@@ -599,6 +609,16 @@ impl<K, E, T> ConfigBuilder<K, E, T> {
         self
     }
 
+    /// Sends at most `requests_per_second` requests to the API, counted over the client and
+    /// all its clones (every operation, retry, page and poll); default no limit. Whatever the
+    /// limit, a `429` holds every request of the client until its `Retry-After`, and with a
+    /// limit it also slows the pace until answers come back without one
+    /// ([`transport::Throttle`](crate::transport::Throttle) says how). `build()` refuses 0.
+    pub fn rate_limit(mut self, requests_per_second: u32) -> Self {
+        self.rate_limit = Some(requests_per_second);
+        self
+    }
+
     /// Allows `http://` to hosts other than this machine. Off by default: the API key would
     /// cross the network in clear.
     pub fn allow_insecure_http(mut self, allow: bool) -> Self {
@@ -672,6 +692,13 @@ impl<K, E, T: FromConfig> ConfigBuilder<K, E, T> {
                 ConfigError::new("timeout", "timeouts and the deadline must be more than zero").into(),
             );
         }
+        if self.rate_limit == Some(0) {
+            return Err(ConfigError::new(
+                "rate_limit",
+                "must be at least 1 request a second; leave it unset for no limit",
+            )
+            .into());
+        }
         let headers = crate::wire::Headers::new(api_key.expose(), &self.user_agent, base_url.origin());
         // The key, and any proxy password (alone and as the Basic header a proxy could echo).
         let secrets = proxies
@@ -694,6 +721,7 @@ impl<K, E, T: FromConfig> ConfigBuilder<K, E, T> {
             retry: self.retry,
             wait: self.wait,
             max_body_bytes: self.max_body_bytes,
+            rate_limit: self.rate_limit,
             proxy: self.proxy,
             connection: ConnectionPlan::new(proxies, roots),
         })

@@ -106,6 +106,7 @@ mod status;
 mod storage;
 mod struct_inputs;
 mod surface;
+mod throttle;
 mod timestamp;
 mod trace;
 pub mod transport;

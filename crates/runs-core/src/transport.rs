@@ -69,6 +69,9 @@ pub use crate::paginate::{Listing, MAX_EMPTY_PAGES, PageQuery, Paginator, Ready,
 pub use crate::process::{GetProcess, ListProcessesPage};
 pub use crate::proxy::{PROXY_ENV_VARS, ProxyEndpoint, ProxyRules};
 pub use crate::secret::Secrets;
+#[cfg(feature = "std")]
+pub use crate::throttle::{Hold, SharedThrottle};
+pub use crate::throttle::{Throttle, Turn};
 pub use crate::upload::{FILE_FIELD, MAX_UPLOAD_TARGET_BYTES, MIN_UPLOAD_RATE, Upload, UploadRequest};
 pub use crate::wait::{Observed, Wait};
 pub use crate::wire::{GetRun, ListPage, Operation};
