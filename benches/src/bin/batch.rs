@@ -59,6 +59,7 @@ fn main() {
     let client = Client::builder()
         .api_key(KEY)
         .base_url(emu.base_url())
+        .rate_limit(rate)
         .build()
         .expect("client");
     let batch_rows = (1..=rows)
@@ -74,10 +75,7 @@ fn main() {
             BatchRow::new(i.to_string(), start)
         })
         .collect();
-    let options = BatchOptions::default()
-        .with_max_active(cap)
-        .with_rate(rate)
-        .with_concurrency(16);
+    let options = BatchOptions::default().with_max_active(cap).with_concurrency(16);
     let mut batch = Batch::new(batch_rows, options.clone());
     let mut journal = Memory(Vec::new());
     let began = Instant::now();

@@ -13,7 +13,7 @@
 //! # A synchronous journal
 //! [`Journal::append`] is a plain function, as in runs-blocking, and [`FileJournal`] uses
 //! `std::fs`: an append writes a few hundred bytes to a local file, plus one `fsync` for an
-//! intent (one per run started, at most [`BatchOptions::rate`] a second). tokio's file I/O
+//! intent (one per run started, at most the client's rate limit a second). tokio's file I/O
 //! would make the same calls on its blocking pool, adding a thread hop per record and a boxed
 //! future to the trait for nothing at those rates. The poll that appends holds its task (and,
 //! on a current-thread runtime, the runtime) for that write; keep the journal on a local disk.

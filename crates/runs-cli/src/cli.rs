@@ -401,7 +401,9 @@ pub struct BatchArgs {
     /// concurrent-run cap (150 by default, shared with everyone else's runs).
     #[arg(long, value_name = "N", default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..))]
     pub max_active: u64,
-    /// At most N requests a second to the API (shared by the whole organisation's traffic).
+    /// At most N requests a second to the API, every request of the batch counted (starts,
+    /// searches, polls, uploads' POST /files); a 429 slows them all (the API's limit is shared
+    /// by the whole organisation's traffic).
     #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
     pub rate: u32,
     /// Stop once every row's run has started, without waiting for them to finish.

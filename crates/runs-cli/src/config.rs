@@ -11,6 +11,11 @@ use crate::exit::Failure;
 /// unusable, or the CA file cannot be read or holds no usable certificate; no request is sent
 /// in any case.
 pub fn client(global: &Global) -> Result<Client, Failure> {
+    limited_client(global, None)
+}
+
+/// As [`client`], sending at most `rate` requests a second to the API when given.
+pub fn limited_client(global: &Global, rate: Option<u32>) -> Result<Client, Failure> {
     let key = global
         .api_key
         .as_deref()
@@ -42,6 +47,9 @@ pub fn client(global: &Global) -> Result<Client, Failure> {
     if let Some(path) = &global.ca_cert {
         // Read and checked by build(), whose error names the file and any bad block.
         builder = builder.add_root_certificates_file(path);
+    }
+    if let Some(rate) = rate {
+        builder = builder.rate_limit(rate);
     }
     Ok(builder.build()?)
 }

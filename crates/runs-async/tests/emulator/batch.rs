@@ -51,9 +51,7 @@ fn rows() -> Vec<BatchRow> {
 }
 
 fn options() -> BatchOptions {
-    BatchOptions::default()
-        .with_rate(200)
-        .with_poll_interval(Duration::from_millis(100))
+    BatchOptions::default().with_poll_interval(Duration::from_millis(100))
 }
 
 /// The journal's first line for these rows, started at `stage`.

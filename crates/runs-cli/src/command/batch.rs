@@ -78,7 +78,7 @@ pub fn run(global: &Global, args: &BatchArgs) -> Result<(), Failure> {
         process_id,
         stage,
     };
-    let client = config::client(global)?;
+    let client = config::limited_client(global, Some(args.rate))?;
     let (mut journal, records) = FileJournal::open(&journal_path, &header)?;
     // Files for the rows that may still be sent (never started, or in doubt): an upload
     // repeated on a resume leaves an unused file, never a second run.
@@ -106,7 +106,6 @@ pub fn run(global: &Global, args: &BatchArgs) -> Result<(), Failure> {
     let mut options = BatchOptions::default()
         .with_concurrency(usize::try_from(args.concurrency).unwrap_or(8))
         .with_max_active(usize::try_from(args.max_active).unwrap_or(50))
-        .with_rate(args.rate)
         .with_wait(!args.no_wait)
         .with_retry_failed(args.retry_failed);
     if let Some(interval) = args.poll_interval {

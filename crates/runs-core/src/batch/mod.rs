@@ -14,10 +14,13 @@
 //! - **Nothing lost.** Every row ends with an [`Outcome`]; a batch resumed from its journal
 //!   does only what is left.
 //! - **Within the limits.** At most `concurrency` actions in flight, at most `max_active` runs
-//!   of this batch not yet in a terminal status, at most `rate` requests a second (slowed
-//!   further by a 429's `Retry-After`). A `403` "Resource Not Available" (the organisation at
-//!   its concurrent-run cap) or a `429` on a start created nothing: the row waits and is tried
-//!   again.
+//!   of this batch not yet in a terminal status. The rate is the client's: its throttle
+//!   ([`Throttle`](crate::transport::Throttle), set with
+//!   [`ConfigBuilder::rate_limit`](crate::ConfigBuilder::rate_limit)) counts the batch's
+//!   requests with every other request of the client, and a 429 slows them all. A `403`
+//!   "Resource Not Available" (the organisation at its concurrent-run cap) or a `429` on a
+//!   start created nothing: no row starts for a while (1 s doubling to 60 s), then the row is
+//!   tried again; polls and searches go on meanwhile, since they are what frees a place.
 //! - **Few requests to wait.** Active runs are polled with list pages (one page reports up to
 //!   100 runs) when more than one is active, with one `GET` when only one is.
 //!
@@ -78,7 +81,6 @@ pub type RowIndex = usize;
 pub struct BatchOptions {
     concurrency: usize,
     max_active: usize,
-    rate: u32,
     wait: bool,
     retry_failed: bool,
     poll_interval: Duration,
@@ -86,12 +88,11 @@ pub struct BatchOptions {
 
 impl Default for BatchOptions {
     /// 8 actions in flight, 50 active runs (a third of a 150-run cap shared with others),
-    /// 10 requests a second, waiting for every run, polling every 2 s.
+    /// waiting for every run, polling every 2 s.
     fn default() -> Self {
         Self {
             concurrency: 8,
             max_active: 50,
-            rate: 10,
             wait: true,
             retry_failed: false,
             poll_interval: Duration::from_secs(2),
@@ -108,11 +109,6 @@ impl BatchOptions {
     /// At most `n` runs of this batch not yet in a terminal status (at least 1).
     pub fn with_max_active(mut self, n: usize) -> Self {
         self.max_active = n.max(1);
-        self
-    }
-    /// At most `n` requests a second (at least 1).
-    pub fn with_rate(mut self, n: u32) -> Self {
-        self.rate = n.max(1);
         self
     }
     /// Whether to wait for every run to finish (`true`) or stop once every row has started.
@@ -138,10 +134,6 @@ impl BatchOptions {
     /// The active runs at most.
     pub fn max_active(&self) -> usize {
         self.max_active
-    }
-    /// The requests a second at most.
-    pub fn rate(&self) -> u32 {
-        self.rate
     }
     /// Whether the batch waits for every run.
     pub fn wait(&self) -> bool {
@@ -346,8 +338,8 @@ pub struct Batch {
     /// Records to hand out before anything else.
     records: VecDeque<Record>,
     in_flight: usize,
-    /// When the next request may be sent, by the rate and any back-pressure.
-    next_send: Duration,
+    /// When the next start may be sent, after back-pressure.
+    next_start: Duration,
     /// When active runs are next polled.
     next_poll: Duration,
     /// When the last polling round ended.
@@ -378,7 +370,7 @@ impl Batch {
             options,
             records: VecDeque::new(),
             in_flight: 0,
-            next_send: Duration::ZERO,
+            next_start: Duration::ZERO,
             next_poll: Duration::ZERO,
             last_poll: Duration::ZERO,
             round: None,
@@ -537,19 +529,8 @@ impl Batch {
         }
         let mut wake: Option<Duration> = None;
         if self.in_flight < self.options.concurrency {
-            if now < self.next_send {
-                wake = Some(self.next_send);
-            } else if let Some(action) = self.next_request(now, wall, &mut wake) {
+            if let Some(action) = self.next_request(now, wall, &mut wake) {
                 self.in_flight += 1;
-                // Paced from when this request was due, not from when the driver got to it,
-                // so the driver's own delays do not add up; never in a burst after an idle time.
-                let interval = Duration::from_secs(1) / self.options.rate;
-                let due = if now.saturating_sub(self.next_send) < interval {
-                    self.next_send
-                } else {
-                    now
-                };
-                self.next_send = due + interval;
                 return action;
             }
         }
@@ -604,6 +585,10 @@ impl Batch {
             }
         }
         if self.active() >= self.options.max_active {
+            return None;
+        }
+        if now < self.next_start {
+            earliest(self.next_start);
             return None;
         }
         let at = i64::try_from(wall.as_secs()).unwrap_or(i64::MAX);
@@ -786,12 +771,15 @@ impl Batch {
         let slot = &mut self.slots[row];
         match start_failure(&error) {
             StartFailure::BackPressure => {
-                let wait = self.backoff;
-                self.backoff = (self.backoff * 2).min(Duration::from_secs(60));
-                self.next_send = self.next_send.max(now + wait);
+                // Starts sent together are refused together: only the first refusal after
+                // the last pause ended starts a new, longer pause; the others join it.
+                if now >= self.next_start {
+                    self.next_start = now + self.backoff;
+                    self.backoff = (self.backoff * 2).min(Duration::from_secs(60));
+                }
                 self.records.push_back(Record::NotCreated { row: key });
                 slot.state = State::Pending {
-                    not_before: now + wait,
+                    not_before: self.next_start,
                 };
             }
             StartFailure::Refused => {

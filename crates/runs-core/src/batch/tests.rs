@@ -80,7 +80,7 @@ fn next(batch: &mut Batch, now: Duration, records: &mut Vec<Record>) -> Action {
 
 #[test]
 fn an_answered_start_is_recorded_and_one_run_is_polled_with_a_get() {
-    let mut batch = Batch::new(rows(1), BatchOptions::default().with_rate(1000));
+    let mut batch = Batch::new(rows(1), BatchOptions::default());
     let mut records = Vec::new();
     let Action::Start { row, intent, start } = next(&mut batch, Duration::ZERO, &mut records) else {
         panic!("expected a start")
@@ -112,7 +112,7 @@ fn an_answered_start_is_recorded_and_one_run_is_polled_with_a_get() {
 
 #[test]
 fn a_start_in_doubt_is_searched_for_after_a_pause_and_found_rather_than_sent_again() {
-    let mut batch = Batch::new(rows(1), BatchOptions::default().with_wait(false).with_rate(1000));
+    let mut batch = Batch::new(rows(1), BatchOptions::default().with_wait(false));
     let mut records = Vec::new();
     let Action::Start { row, .. } = next(&mut batch, Duration::ZERO, &mut records) else {
         panic!()
@@ -137,7 +137,7 @@ fn a_start_in_doubt_is_searched_for_after_a_pause_and_found_rather_than_sent_aga
 
 #[test]
 fn a_search_that_proves_absence_lets_the_row_start_once_more_under_the_same_name() {
-    let mut batch = Batch::new(rows(1), BatchOptions::default().with_wait(false).with_rate(1000));
+    let mut batch = Batch::new(rows(1), BatchOptions::default().with_wait(false));
     let mut records = Vec::new();
     let Action::Start { row, .. } = next(&mut batch, Duration::ZERO, &mut records) else {
         panic!()
@@ -190,7 +190,7 @@ fn pages_out_of_order_prove_nothing_and_the_bound_leaves_the_row_unknown() {
 
 #[test]
 fn back_pressure_waits_then_tries_again_and_a_403_for_a_key_is_final() {
-    let mut batch = Batch::new(rows(2), BatchOptions::default().with_wait(false).with_rate(1000));
+    let mut batch = Batch::new(rows(2), BatchOptions::default().with_wait(false));
     let mut records = Vec::new();
     let Action::Start { row: first, .. } = next(&mut batch, Duration::ZERO, &mut records) else {
         panic!()
@@ -215,10 +215,7 @@ fn back_pressure_waits_then_tries_again_and_a_403_for_a_key_is_final() {
 
 #[test]
 fn in_flight_starts_never_exceed_the_active_cap_nor_the_concurrency() {
-    let options = BatchOptions::default()
-        .with_max_active(3)
-        .with_concurrency(8)
-        .with_rate(1000);
+    let options = BatchOptions::default().with_max_active(3).with_concurrency(8);
     let mut batch = Batch::new(rows(10), options);
     let mut records = Vec::new();
     let mut starts = 0;
@@ -233,10 +230,7 @@ fn in_flight_starts_never_exceed_the_active_cap_nor_the_concurrency() {
         assert!(t < Duration::from_secs(10));
     }
     assert_eq!(starts, 3);
-    let options = BatchOptions::default()
-        .with_max_active(50)
-        .with_concurrency(2)
-        .with_rate(1000);
+    let options = BatchOptions::default().with_max_active(50).with_concurrency(2);
     let mut batch = Batch::new(rows(10), options);
     let mut t = Duration::ZERO;
     let mut starts = 0;
@@ -251,26 +245,108 @@ fn in_flight_starts_never_exceed_the_active_cap_nor_the_concurrency() {
 }
 
 #[test]
-fn requests_are_spaced_by_the_rate() {
-    let mut batch = Batch::new(rows(3), BatchOptions::default().with_rate(4).with_wait(false));
+fn starts_refused_together_make_one_pause_and_a_refusal_after_it_a_longer_one() {
+    let mut batch = Batch::new(rows(4), BatchOptions::default().with_wait(false));
     let mut records = Vec::new();
-    assert!(matches!(
-        next(&mut batch, Duration::ZERO, &mut records),
-        Action::Start { .. }
-    ));
-    assert!(matches!(
-        next(&mut batch, Duration::ZERO, &mut records),
-        Action::Sleep(d) if d == Duration::from_millis(250)
-    ));
-    assert!(matches!(
-        next(&mut batch, Duration::from_millis(250), &mut records),
-        Action::Start { .. }
-    ));
+    let starts: Vec<RowIndex> = (0..4)
+        .map(|_| match next(&mut batch, Duration::ZERO, &mut records) {
+            Action::Start { row, .. } => row,
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    let at_capacity = || Err(api(403, "Resource Not Available: at capacity"));
+    for (i, row) in starts.iter().enumerate() {
+        batch.handle_start(*row, Duration::from_millis(i as u64), at_capacity());
+    }
+    let Action::Sleep(first) = next(&mut batch, Duration::from_millis(3), &mut records) else {
+        panic!()
+    };
+    assert_eq!(
+        first,
+        Duration::from_millis(997),
+        "one pause of 1 s, from the first refusal"
+    );
+    let t = Duration::from_secs(1);
+    let Action::Start { row, .. } = next(&mut batch, t, &mut records) else {
+        panic!()
+    };
+    batch.handle_start(row, t, at_capacity());
+    let Action::Sleep(second) = next(&mut batch, t, &mut records) else {
+        panic!()
+    };
+    assert_eq!(
+        second,
+        Duration::from_secs(2),
+        "refused again after the pause: twice as long"
+    );
+}
+
+#[test]
+fn back_pressure_holds_the_starts_but_not_the_polls() {
+    let options = BatchOptions::default().with_poll_interval(Duration::from_millis(100));
+    let mut batch = Batch::new(rows(3), options.clone());
+    let mut records = Vec::new();
+    let Action::Start { row: first, .. } = next(&mut batch, Duration::ZERO, &mut records) else {
+        panic!()
+    };
+    let Action::Start { row: second, .. } = next(&mut batch, Duration::ZERO, &mut records) else {
+        panic!()
+    };
+    let Action::Start { row: third, .. } = next(&mut batch, Duration::ZERO, &mut records) else {
+        panic!()
+    };
+    batch.handle_start(
+        first,
+        Duration::ZERO,
+        Ok(run("r1", "batch-1", RunStatus::Running, 0)),
+    );
+    batch.handle_start(
+        second,
+        Duration::ZERO,
+        Ok(run("r2", "batch-2", RunStatus::Running, 0)),
+    );
+    let t = Duration::from_millis(10);
+    batch.handle_start(third, t, Err(api(429, "Too Many Requests")));
+    // The two active runs are still polled (with a page: more than one is active) while no
+    // start may leave.
+    let poll_at = t + options.poll_interval();
+    let mut now = t;
+    let action = loop {
+        match next(&mut batch, now, &mut records) {
+            Action::Sleep(d) => now += d,
+            other => break other,
+        }
+    };
+    assert!(matches!(action, Action::PollPage { .. }), "{action:?}");
+    assert!(now <= poll_at, "polled at {now:?}");
+    assert!(now < t + Duration::from_secs(1), "before the back-pressure ends");
+    let running = || {
+        page(
+            vec![
+                run("r1", "batch-1", RunStatus::Running, 0),
+                run("r2", "batch-2", RunStatus::Running, 0),
+            ],
+            None,
+        )
+    };
+    batch.handle_poll_page(now, Ok(running()));
+    let action = loop {
+        match next(&mut batch, now, &mut records) {
+            Action::Sleep(d) => now += d,
+            Action::PollPage { .. } => batch.handle_poll_page(now, Ok(running())),
+            other => break other,
+        }
+    };
+    assert!(
+        matches!(action, Action::Start { row, .. } if row == third),
+        "{action:?}"
+    );
+    assert!(now >= t + Duration::from_secs(1), "started again at {now:?}");
 }
 
 #[test]
 fn many_active_runs_are_polled_with_pages_and_the_unseen_with_gets() {
-    let mut batch = Batch::new(rows(3), BatchOptions::default().with_rate(1000));
+    let mut batch = Batch::new(rows(3), BatchOptions::default());
     let mut records = Vec::new();
     let mut t = Duration::ZERO;
     for id in ["r1", "r2", "r3"] {
@@ -329,7 +405,7 @@ fn a_resumed_batch_searches_for_intents_waits_for_runs_and_retries_failures_unde
             outputs: None,
         },
     ];
-    let options = BatchOptions::default().with_retry_failed(true).with_rate(1000);
+    let options = BatchOptions::default().with_retry_failed(true);
     let mut batch = Batch::resume(rows(3), options, &records).unwrap();
     let mut seen = Vec::new();
     let mut t = Duration::ZERO;
@@ -433,7 +509,7 @@ fn a_journal_is_read_up_to_a_last_line_cut_short_and_refused_for_another_batch()
 #[test]
 fn a_row_is_settled_when_it_ends_or_without_waiting_when_it_starts() {
     for wait in [true, false] {
-        let options = BatchOptions::default().with_rate(1000).with_wait(wait);
+        let options = BatchOptions::default().with_wait(wait);
         let mut batch = Batch::new(rows(1), options);
         let mut records = Vec::new();
         let Action::Start { row, .. } = next(&mut batch, Duration::ZERO, &mut records) else {
@@ -503,7 +579,7 @@ proptest! {
         crashes in proptest::collection::vec(0usize..200, 0..4),
         max_active in 1usize..6,
     ) {
-        let options = BatchOptions::default().with_max_active(max_active).with_rate(1000).with_wait(true);
+        let options = BatchOptions::default().with_max_active(max_active).with_wait(true);
         // Every run the service created, by name: more than one under a name is a duplicate.
         let mut server: BTreeMap<String, Vec<Run>> = BTreeMap::new();
         let mut created_count = 0usize;
