@@ -185,6 +185,7 @@ pub use shared::SharedThrottle;
 
 #[cfg(feature = "std")]
 mod shared {
+    use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::{Arc, Mutex, PoisonError};
     use std::time::{Duration, Instant};
 
@@ -203,6 +204,9 @@ mod shared {
     #[derive(Debug, Clone)]
     pub struct SharedThrottle {
         throttle: Arc<Mutex<Throttle>>,
+        /// Whether the throttle has anything to do: a rate is set, or a 429 came. Until then
+        /// a request costs neither the lock nor a reading of the clock.
+        engaged: Arc<AtomicBool>,
         epoch: Instant,
     }
 
@@ -226,6 +230,7 @@ mod shared {
                     config.rate_limit(),
                     config.retry_policy(),
                 ))),
+                engaged: Arc::new(AtomicBool::new(config.rate_limit().is_some())),
                 epoch: Instant::now(),
             }
         }
@@ -238,6 +243,9 @@ mod shared {
         /// kept between the calls for one request, `waited` is the time already spent in
         /// this method's sleeps for it.
         pub fn hold(&self, turn: &mut Option<Turn>, waited: Duration, timeout: Duration) -> Hold {
+            if !self.engaged.load(Ordering::Acquire) {
+                return Hold::Send(timeout.saturating_sub(waited));
+            }
             let now = self.now();
             // The state is a few numbers, valid after any panic elsewhere.
             let mut throttle = self.throttle.lock().unwrap_or_else(PoisonError::into_inner);
@@ -274,6 +282,11 @@ mod shared {
 
         /// An answer from the API arrived.
         pub fn observe(&self, response: &Response<'_>) {
+            if response.status == 429 {
+                self.engaged.store(true, Ordering::Release);
+            } else if !self.engaged.load(Ordering::Acquire) {
+                return;
+            }
             let retry_after = if response.status == 429 {
                 // The wall clock measures a `Retry-After` date when there is no `Date` header.
                 let unix_now = std::time::SystemTime::now()
