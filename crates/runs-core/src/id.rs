@@ -165,6 +165,11 @@ impl RunName {
     /// The field name used in errors about run names.
     pub const FIELD: &'static str = "name";
 
+    /// A name as a server gave it, not checked: never sent.
+    pub(crate) fn unchecked(name: String) -> Self {
+        Self(name)
+    }
+
     /// Validates `value`: at least 1 and at most 100 characters.
     pub fn new(value: impl Into<String>) -> Result<Self, FieldError> {
         let value = value.into();

@@ -132,6 +132,23 @@ impl StartRun {
     }
 
     /// The same request under another name (a batch's next attempt of a row).
+    /// The request `run` could have been started with, its name unchecked (a server's run
+    /// may have any name) and an unknown stage as `Draft`: for reading the agent and process
+    /// of a run a batch watches, never for sending.
+    pub(crate) fn of_run(run: &crate::run::Run) -> Self {
+        Self {
+            agent_id: run.agent_id.clone(),
+            process_id: run.process_id.clone(),
+            name: RunName::unchecked(run.name.clone()),
+            stage: match &run.stage {
+                crate::status::Stage::Known(stage) => *stage,
+                crate::status::Stage::Unknown(_) => ProcessStage::Draft,
+            },
+            file_ids: None,
+            inputs: None,
+        }
+    }
+
     pub(crate) fn with_name(mut self, name: RunName) -> Self {
         self.name = name;
         self

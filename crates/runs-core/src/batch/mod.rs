@@ -289,6 +289,8 @@ struct Slot {
     /// The time of the last intent, seconds since the Unix epoch.
     intent_at: i64,
     state: State,
+    /// The last status seen of the row's run.
+    status: Option<RunStatus>,
 }
 
 /// One round of polling the active runs: list pages while more than one is active, then a
@@ -365,6 +367,7 @@ impl Batch {
                     state: State::Pending {
                         not_before: Duration::ZERO,
                     },
+                    status: None,
                 })
                 .collect(),
             options,
@@ -445,6 +448,54 @@ impl Batch {
             }
         }
         Ok(batch)
+    }
+
+    /// A batch that starts nothing and waits for `runs`, already started (by anyone): each
+    /// run is a row keyed by its id, polled as a batch's runs are (list pages when several
+    /// runs of one process are active, a `GET` for the others). Its records can be dropped:
+    /// with nothing to start, nothing needs a journal. `retry_failed` is ignored.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use runs_core::batch::{Action, Batch, BatchOptions};
+    /// use runs_core::{ProcessStage, Run, RunStatus, Timestamp};
+    ///
+    /// let run = |id: &str| Run::new(id.parse().unwrap(), id, "agent-1".parse().unwrap(),
+    ///     "invoices".parse().unwrap(), ProcessStage::Published, RunStatus::Running,
+    ///     Timestamp::from_unix(1_700_000_000, 0).unwrap());
+    /// let mut batch = Batch::watch(&[run("r1"), run("r2")], BatchOptions::default());
+    /// let (mut now, wall) = (Duration::ZERO, Duration::from_secs(1_700_000_100));
+    /// let action = loop {
+    ///     match batch.poll(now, wall) {
+    ///         Action::Record(_) => continue,
+    ///         Action::Sleep(d) => now += d,
+    ///         other => break other,
+    ///     }
+    /// };
+    /// // Two active runs of one process: one page shows both.
+    /// assert!(matches!(action, Action::PollPage { .. }));
+    /// ```
+    pub fn watch(runs: &[Run], options: BatchOptions) -> Self {
+        let rows = runs
+            .iter()
+            .map(|run| {
+                // Only the agent and process are read (for list pages); nothing is started.
+                let start = StartRun::of_run(run);
+                BatchRow::new(run.id.as_str(), start)
+            })
+            .collect();
+        let mut batch = Self::new(rows, options.with_retry_failed(false));
+        let now = Duration::ZERO;
+        for (row, run) in runs.iter().enumerate() {
+            batch.found(row, run.clone(), now);
+        }
+        batch.records.clear();
+        batch
+    }
+
+    /// The last status seen of `row`'s run (`None` before its run is known).
+    pub fn status(&self, row: RowIndex) -> Option<&RunStatus> {
+        self.slots.get(row)?.status.as_ref()
     }
 
     /// The rows, in order.
@@ -732,10 +783,11 @@ impl Batch {
 
     /// Records what a poll saw of `row`'s run.
     fn observed(&mut self, row: RowIndex, run: Run) {
+        let slot = &mut self.slots[row];
+        slot.status = Some(run.status.clone());
         if !run.status.is_terminal() {
             return;
         }
-        let slot = &mut self.slots[row];
         self.records.push_back(Record::Finished {
             row: slot.row.key.clone(),
             run_id: run.id.clone(),

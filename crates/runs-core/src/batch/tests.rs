@@ -669,3 +669,60 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_watch_starts_nothing_settles_what_has_ended_and_polls_the_rest_with_one_page() {
+    let runs = [
+        run("r1", "one", RunStatus::Succeeded, 0),
+        run("r2", "two", RunStatus::Running, 0),
+        run("r3", "three", RunStatus::Created, 0),
+    ];
+    let mut batch = Batch::watch(&runs, BatchOptions::default().with_retry_failed(true));
+    assert_eq!(batch.progress(), (0, 2, 1));
+    assert_eq!(batch.status(1), Some(&RunStatus::Running));
+    let mut records = Vec::new();
+    let mut now = Duration::ZERO;
+    let mut pages = 0;
+    let action = loop {
+        match next(&mut batch, now, &mut records) {
+            Action::Sleep(d) => now += d,
+            Action::PollPage { query } => {
+                pages += 1;
+                assert_eq!(query.process_id().as_str(), "invoices");
+                batch.handle_poll_page(
+                    now,
+                    Ok(page(
+                        vec![
+                            run("r3", "three", RunStatus::Failed, 0),
+                            run("r2", "two", RunStatus::Succeeded, 0),
+                        ],
+                        None,
+                    )),
+                );
+            }
+            other => break other,
+        }
+    };
+    assert!(matches!(action, Action::Done), "{action:?}");
+    assert_eq!(pages, 1);
+    assert_eq!(batch.status(2), Some(&RunStatus::Failed));
+    let ended: Vec<(&str, RunStatus)> = batch
+        .outcomes()
+        .map(|(key, outcome)| match outcome {
+            Outcome::Finished { status, .. } => (key, status.clone()),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        ended,
+        [
+            ("r1", RunStatus::Succeeded),
+            ("r2", RunStatus::Succeeded),
+            ("r3", RunStatus::Failed)
+        ]
+    );
+    assert!(
+        records.iter().all(|r| matches!(r, Record::Finished { .. })),
+        "nothing started: {records:?}"
+    );
+}
