@@ -84,6 +84,7 @@ pub struct BatchOptions {
     wait: bool,
     retry_failed: bool,
     poll_interval: Duration,
+    timeout: Option<Duration>,
 }
 
 impl Default for BatchOptions {
@@ -96,6 +97,7 @@ impl Default for BatchOptions {
             wait: true,
             retry_failed: false,
             poll_interval: Duration::from_secs(2),
+            timeout: None,
         }
     }
 }
@@ -126,6 +128,18 @@ impl BatchOptions {
     pub fn with_poll_interval(mut self, interval: Duration) -> Self {
         self.poll_interval = interval.max(Duration::from_millis(100));
         self
+    }
+    /// Stop after `timeout` (from the driver's first poll) with
+    /// [`Error::WaitTimedOut`](crate::Error::WaitTimedOut) for the first run not finished,
+    /// whatever is left; the journal resumes it. Default: no limit (a batch waits as long as
+    /// its runs take).
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+    /// How long the batch may last, if limited.
+    pub fn timeout(&self) -> Option<Duration> {
+        self.timeout
     }
     /// The actions in flight at most.
     pub fn concurrency(&self) -> usize {
@@ -571,6 +585,38 @@ impl Batch {
             return Action::Stop(error);
         }
         let settled = self.slots.iter().all(|s| self.is_settled(&s.state));
+        if let Some(timeout) = self
+            .options
+            .timeout
+            .filter(|t| now >= *t && !settled && !self.stopped)
+        {
+            let first = self
+                .slots
+                .iter()
+                .enumerate()
+                .find(|(_, s)| !self.is_settled(&s.state));
+            if let Some((row, slot)) = first {
+                let run_id = match &slot.state {
+                    State::Active { run_id, .. } => Some(run_id.clone()),
+                    _ => None,
+                };
+                self.stopped = true;
+                return Action::Stop(match run_id {
+                    Some(run_id) => Error::WaitTimedOut {
+                        run_id,
+                        last_status: self.slots[row].status.clone(),
+                        waited: timeout,
+                        failed_polls: 0,
+                        last_error: None,
+                    },
+                    None => ConfigError::new(
+                        "timeout",
+                        alloc::format!("the batch did not finish within {timeout:?}"),
+                    )
+                    .into(),
+                });
+            }
+        }
         if self.stopped || settled {
             return if self.in_flight == 0 {
                 Action::Done
@@ -584,6 +630,9 @@ impl Batch {
                 self.in_flight += 1;
                 return action;
             }
+        }
+        if let Some(timeout) = self.options.timeout {
+            wake = Some(wake.map_or(timeout, |w| w.min(timeout)));
         }
         match wake {
             Some(at) if at > now => Action::Sleep(at - now),

@@ -726,3 +726,34 @@ fn a_watch_starts_nothing_settles_what_has_ended_and_polls_the_rest_with_one_pag
         "nothing started: {records:?}"
     );
 }
+
+#[test]
+fn a_batch_with_a_timeout_stops_there_naming_a_run_not_finished() {
+    let runs = [run("r1", "one", RunStatus::Running, 0)];
+    let options = BatchOptions::default().with_timeout(Duration::from_secs(5));
+    let mut batch = Batch::watch(&runs, options);
+    let mut records = Vec::new();
+    let mut now = Duration::ZERO;
+    let stopped = loop {
+        match next(&mut batch, now, &mut records) {
+            Action::Sleep(d) => now += d,
+            Action::PollRun { row, .. } => {
+                batch.handle_poll_run(row, now, Ok(run("r1", "one", RunStatus::Pending, 0)))
+            }
+            Action::Stop(error) => break error,
+            other => panic!("{other:?}"),
+        }
+        assert!(now <= Duration::from_secs(5), "slept past the timeout: {now:?}");
+    };
+    assert_eq!(now, Duration::from_secs(5));
+    match stopped {
+        Error::WaitTimedOut {
+            run_id, last_status, ..
+        } => {
+            assert_eq!(run_id.as_str(), "r1");
+            assert_eq!(last_status, Some(RunStatus::Pending));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(next(&mut batch, now, &mut records), Action::Done));
+}
