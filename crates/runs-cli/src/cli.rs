@@ -116,8 +116,17 @@ pub enum Command {
     Get(GetArgs),
     /// Start a run, and optionally wait for it to finish.
     Start(StartArgs),
-    /// Wait for a run to finish, and show it.
+    /// Wait for runs to finish, and show them; exit 0 only if every one Succeeded.
     Wait(WaitArgs),
+    /// Watch many runs until they finish, each printed as it finishes.
+    ///
+    /// The runs given, or every run of a process not yet finished. A terminal shows how many
+    /// are still going. Exit 0 only if every one Succeeded; 1 if one ended otherwise; 4 at
+    /// --timeout.
+    ///
+    /// Runs of one process are polled with list pages (one page reports up to 100 runs) while
+    /// several are going, and each other run with one request.
+    Watch(WatchArgs),
     /// Upload files, for a run's inputs.
     #[command(subcommand)]
     Files(FilesCommand),
@@ -321,15 +330,49 @@ pub struct ProcessGetArgs {
 /// `runs wait`.
 #[derive(Debug, Args)]
 pub struct WaitArgs {
-    /// The run's id.
-    #[arg(value_name = "RUN_ID")]
-    pub run_id: String,
+    /// The runs' ids: one is followed status by status; several are watched together as
+    /// `runs watch` does (each printed as it finishes).
+    #[arg(value_name = "RUN_ID", required = true)]
+    pub run_ids: Vec<String>,
     /// Give up after this long, more than 0 (exit 4) [default: 600].
     #[arg(long, value_name = "SECS", value_parser = seconds)]
     pub timeout: Option<Duration>,
     /// Poll this often, at least 0.1 [default: from 1, growing to 10].
     #[arg(long, value_name = "SECS", value_parser = seconds)]
     pub interval: Option<Duration>,
+}
+
+/// `runs watch`.
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// The runs to watch [default: every run of --process-id not yet finished].
+    #[arg(value_name = "RUN_ID")]
+    pub run_ids: Vec<String>,
+    /// Without RUN_IDs: the agent that owns the process.
+    #[arg(
+        long,
+        value_name = "ID",
+        required_unless_present = "run_ids",
+        conflicts_with = "run_ids"
+    )]
+    pub agent_id: Option<String>,
+    /// Without RUN_IDs: the process whose runs not yet finished to watch.
+    #[arg(
+        long,
+        value_name = "ID",
+        required_unless_present = "run_ids",
+        conflicts_with = "run_ids"
+    )]
+    pub process_id: Option<String>,
+    /// Give up after this long, more than 0 (exit 4) [default: 600].
+    #[arg(long, value_name = "SECS", value_parser = seconds)]
+    pub timeout: Option<Duration>,
+    /// Poll this often, at least 0.1 [default: 2].
+    #[arg(long, value_name = "SECS", value_parser = seconds)]
+    pub interval: Option<Duration>,
+    /// At most N requests a second to the API [default: no limit; a 429 slows every request].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub rate: Option<u32>,
 }
 
 /// `runs emulator`. The key it accepts is the global `--api-key`.

@@ -79,6 +79,9 @@ pub enum Failure {
     /// `runs batch`: a row ended otherwise than Succeeded (the results, at this path, say
     /// which).
     BatchIncomplete(String),
+    /// `runs watch`, `runs wait ID ID...`: this many runs ended otherwise than Succeeded
+    /// (they have been printed).
+    RunsEnded(usize),
 }
 
 impl Failure {
@@ -104,7 +107,7 @@ impl Failure {
             Failure::Output(e) if e.kind() == io::ErrorKind::BrokenPipe => Exit::Success,
             Failure::Output(_) => Exit::NoAnswer,
             Failure::NotUp => Exit::ApiError,
-            Failure::BatchIncomplete(_) => Exit::RunUnsuccessful,
+            Failure::BatchIncomplete(_) | Failure::RunsEnded(_) => Exit::RunUnsuccessful,
         }
     }
 
@@ -149,6 +152,8 @@ impl fmt::Display for Failure {
             Failure::BatchIncomplete(results) => {
                 write!(f, "not every row succeeded; {results} says which")
             }
+            Failure::RunsEnded(1) => f.write_str("1 run ended otherwise than Succeeded"),
+            Failure::RunsEnded(n) => write!(f, "{n} runs ended otherwise than Succeeded"),
         }
     }
 }

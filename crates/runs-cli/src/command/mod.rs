@@ -13,6 +13,7 @@ mod processes;
 mod quickstart;
 mod start;
 mod wait;
+mod watch;
 
 use std::io::Write;
 
@@ -35,6 +36,7 @@ pub fn run(cli: &Cli, matches: &ArgMatches, out: &mut dyn Write) -> Result<(), F
         Command::Get(args) => get::run(&cli.global, args, out),
         Command::Start(args) => start::run(&cli.global, args, sub, out),
         Command::Wait(args) => wait::run(&cli.global, args, out),
+        Command::Watch(args) => watch::run(&cli.global, args, out),
         Command::Files(crate::cli::FilesCommand::Upload(args)) => files::run(&cli.global, args, out),
         Command::Processes(command) => processes::run(&cli.global, command, out),
         Command::Health => health::run(&cli.global, out),

@@ -11,9 +11,16 @@ use crate::progress::Progress;
 use crate::{config, render};
 use runs_core::WaitOptions;
 
-/// Waits for the run, prints the final run, and fails with exit 1 unless it Succeeded.
+/// Waits for the run, prints the final run, and fails with exit 1 unless it Succeeded;
+/// several runs are watched together ([`super::watch`]).
 pub fn run(global: &Global, args: &WaitArgs, out: &mut dyn Write) -> Result<(), Failure> {
-    let run_id = super::run_id(&args.run_id)?;
+    if args.run_ids.len() > 1 {
+        let options = super::watch::options(args.interval, args.timeout)?;
+        let client = config::client(global)?;
+        let runs = super::watch::fetch(&client, &args.run_ids)?;
+        return super::watch::watch(global, &client, runs, options, out);
+    }
+    let run_id = super::run_id(&args.run_ids[0])?;
     let client = config::client(global)?;
     let policy = policy(&client, args.timeout, args.interval)?;
     let run = wait(&client, &run_id, policy)?;

@@ -10,6 +10,7 @@ fn help_of_every_command_is_stable() {
         ("help_get", &["get", "--help"]),
         ("help_start", &["start", "--help"]),
         ("help_wait", &["wait", "--help"]),
+        ("help_watch", &["watch", "--help"]),
         ("help_emulator", &["emulator", "--help"]),
         ("help_quickstart", &["quickstart", "--help"]),
         ("help_files_upload", &["files", "upload", "--help"]),

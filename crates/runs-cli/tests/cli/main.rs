@@ -21,3 +21,4 @@ mod options;
 mod quickstart;
 mod records;
 mod verbose;
+mod watch;
