@@ -61,6 +61,7 @@ fn run() -> Result<(), alloc::string::String> {
     #[cfg(feature = "runs")]
     exercise::all(run.as_bytes(), page.as_bytes())?;
     out!("runs_core={}", cfg!(feature = "runs"));
+    out!("machines={}", cfg!(feature = "machines"));
     out!("tracing={}", cfg!(feature = "tracing"));
     out!("heap_after={}", heap::stats().now);
     Ok(())
