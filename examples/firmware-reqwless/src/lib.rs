@@ -68,7 +68,8 @@ pub trait Platform {
     fn seed(&self) -> u64;
 }
 
-/// The most bytes of status line and headers this transport makes room for, beside the body.
+/// The room made for the status line and headers beside the body cap. Head and body share
+/// reqwless's one buffer, so a head may use room a short body leaves; the buffer bounds both.
 pub const MAX_HEAD: usize = 4 * 1024;
 
 /// The transport: a network stack, a platform, the configuration and the one receive buffer.
