@@ -490,7 +490,10 @@ fn number<S: Serializer>(text: &str, serializer: S) -> Result<S::Ok, S::Error> {
         }
     }
     if !integer {
-        if let Ok(f) = text.parse::<f64>() {
+        // serde_json's own float reader, already linked for decoding: core's (`str::parse`)
+        // would add ~15 KiB to a firmware image. A reading off by an ulp only fails the check
+        // below and takes the raw path, which writes the same text.
+        if let Ok(f) = serde_json::from_str::<f64>(text) {
             // serde_json writes an f64 as its `Number` displays it.
             if serde_json::Number::from_f64(f).is_some_and(|n| n.to_string() == text) {
                 return serializer.serialize_f64(f);
