@@ -83,6 +83,24 @@ fn held(result: Result<runs_core::Run, Error>) {
     assert!(!e.to_string().contains(KEY));
 }
 
+/// `calls(emulator, the client's rate)` makes every clone's calls at once: with the client's
+/// limit at the emulator's, none is refused; without it, some are.
+fn shared_by_clones(calls: impl Fn(&Emulator, Option<u32>) -> Vec<Result<runs_core::Run, Error>>) {
+    let emu = emulator(Some(RATE));
+    let results = calls(&emu, Some(RATE));
+    assert_eq!(refused(&results), 0);
+    assert_eq!(emu.counters().rate_limited, 0);
+    assert_eq!(emu.counters().get_run, (CLONES * CALLS_PER_CLONE) as u64);
+
+    // An emulator four times stricter, so that even a slow machine meets its limit.
+    let emu = emulator(Some(RATE / 4));
+    let _ = calls(&emu, None);
+    assert!(
+        emu.counters().rate_limited > 0,
+        "without the client's limit, the emulator refuses"
+    );
+}
+
 #[test]
 fn the_blocking_clients_clones_share_one_rate_limit() {
     use runs_blocking::Client;
@@ -103,19 +121,7 @@ fn the_blocking_clients_clones_share_one_rate_limit() {
             handles.into_iter().flat_map(|h| h.join().unwrap()).collect()
         })
     };
-    let emu = emulator(Some(RATE));
-    let results = calls(&emu, Some(RATE));
-    assert_eq!(refused(&results), 0);
-    assert_eq!(emu.counters().rate_limited, 0);
-    assert_eq!(emu.counters().get_run, (CLONES * CALLS_PER_CLONE) as u64);
-
-    // An emulator four times stricter, so that even a slow machine meets its limit.
-    let emu = emulator(Some(RATE / 4));
-    let _ = calls(&emu, None);
-    assert!(
-        emu.counters().rate_limited > 0,
-        "without the client's limit, the emulator refuses"
-    );
+    shared_by_clones(calls);
 }
 
 #[test]
@@ -149,19 +155,7 @@ fn the_async_clients_clones_share_one_rate_limit() {
             all
         })
     };
-    let emu = emulator(Some(RATE));
-    let results = calls(&emu, Some(RATE));
-    assert_eq!(refused(&results), 0);
-    assert_eq!(emu.counters().rate_limited, 0);
-    assert_eq!(emu.counters().get_run, (CLONES * CALLS_PER_CLONE) as u64);
-
-    // An emulator four times stricter, so that even a slow machine meets its limit.
-    let emu = emulator(Some(RATE / 4));
-    let _ = calls(&emu, None);
-    assert!(
-        emu.counters().rate_limited > 0,
-        "without the client's limit, the emulator refuses"
-    );
+    shared_by_clones(calls);
 }
 
 fn pause_after_the_next_get(emu: &Emulator) {
