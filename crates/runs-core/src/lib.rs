@@ -97,6 +97,7 @@ mod page;
 mod paginate;
 mod process;
 mod proxy;
+mod query;
 mod retry;
 mod roots;
 mod run;

@@ -97,6 +97,46 @@ impl ListRuns {
         self
     }
 
+    /// Reads a `GET /runs` query string as the service does, reporting every broken rule by
+    /// its parameter: for servers and the emulator (unknown parameters are ignored; `limit`
+    /// absent stays `None`, which the service takes as [`DEFAULT_LIMIT`]).
+    ///
+    /// ```
+    /// # use runs_core::ListRuns;
+    /// let q = ListRuns::from_query("agent_id=a&process_id=p&limit=20")?;
+    /// assert_eq!(q.limit(), Some(20));
+    /// let e = ListRuns::from_query("agent_id=a&limit=500").unwrap_err();
+    /// assert_eq!(e.to_string(), "invalid input: process_id must be present; limit must be between 1 and 100, got 500");
+    /// # Ok::<(), runs_core::ValidationError>(())
+    /// ```
+    pub fn from_query(query: &str) -> Result<Self, crate::ValidationError> {
+        use crate::query::{self, Param};
+        let mut c = crate::validation::Collector::default();
+        let [agent, process, limit, stage, token] = query::read(
+            query,
+            ["agent_id", "process_id", "limit", "stage", "continuation_token"],
+            &mut c,
+        );
+        let agent_id = query::id::<AgentId>("agent_id", agent, &mut c);
+        let process_id = query::id::<ProcessId>("process_id", process, &mut c);
+        let limit = query::limit(limit, &mut c);
+        let stage = match stage {
+            Param::Absent => Some(None),
+            Param::Given(s) => c.check(ProcessStage::parse_field("stage", &s)).map(Some),
+            Param::Bad => None,
+        };
+        let continuation_token = token.given();
+        c.finish(|| {
+            Some(Self {
+                agent_id: agent_id?,
+                process_id: process_id?,
+                limit: limit?,
+                stage: stage?,
+                continuation_token,
+            })
+        })
+    }
+
     /// The agent.
     pub fn agent_id(&self) -> &AgentId {
         &self.agent_id

@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use crate::id::{AgentId, ProcessId};
 use crate::list::check_limit;
 use crate::status::Stage;
-use crate::validation::FieldError;
+use crate::validation::{FieldError, Rule};
 
 /// A process of an agent: the thing a run executes.
 ///
@@ -86,6 +86,26 @@ impl ListProcesses {
         self
     }
 
+    /// Reads a `GET /processes` query string as the service does, reporting every broken
+    /// rule by its parameter: for servers and the emulator (see [`ListRuns::from_query`]).
+    ///
+    /// [`ListRuns::from_query`]: crate::ListRuns::from_query
+    pub fn from_query(query: &str) -> Result<Self, crate::ValidationError> {
+        use crate::query;
+        let mut c = crate::validation::Collector::default();
+        let [agent, limit, token] = query::read(query, ["agent_id", "limit", "continuation_token"], &mut c);
+        let agent_id = query::id::<AgentId>("agent_id", agent, &mut c);
+        let limit = query::limit(limit, &mut c);
+        let continuation_token = token.given();
+        c.finish(|| {
+            Some(Self {
+                agent_id: agent_id?,
+                limit: limit?,
+                continuation_token,
+            })
+        })
+    }
+
     /// The agent.
     pub fn agent_id(&self) -> &AgentId {
         &self.agent_id
@@ -127,5 +147,28 @@ impl GetProcess {
     /// The process `process_id` of `agent_id`.
     pub fn new(agent_id: AgentId, process_id: ProcessId) -> Self {
         Self { agent_id, process_id }
+    }
+
+    /// Reads `GET /processes/{process_id}?agent_id=…` as the service does, from the path's
+    /// last segment (percent-encoded) and the query string, reporting every broken rule by
+    /// its parameter: for servers and the emulator.
+    pub fn from_request(process_segment: &str, query: &str) -> Result<Self, crate::ValidationError> {
+        use crate::query;
+        let mut c = crate::validation::Collector::default();
+        let process_id = match query::decode_segment(process_segment) {
+            Some(text) => c.check(ProcessId::new(text)),
+            None => {
+                c.push(FieldError::new("process_id", Rule::Malformed("UTF-8 text")));
+                None
+            }
+        };
+        let [agent] = query::read(query, ["agent_id"], &mut c);
+        let agent_id = query::id::<AgentId>("agent_id", agent, &mut c);
+        c.finish(|| {
+            Some(Self {
+                agent_id: agent_id?,
+                process_id: process_id?,
+            })
+        })
     }
 }

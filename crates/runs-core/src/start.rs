@@ -74,27 +74,50 @@ impl StartRun {
         }
     }
 
-    /// Reads a start-run body as a server would, checking every rule; for the emulator.
+    /// Reads a `POST /runs` body as the service does, reporting every broken rule by its field
+    /// (`name`, `file_ids[2]`, `inputs[0].value`, a field it does not know): for servers and
+    /// the emulator.
+    ///
+    /// ```
+    /// # use runs_core::StartRun;
+    /// let e = StartRun::from_json(br#"{"agent_id":"a","name":"","stage":"Live","colour":1}"#).unwrap_err();
+    /// let fields: Vec<&str> = e.errors().iter().map(|e| e.field()).collect();
+    /// assert_eq!(fields, ["process_id", "name", "stage", "colour"]);
+    /// ```
     pub fn from_json(body: &[u8]) -> Result<Self, ValidationError> {
-        let raw: RawStartRun = serde_json::from_slice(body).map_err(|e| {
-            ValidationError::from(FieldError::new(
-                "body",
-                Rule::Malformed(if e.is_data() {
-                    "a JSON object with agent_id, process_id, name and stage, and nothing unknown"
-                } else {
-                    "valid JSON"
-                }),
-            ))
-        })?;
+        let value: serde_json::Value = serde_json::from_slice(body)
+            .map_err(|_| ValidationError::from(FieldError::new("body", Rule::Malformed("valid JSON"))))?;
+        let serde_json::Value::Object(map) = value else {
+            return Err(FieldError::new("body", Rule::Malformed("a JSON object")).into());
+        };
         let mut c = Collector::default();
-        let agent_id = c.check(required(raw.agent_id, "agent_id").and_then(AgentId::new));
-        let process_id = c.check(required(raw.process_id, "process_id").and_then(ProcessId::new));
-        let name = c.check(required(raw.name, "name").and_then(RunName::new));
+        // Each string field: present, a string, and valid as the SDK's own type reads it.
+        let agent_id = string(&map, "agent_id", &mut c).and_then(|v| c.check(AgentId::new(v)));
+        let process_id = string(&map, "process_id", &mut c).and_then(|v| c.check(ProcessId::new(v)));
+        let name = string(&map, "name", &mut c).and_then(|v| c.check(RunName::new(v)));
         let stage =
-            c.check(required(raw.stage, "stage").and_then(|s| ProcessStage::parse_field("stage", &s)));
-        check_file_ids(&mut c, raw.file_ids.as_deref().unwrap_or_default());
-        check_inputs(&mut c, raw.inputs.as_deref().unwrap_or_default());
+            string(&map, "stage", &mut c).and_then(|v| c.check(ProcessStage::parse_field("stage", &v)));
+        check_file_ids_json(&mut c, map.get("file_ids"));
+        check_inputs_json(&mut c, map.get("inputs"));
+        const KNOWN: [&str; 6] = ["agent_id", "process_id", "name", "stage", "file_ids", "inputs"];
+        for key in map.keys().filter(|k| !KNOWN.contains(&k.as_str())) {
+            // A client-chosen key: kept short in the error.
+            let key: String = key.chars().take(40).collect();
+            c.push(FieldError::new(
+                key,
+                Rule::Malformed("absent: it is not a known field"),
+            ));
+        }
+        // The shape is checked: read again for the inputs' exact text. Whatever this reading
+        // refuses that the checks above let through is still an error, never an empty one.
+        let raw = if c.is_clean() {
+            let raw = serde_json::from_slice::<RawStartRun>(body);
+            c.check(raw.map_err(|_| FieldError::new("inputs", Rule::Malformed("name-value pairs"))))
+        } else {
+            None
+        };
         c.finish(|| {
+            let raw = raw?;
             Some(StartRun {
                 agent_id: agent_id?,
                 process_id: process_id?,
@@ -180,21 +203,6 @@ impl StartRun {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawStartRun {
-    agent_id: Option<String>,
-    process_id: Option<String>,
-    name: Option<String>,
-    stage: Option<String>,
-    file_ids: Option<Vec<String>>,
-    inputs: Option<Vec<NameValue>>,
-}
-
-fn required(value: Option<String>, field: &'static str) -> Result<String, FieldError> {
-    value.ok_or_else(|| FieldError::new(field, Rule::Malformed("present and not null")))
-}
-
 fn check_file_ids(c: &mut Collector, file_ids: &[String]) {
     for (i, f) in file_ids.iter().enumerate() {
         if f.is_empty() {
@@ -208,6 +216,93 @@ fn check_inputs(c: &mut Collector, inputs: &[NameValue]) {
         if input.name.is_empty() {
             c.push(FieldError::new(alloc::format!("inputs[{i}].name"), Rule::Empty));
         }
+    }
+}
+
+/// A body whose shape [`StartRun::from_json`] has checked, read for its values.
+#[derive(Deserialize)]
+struct RawStartRun {
+    file_ids: Option<Vec<String>>,
+    inputs: Option<Vec<NameValue>>,
+}
+
+/// The string `field` of a body, or its error collected.
+fn string(
+    map: &serde_json::Map<String, serde_json::Value>,
+    field: &'static str,
+    c: &mut Collector,
+) -> Option<String> {
+    match map.get(field) {
+        None | Some(serde_json::Value::Null) => {
+            c.push(FieldError::new(field, Rule::Malformed("present and not null")));
+            None
+        }
+        Some(serde_json::Value::String(s)) => Some(s.clone()),
+        Some(_) => {
+            c.push(FieldError::new(field, Rule::Malformed("a string")));
+            None
+        }
+    }
+}
+
+fn check_file_ids_json(c: &mut Collector, value: Option<&serde_json::Value>) {
+    use serde_json::Value;
+    match value {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(items)) => {
+            for (i, item) in items.iter().enumerate() {
+                match item {
+                    Value::String(s) if s.is_empty() => {
+                        c.push(FieldError::new(alloc::format!("file_ids[{i}]"), Rule::Empty));
+                    }
+                    Value::String(_) => {}
+                    _ => c.push(FieldError::new(
+                        alloc::format!("file_ids[{i}]"),
+                        Rule::Malformed("a string"),
+                    )),
+                }
+            }
+        }
+        Some(_) => c.push(FieldError::new(
+            "file_ids",
+            Rule::Malformed("an array of strings, or null"),
+        )),
+    }
+}
+
+fn check_inputs_json(c: &mut Collector, value: Option<&serde_json::Value>) {
+    use serde_json::Value;
+    match value {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(items)) => {
+            for (i, item) in items.iter().enumerate() {
+                let Value::Object(input) = item else {
+                    c.push(FieldError::new(
+                        alloc::format!("inputs[{i}]"),
+                        Rule::Malformed("an object with a name and a value"),
+                    ));
+                    continue;
+                };
+                let field = alloc::format!("inputs[{i}].name");
+                match input.get("name") {
+                    Some(Value::String(s)) if s.is_empty() => c.push(FieldError::new(field, Rule::Empty)),
+                    Some(Value::String(_)) => {}
+                    None => c.push(FieldError::new(field, Rule::Malformed("present"))),
+                    Some(_) => c.push(FieldError::new(field, Rule::Malformed("a string"))),
+                }
+                if !input.contains_key("value") {
+                    c.push(FieldError::new(
+                        alloc::format!("inputs[{i}].value"),
+                        Rule::Malformed("present (any JSON value, null included)"),
+                    ));
+                }
+                // Other members are ignored, as a name-value pair reads them.
+            }
+        }
+        Some(_) => c.push(FieldError::new(
+            "inputs",
+            Rule::Malformed("an array of {name, value} objects, or null"),
+        )),
     }
 }
 
@@ -642,5 +737,59 @@ mod tests {
                 .is_err()
         );
         assert!(StartRun::from_json(b"not json").unwrap_err().has_field("body"));
+    }
+
+    #[test]
+    fn a_body_reports_every_broken_rule_by_its_field() {
+        let e = StartRun::from_json(
+            br#"{"agent_id":1,"name":"","stage":"draft","file_ids":[""],"inputs":[{"name":2},3],"extra":0}"#,
+        )
+        .unwrap_err();
+        let fields: Vec<_> = e.errors().iter().map(FieldError::field).collect();
+        assert_eq!(
+            fields,
+            [
+                "agent_id",
+                "process_id",
+                "name",
+                "stage",
+                "file_ids[0]",
+                "inputs[0].name",
+                "inputs[0].value",
+                "inputs[1]",
+                "extra"
+            ]
+        );
+        assert!(StartRun::from_json(b"[1]").unwrap_err().has_field("body"));
+        let ok = StartRun::from_json(
+            br#"{"agent_id":"a","process_id":"p","name":"n","stage":"Draft","inputs":[{"name":"x","value":1.50}],"file_ids":null}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            ok.inputs()[0].value.as_str(),
+            "1.50",
+            "an input's exact text is kept"
+        );
+    }
+
+    proptest! {
+        /// Any bytes read as a body give a request or at least one error, never a panic.
+        #[test]
+        fn any_body_is_a_request_or_named_errors(body in proptest::collection::vec(any::<u8>(), 0..200)) {
+            if let Err(e) = StartRun::from_json(&body) {
+                prop_assert!(!e.errors().is_empty());
+            }
+        }
+
+        /// Bodies of the right shape with odd members in their inputs: the same.
+        #[test]
+        fn odd_inputs_are_a_request_or_named_errors(extra in "[a-z]{1,5}", value in "[0-9a-z\\[\\]{}\":,]{0,12}") {
+            let body = alloc::format!(
+                r#"{{"agent_id":"a","process_id":"p","name":"n","stage":"Draft","inputs":[{{"name":"x","value":1,"{extra}":{value}}}]}}"#
+            );
+            if let Err(e) = StartRun::from_json(body.as_bytes()) {
+                prop_assert!(!e.errors().is_empty());
+            }
+        }
     }
 }

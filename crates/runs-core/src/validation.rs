@@ -47,6 +47,21 @@ pub enum Rule {
     Malformed(&'static str),
 }
 
+impl Rule {
+    /// The rule's code, as a server's validation details name it (`"rule"`): `empty`,
+    /// `too_long`, `invalid_char`, `out_of_range`, `not_one_of` or `malformed`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Rule::Empty => "empty",
+            Rule::TooLong { .. } => "too_long",
+            Rule::InvalidChar { .. } => "invalid_char",
+            Rule::OutOfRange { .. } => "out_of_range",
+            Rule::NotOneOf { .. } => "not_one_of",
+            Rule::Malformed(_) => "malformed",
+        }
+    }
+}
+
 impl fmt::Display for Rule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -181,6 +196,11 @@ impl Collector {
 
     pub(crate) fn push(&mut self, error: FieldError) {
         self.errors.push(error);
+    }
+
+    /// Whether nothing failed so far.
+    pub(crate) fn is_clean(&self) -> bool {
+        self.errors.is_empty()
     }
 
     /// `Ok(value)` when nothing failed; the value is only built then.

@@ -12,9 +12,9 @@ use http::{HeaderValue, Method, StatusCode};
 use percent_encoding::percent_decode_str;
 use runs_core::{
     AgentId, CreateFile, ErrorBody, FieldError, Process, ProcessId, ProcessPage, ProcessStage, Rule, RunId,
-    RunName, RunPage, StartRun,
+    RunPage, StartRun,
 };
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use crate::catalog::{Catalog, Lookup};
 use crate::counters::Cells;
@@ -147,16 +147,7 @@ impl Reply {
 
 /// A validation detail: `{"field", "in", "message", "rule"}`.
 fn detail(location: &str, e: &FieldError) -> Value {
-    let rule = match e.rule() {
-        Rule::Empty => "empty",
-        Rule::TooLong { .. } => "too_long",
-        Rule::InvalidChar { .. } => "invalid_char",
-        Rule::OutOfRange { .. } => "out_of_range",
-        Rule::NotOneOf { .. } => "not_one_of",
-        Rule::Malformed(_) => "malformed",
-        _ => "invalid",
-    };
-    json!({"field": e.field(), "in": location, "message": e.rule().to_string(), "rule": rule})
+    json!({"field": e.field(), "in": location, "message": e.rule().to_string(), "rule": e.rule().code()})
 }
 
 fn not_found(field: &str, location: &str, what: &str, value: &str) -> Reply {
@@ -300,30 +291,19 @@ impl Api {
     }
 
     fn get_process(&self, segment: &str, query: Option<&str>) -> Reply {
-        let mut errors = Vec::new();
-        let id = match percent_decode_str(segment).decode_utf8() {
-            Ok(text) => ProcessId::new(text.as_ref()).map_err(|e| errors.push(e)).ok(),
-            Err(_) => {
-                errors.push(FieldError::new("process_id", Rule::Malformed("UTF-8 text")));
-                None
-            }
-        };
-        let values = params(query.unwrap_or_default(), &["agent_id"], &mut errors);
-        let given = errors.iter().all(|e| e.field() != "agent_id");
-        let agent = match values.into_iter().next().flatten() {
-            None if !given => Err(()),
-            value => id_param::<AgentId>("agent_id", value, &mut errors),
-        };
-        let (Some(id), Ok(agent)) = (id, agent) else {
-            return Reply::invalid(
-                if errors.iter().any(|e| e.field() == "process_id") {
+        let request = match runs_core::transport::GetProcess::from_request(segment, query.unwrap_or_default())
+        {
+            Ok(request) => request,
+            Err(e) => {
+                let location = if e.has_field("process_id") {
                     "path"
                 } else {
                     "query"
-                },
-                &errors,
-            );
+                };
+                return Reply::invalid(location, e.errors());
+            }
         };
+        let (agent, id) = (request.agent_id, request.process_id);
         match self.catalog.processes(&agent) {
             None => not_found("agent_id", "query", "agent", agent.as_str()),
             Some(ids) if ids.contains(&id) => Reply::json(StatusCode::OK, &Self::process(&agent, &id)),
@@ -332,39 +312,20 @@ impl Api {
     }
 
     fn list_processes(&self, query: Option<&str>) -> Reply {
-        let mut errors = Vec::new();
-        let fields = ["agent_id", "limit", "continuation_token"];
-        let values = params(query.unwrap_or_default(), &fields, &mut errors);
-        let failed = |field: &str, errors: &[FieldError]| errors.iter().any(|e| e.field() == field);
-        let (agent_failed, limit_failed) = (failed("agent_id", &errors), failed("limit", &errors));
-        let [agent, limit, token]: [Option<String>; 3] = values.try_into().unwrap_or_default();
-        let agent = if agent_failed {
-            Err(())
-        } else {
-            id_param::<AgentId>("agent_id", agent, &mut errors)
+        let q = match runs_core::ListProcesses::from_query(query.unwrap_or_default()) {
+            Ok(q) => q,
+            Err(e) => return Reply::invalid("query", e.errors()),
         };
-        let limit = match limit {
-            _ if limit_failed => None,
-            None => Some(runs_core::DEFAULT_LIMIT),
-            Some(text) => match text.parse::<u64>() {
-                Ok(n) => runs_core::__check_limit(n).map_err(|e| errors.push(e)).ok(),
-                Err(_) => {
-                    errors.push(FieldError::new(
-                        "limit",
-                        Rule::Malformed("an integer from 1 to 100"),
-                    ));
-                    None
-                }
-            },
-        };
-        let (Ok(agent), Some(limit), true) = (agent, limit, errors.is_empty()) else {
-            return Reply::invalid("query", &errors);
-        };
+        let (agent, limit) = (
+            q.agent_id().clone(),
+            q.limit().unwrap_or(runs_core::DEFAULT_LIMIT),
+        );
+        let token = q.continuation_token();
         let Some(ids) = self.catalog.processes(&agent) else {
             return not_found("agent_id", "query", "agent", agent.as_str());
         };
         let fingerprint = token::processes_fingerprint(&agent);
-        let start = match token.map(|t| token::decode(self.token_secret, fingerprint, &t)) {
+        let start = match token.map(|t| token::decode(self.token_secret, fingerprint, t)) {
             None => 0,
             Some(Ok(position)) => usize::try_from(position).unwrap_or(usize::MAX).saturating_add(1),
             Some(Err(_)) => {
@@ -404,12 +365,9 @@ impl Api {
     }
 
     fn start_run(&self, body: &[u8]) -> Reply {
-        let start = match check_start_body(body) {
-            Err(errors) => return Reply::invalid("body", &errors),
-            Ok(()) => match StartRun::from_json(body) {
-                Ok(start) => start,
-                Err(e) => return Reply::invalid("body", e.errors()),
-            },
+        let start = match StartRun::from_json(body) {
+            Ok(start) => start,
+            Err(e) => return Reply::invalid("body", e.errors()),
         };
         let ends_in = match self.catalog.lookup(start.agent_id(), start.process_id()) {
             Lookup::Found(status) => status,
@@ -464,19 +422,20 @@ impl Api {
     }
 
     fn list_runs(&self, query: Option<&str>) -> Reply {
-        let q = match ListQuery::parse(query.unwrap_or_default()) {
+        let q = match runs_core::ListRuns::from_query(query.unwrap_or_default()) {
             Ok(q) => q,
-            Err(errors) => return Reply::invalid("query", &errors),
+            Err(e) => return Reply::invalid("query", e.errors()),
         };
-        match self.catalog.lookup(&q.agent_id, &q.process_id) {
+        match self.catalog.lookup(q.agent_id(), q.process_id()) {
             Lookup::Found(_) => {}
-            Lookup::NoAgent => return not_found("agent_id", "query", "agent", q.agent_id.as_str()),
-            Lookup::NoProcess => return not_found("process_id", "query", "process", q.process_id.as_str()),
+            Lookup::NoAgent => return not_found("agent_id", "query", "agent", q.agent_id().as_str()),
+            Lookup::NoProcess => {
+                return not_found("process_id", "query", "process", q.process_id().as_str());
+            }
         }
-        let fingerprint = token::query_fingerprint(&q.agent_id, &q.process_id, q.stage);
+        let fingerprint = token::query_fingerprint(q.agent_id(), q.process_id(), q.stage());
         let before = match q
-            .token
-            .as_deref()
+            .continuation_token()
             .map(|t| token::decode(self.token_secret, fingerprint, t))
         {
             None => None,
@@ -493,10 +452,10 @@ impl Api {
             }
         };
         let page = self.store().list(
-            &q.agent_id,
-            &q.process_id,
-            q.stage,
-            usize::from(q.limit),
+            q.agent_id(),
+            q.process_id(),
+            q.stage(),
+            usize::from(q.limit().unwrap_or(runs_core::DEFAULT_LIMIT)),
             before,
             self.schedule,
         );
@@ -507,266 +466,6 @@ impl Api {
                 .map(|position| token::encode(self.token_secret, fingerprint, position)),
         };
         Reply::json(StatusCode::OK, &page)
-    }
-}
-
-/// A validated list query.
-struct ListQuery {
-    agent_id: AgentId,
-    process_id: ProcessId,
-    limit: u8,
-    stage: Option<ProcessStage>,
-    token: Option<String>,
-}
-
-/// Keeps at most this many characters of a client-chosen name in an error.
-const NAME_IN_ERROR: usize = 40;
-
-fn short(s: &str) -> String {
-    s.chars().take(NAME_IN_ERROR).collect()
-}
-
-fn decode_component(s: &str) -> Option<String> {
-    let s = s.replace('+', " ");
-    percent_decode_str(&s).decode_utf8().ok().map(|c| c.into_owned())
-}
-
-impl ListQuery {
-    fn parse(query: &str) -> Result<Self, Vec<FieldError>> {
-        const FIELDS: [&str; 5] = ["agent_id", "process_id", "limit", "stage", "continuation_token"];
-        let mut values: [Vec<Option<String>>; 5] = Default::default();
-        for pair in query.split('&').filter(|p| !p.is_empty()) {
-            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            let Some(key) = decode_component(key) else {
-                continue;
-            };
-            // Unknown parameters are ignored, as the service does.
-            if let Some(i) = FIELDS.iter().position(|f| *f == key) {
-                values[i].push(decode_component(value));
-            }
-        }
-        let mut errors = Vec::new();
-        let mut once = |i: usize| -> Result<Option<String>, FieldError> {
-            let field = FIELDS[i];
-            match values[i].as_mut_slice() {
-                [] => Ok(None),
-                [Some(v)] => Ok(Some(std::mem::take(v))),
-                [None] => Err(FieldError::new(
-                    field,
-                    Rule::Malformed("percent-encoded UTF-8 text"),
-                )),
-                _ => Err(FieldError::new(field, Rule::Malformed("given at most once"))),
-            }
-        };
-        let mut given = |i: usize, errors: &mut Vec<FieldError>| once(i).map_err(|e| errors.push(e));
-        let agent_id = given(0, &mut errors).and_then(|v| id_param::<AgentId>("agent_id", v, &mut errors));
-        let process_id =
-            given(1, &mut errors).and_then(|v| id_param::<ProcessId>("process_id", v, &mut errors));
-        let limit = given(2, &mut errors);
-        let stage = given(3, &mut errors);
-        let token = given(4, &mut errors);
-        let limit = match limit {
-            Err(()) => None,
-            Ok(limit) => match limit {
-                None => Some(runs_core::DEFAULT_LIMIT),
-                Some(text) => match text.parse::<u64>() {
-                    Ok(n) => runs_core::__check_limit(n).map_err(|e| errors.push(e)).ok(),
-                    Err(_) => {
-                        errors.push(FieldError::new(
-                            "limit",
-                            Rule::Malformed("an integer from 1 to 100"),
-                        ));
-                        None
-                    }
-                },
-            },
-        };
-        let stage = match stage {
-            Err(()) => None,
-            Ok(None) => Some(None),
-            Ok(Some(s)) => ProcessStage::parse_field("stage", &s)
-                .map(Some)
-                .map_err(|e| errors.push(e))
-                .ok(),
-        };
-        let token = token.unwrap_or_default();
-        match (agent_id, process_id, limit, stage) {
-            (Ok(agent_id), Ok(process_id), Some(limit), Some(stage)) if errors.is_empty() => Ok(Self {
-                agent_id,
-                process_id,
-                limit,
-                stage,
-                token,
-            }),
-            _ => Err(errors),
-        }
-    }
-}
-
-/// The values of `fields` in a query string, each given at most once (else an error in
-/// `errors`, and `None`); unknown parameters are ignored, as the service does.
-fn params(query: &str, fields: &[&'static str], errors: &mut Vec<FieldError>) -> Vec<Option<String>> {
-    let mut values: Vec<Vec<Option<String>>> = vec![Vec::new(); fields.len()];
-    for pair in query.split('&').filter(|p| !p.is_empty()) {
-        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        let Some(key) = decode_component(key) else {
-            continue;
-        };
-        if let Some(i) = fields.iter().position(|f| *f == key) {
-            values[i].push(decode_component(value));
-        }
-    }
-    let mut out = Vec::with_capacity(fields.len());
-    for (field, given) in fields.iter().zip(values) {
-        out.push(match given.as_slice() {
-            [] => None,
-            [Some(v)] => Some(v.clone()),
-            [None] => {
-                errors.push(FieldError::new(
-                    *field,
-                    Rule::Malformed("percent-encoded UTF-8 text"),
-                ));
-                None
-            }
-            _ => {
-                errors.push(FieldError::new(*field, Rule::Malformed("given at most once")));
-                None
-            }
-        });
-    }
-    out
-}
-
-fn id_param<T: std::str::FromStr<Err = FieldError>>(
-    field: &'static str,
-    value: Option<String>,
-    errors: &mut Vec<FieldError>,
-) -> Result<T, ()> {
-    match value {
-        None => {
-            errors.push(FieldError::new(field, Rule::Malformed("present")));
-            Err(())
-        }
-        Some(v) => v.parse::<T>().map_err(|e| errors.push(e.in_field(field))),
-    }
-}
-
-/// Checks the start-run body's JSON shape and every field's rule, naming each bad field;
-/// [`StartRun::from_json`] then reads a body that passed.
-fn check_start_body(body: &[u8]) -> Result<(), Vec<FieldError>> {
-    let value: Value = serde_json::from_slice(body)
-        .map_err(|_| vec![FieldError::new("body", Rule::Malformed("valid JSON"))])?;
-    let Value::Object(map) = value else {
-        return Err(vec![FieldError::new("body", Rule::Malformed("a JSON object"))]);
-    };
-    let mut errors = Vec::new();
-    let string = |field: &str, errors: &mut Vec<FieldError>| -> Option<String> {
-        match map.get(field) {
-            None | Some(Value::Null) => {
-                errors.push(FieldError::new(field, Rule::Malformed("present and not null")));
-                None
-            }
-            Some(Value::String(s)) => Some(s.clone()),
-            Some(_) => {
-                errors.push(FieldError::new(field, Rule::Malformed("a string")));
-                None
-            }
-        }
-    };
-    // Each string field: present, a string, and valid as the SDK's own type reads it.
-    let check =
-        |field: &str, parse: &dyn Fn(String) -> Result<(), FieldError>, errors: &mut Vec<FieldError>| {
-            if let Some(v) = string(field, errors) {
-                if let Err(e) = parse(v) {
-                    errors.push(e);
-                }
-            }
-        };
-    check(AgentId::FIELD, &|v| AgentId::new(v).map(drop), &mut errors);
-    check(ProcessId::FIELD, &|v| ProcessId::new(v).map(drop), &mut errors);
-    check(RunName::FIELD, &|v| RunName::new(v).map(drop), &mut errors);
-    check(
-        "stage",
-        &|v| ProcessStage::parse_field("stage", &v).map(drop),
-        &mut errors,
-    );
-    check_file_ids(map.get("file_ids"), &mut errors);
-    check_inputs(map.get("inputs"), &mut errors);
-    const KNOWN: [&str; 6] = ["agent_id", "process_id", "name", "stage", "file_ids", "inputs"];
-    for key in map.keys().filter(|k| !KNOWN.contains(&k.as_str())) {
-        errors.push(FieldError::new(
-            short(key),
-            Rule::Malformed("absent: it is not a known field"),
-        ));
-    }
-    if errors.is_empty() { Ok(()) } else { Err(errors) }
-}
-
-fn check_file_ids(value: Option<&Value>, errors: &mut Vec<FieldError>) {
-    match value {
-        None | Some(Value::Null) => {}
-        Some(Value::Array(items)) => {
-            for (i, item) in items.iter().enumerate() {
-                match item {
-                    Value::String(s) if s.is_empty() => {
-                        errors.push(FieldError::new(format!("file_ids[{i}]"), Rule::Empty));
-                    }
-                    Value::String(_) => {}
-                    _ => errors.push(FieldError::new(
-                        format!("file_ids[{i}]"),
-                        Rule::Malformed("a string"),
-                    )),
-                }
-            }
-        }
-        Some(_) => errors.push(FieldError::new(
-            "file_ids",
-            Rule::Malformed("an array of strings, or null"),
-        )),
-    }
-}
-
-fn check_inputs(value: Option<&Value>, errors: &mut Vec<FieldError>) {
-    match value {
-        None | Some(Value::Null) => {}
-        Some(Value::Array(items)) => {
-            for (i, item) in items.iter().enumerate() {
-                match item {
-                    Value::Object(input) => check_input(i, input, errors),
-                    _ => errors.push(FieldError::new(
-                        format!("inputs[{i}]"),
-                        Rule::Malformed("an object with a name and a value"),
-                    )),
-                }
-            }
-        }
-        Some(_) => errors.push(FieldError::new(
-            "inputs",
-            Rule::Malformed("an array of {name, value} objects, or null"),
-        )),
-    }
-}
-
-fn check_input(i: usize, input: &Map<String, Value>, errors: &mut Vec<FieldError>) {
-    match input.get("name") {
-        Some(Value::String(s)) if s.is_empty() => {
-            errors.push(FieldError::new(format!("inputs[{i}].name"), Rule::Empty));
-        }
-        Some(Value::String(_)) => {}
-        None => errors.push(FieldError::new(
-            format!("inputs[{i}].name"),
-            Rule::Malformed("present"),
-        )),
-        Some(_) => errors.push(FieldError::new(
-            format!("inputs[{i}].name"),
-            Rule::Malformed("a string"),
-        )),
-    }
-    if !input.contains_key("value") {
-        errors.push(FieldError::new(
-            format!("inputs[{i}].value"),
-            Rule::Malformed("present (any JSON value, null included)"),
-        ));
     }
 }
 
@@ -831,41 +530,5 @@ mod tests {
         ] {
             assert_eq!(route(&Method::GET, path), Target::NotFound, "{path}");
         }
-    }
-
-    #[test]
-    fn body_shape_errors_name_each_field() {
-        let errors = check_start_body(
-            br#"{"agent_id":1,"name":"","stage":"draft","file_ids":[""],"inputs":[{"name":2},3],"extra":0}"#,
-        )
-        .unwrap_err();
-        let fields: Vec<_> = errors.iter().map(FieldError::field).collect();
-        assert_eq!(
-            fields,
-            [
-                "agent_id",
-                "process_id",
-                "name",
-                "stage",
-                "file_ids[0]",
-                "inputs[0].name",
-                "inputs[0].value",
-                "inputs[1]",
-                "extra"
-            ]
-        );
-    }
-
-    #[test]
-    fn query_errors_name_each_field() {
-        let errors = ListQuery::parse("agent_id=a%20b&limit=0&stage=draft&limit=3")
-            .err()
-            .unwrap();
-        let fields: Vec<_> = errors.iter().map(FieldError::field).collect();
-        assert_eq!(fields, ["agent_id", "process_id", "limit", "stage"]);
-        let q = ListQuery::parse("agent_id=a&process_id=p&unknown=1")
-            .ok()
-            .unwrap();
-        assert_eq!((q.limit, q.stage, q.token), (10, None, None));
     }
 }
