@@ -8,7 +8,6 @@ mod batch;
 mod cancel;
 mod connect;
 mod load;
-mod matrix;
 
 use std::time::Duration;
 
