@@ -2,8 +2,6 @@
 //! per crate, do not collide), and it calls every operation of the one client surface on
 //! both, which must answer alike.
 
-use std::time::Duration;
-
 use futures_util::StreamExt;
 use runs_core::{ListRuns, ProcessStage, RunStatus, StartRun, WaitOptions, WaitPolicy};
 use runs_emulator::{Emulator, Schedule};
@@ -20,7 +18,7 @@ macro_rules! every_operation {
             .stage(ProcessStage::Published)
             .build()
             .unwrap();
-        let policy = WaitPolicy::default().with_initial_interval(Duration::from_millis(1));
+        let policy = WaitPolicy::default().with_initial_interval(WaitPolicy::MIN_INTERVAL);
         let query = ListRuns::new("demo-agent".parse().unwrap(), "hello-world".parse().unwrap());
         let mut seen = Vec::new();
         let started = client.start_run(&start)$($await)*.unwrap();

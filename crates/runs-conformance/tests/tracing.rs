@@ -118,8 +118,8 @@ fn builder<T: runs_core::transport::FromConfig>(
         )
         .wait_policy(
             WaitPolicy::default()
-                .with_initial_interval(Duration::from_millis(1))
-                .with_max_interval(Duration::from_millis(1)),
+                .with_initial_interval(WaitPolicy::MIN_INTERVAL)
+                .with_max_interval(WaitPolicy::MIN_INTERVAL),
         )
 }
 

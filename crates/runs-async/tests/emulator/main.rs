@@ -40,8 +40,8 @@ fn settings(emu: &Emulator) -> Builder {
         .with_initial_backoff(Duration::from_millis(1))
         .with_max_backoff(Duration::from_millis(4));
     let polls = WaitPolicy::default()
-        .with_initial_interval(Duration::from_millis(1))
-        .with_max_interval(Duration::from_millis(2))
+        .with_initial_interval(WaitPolicy::MIN_INTERVAL)
+        .with_max_interval(WaitPolicy::MIN_INTERVAL)
         .with_timeout(Duration::from_secs(60));
     let builder = Client::builder()
         .api_key(SECRET)

@@ -54,8 +54,8 @@ fn fast_retries(attempts: u32) -> RetryPolicy {
 
 fn fast_polls() -> WaitPolicy {
     WaitPolicy::default()
-        .with_initial_interval(Duration::from_millis(1))
-        .with_max_interval(Duration::from_millis(5))
+        .with_initial_interval(WaitPolicy::MIN_INTERVAL)
+        .with_max_interval(WaitPolicy::MIN_INTERVAL)
         .with_timeout(Duration::from_secs(30))
 }
 

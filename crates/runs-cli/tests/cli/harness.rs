@@ -1,7 +1,6 @@
 //! Starting emulators, building `runs` invocations, and making output deterministic.
 
 use std::borrow::BorrowMut;
-use std::time::Duration;
 
 use assert_cmd::Command;
 use runs_blocking::{Client, ProcessStage, Run, RunStatus, StartRun, WaitPolicy};
@@ -47,7 +46,7 @@ pub fn client(emu: &Emulator) -> Client {
     Client::builder()
         .api_key(KEY)
         .base_url(emu.base_url())
-        .wait_policy(WaitPolicy::default().with_initial_interval(Duration::from_millis(1)))
+        .wait_policy(WaitPolicy::default().with_initial_interval(WaitPolicy::MIN_INTERVAL))
         .build()
         .unwrap()
 }
