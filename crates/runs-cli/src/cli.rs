@@ -45,8 +45,9 @@ const GLOBAL: &str = "Global options";
 /// Options every command takes, before or after the command's name.
 #[derive(Debug, Args)]
 pub struct Global {
-    /// The API key, sent in `x-api-key`. For `runs emulator`: the key the emulator accepts
-    /// (only when given on the command line).
+    /// The API key, sent in `x-api-key` [default: the profile's api_key_env, api_key_command
+    /// or api_key]. For `runs emulator`: the key the emulator accepts (only when given on the
+    /// command line).
     #[arg(
         long,
         env = "RUNS_API_KEY",
@@ -105,6 +106,17 @@ pub struct Global {
     /// Also trust the CA certificates in this PEM file (the one `runs emulator --tls` writes).
     #[arg(long, env = "RUNS_CA_CERT", global = true, help_heading = GLOBAL, hide_env_values = true, value_name = "FILE")]
     pub ca_cert: Option<PathBuf>,
+
+    /// Take the settings of `[profile.NAME]` in the config file, over its `[default]` section
+    /// (`runs config path` says where the file is; RUNS_CONFIG names another). A flag or its
+    /// environment variable wins over the file.
+    #[arg(long, env = "RUNS_PROFILE", global = true, help_heading = GLOBAL, hide_env_values = true, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// The key's reference from the config file, and the section that gave it, when no
+    /// --api-key or RUNS_API_KEY does: read when a client is built.
+    #[arg(skip)]
+    pub key_ref: Option<(crate::key::KeyRef, String)>,
 }
 
 /// The commands.
@@ -173,6 +185,29 @@ pub enum Command {
     ///
     /// elvish, in rc.elv:  eval (runs completions elvish | slurp)
     Completions(CompletionsArgs),
+    /// The config file of profiles, and the settings in effect.
+    ///
+    /// The file is `$XDG_CONFIG_HOME/runs/config.toml` (else `~/.config/runs/config.toml`;
+    /// on Windows `%APPDATA%\runs\config.toml`), or the file RUNS_CONFIG names. Its
+    /// `[default]` section applies to every command, and `[profile.NAME]` (chosen with
+    /// --profile or RUNS_PROFILE) over it. Keys are the options' names with `_` for `-`:
+    /// region, base_url, agent_id, process_id, stage, output, request_timeout, deadline,
+    /// max_attempts, ca_cert; and the key by reference, api_key_env (a variable's name) or
+    /// api_key_command (run with `sh -c`; its output is the key), or inline as api_key in
+    /// a file only its owner can read. A flag wins, then its environment variable, then the
+    /// profile, then `[default]`, then the built-in default.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+/// `runs config ...`.
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print the settings in effect and where each comes from (the key: only where it comes
+    /// from, and whether it is set).
+    Show,
+    /// Print the config file's path (whether or not it exists).
+    Path,
 }
 
 /// `runs completions`.
@@ -186,12 +221,12 @@ pub struct CompletionsArgs {
 /// `runs list`.
 #[derive(Debug, Args)]
 pub struct ListArgs {
-    /// The agent that owns the process.
+    /// The agent that owns the process [default: the profile's agent_id].
     #[arg(long, value_name = "ID")]
-    pub agent_id: String,
-    /// The process whose runs to list.
+    pub agent_id: Option<String>,
+    /// The process whose runs to list [default: the profile's process_id].
     #[arg(long, value_name = "ID")]
-    pub process_id: String,
+    pub process_id: Option<String>,
     /// Only runs of this stage.
     #[arg(long, value_enum)]
     pub stage: Option<StageArg>,
@@ -232,18 +267,18 @@ pub struct GetArgs {
 /// `runs start`.
 #[derive(Debug, Args)]
 pub struct StartArgs {
-    /// The agent that owns the process.
+    /// The agent that owns the process [default: the profile's agent_id].
     #[arg(long, value_name = "ID")]
-    pub agent_id: String,
-    /// The process to run.
+    pub agent_id: Option<String>,
+    /// The process to run [default: the profile's process_id].
     #[arg(long, value_name = "ID")]
-    pub process_id: String,
+    pub process_id: Option<String>,
     /// The run's name, 1 to 100 characters.
     #[arg(long)]
     pub name: String,
-    /// Which version of the process to run.
+    /// Which version of the process to run [default: the profile's stage].
     #[arg(long, value_enum)]
-    pub stage: StageArg,
+    pub stage: Option<StageArg>,
     /// A file id from the files API; repeat for several.
     #[arg(long = "file-id", value_name = "FILE_ID")]
     pub file_ids: Vec<String>,
@@ -281,7 +316,8 @@ pub struct UploadArgs {
     /// The files, each uploaded under its file name.
     #[arg(value_name = "PATH", required = true)]
     pub paths: Vec<PathBuf>,
-    /// The agent the files are for (may be left out when the key belongs to one agent).
+    /// The agent the files are for (may be left out when the key belongs to one agent)
+    /// [default: the profile's agent_id].
     #[arg(long, value_name = "ID")]
     pub agent_id: Option<String>,
 }
@@ -298,9 +334,9 @@ pub enum ProcessesCommand {
 /// `runs processes list`.
 #[derive(Debug, Args)]
 pub struct ProcessListArgs {
-    /// The agent whose processes to list.
+    /// The agent whose processes to list [default: the profile's agent_id].
     #[arg(long, value_name = "ID")]
-    pub agent_id: String,
+    pub agent_id: Option<String>,
     /// Processes per page, 1 to 100 [default: the server's, 10].
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub limit: Option<i64>,
@@ -322,9 +358,9 @@ pub struct ProcessGetArgs {
     /// The process's id.
     #[arg(value_name = "PROCESS_ID")]
     pub process_id: String,
-    /// The agent that owns it.
+    /// The agent that owns it [default: the profile's agent_id].
     #[arg(long, value_name = "ID")]
-    pub agent_id: String,
+    pub agent_id: Option<String>,
 }
 
 /// `runs wait`.
@@ -407,15 +443,15 @@ pub struct BatchArgs {
     /// The rows: CSV with a header row, or JSON lines (`.jsonl`, `.ndjson`: an object a line).
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
-    /// The agent every run is started for.
+    /// The agent every run is started for [default: the profile's agent_id].
     #[arg(long, value_name = "ID")]
-    pub agent_id: String,
-    /// The process every run is started of.
+    pub agent_id: Option<String>,
+    /// The process every run is started of [default: the profile's process_id].
     #[arg(long, value_name = "ID")]
-    pub process_id: String,
-    /// The stage every run is started at.
+    pub process_id: Option<String>,
+    /// The stage every run is started at [default: the profile's stage].
     #[arg(long, value_enum)]
-    pub stage: StageArg,
+    pub stage: Option<StageArg>,
     /// The column (or member) that identifies a row; its values must be unique [default: the
     /// row number, from 1].
     #[arg(long, value_name = "COLUMN")]

@@ -6,7 +6,9 @@
 //! | module | what it holds |
 //! |---|---|
 //! | [`cli`] | the options and commands, as clap reads them |
-//! | [`config`] | from the global options to a client |
+//! | [`config`] | the settings in effect (flag, environment, profile, default), and a client |
+//! | [`profile`] | the config file: where it is, `[default]` and `[profile.NAME]` |
+//! | [`key`] | where the API key comes from: given, a variable's name, a command |
 //! | [`command`] | one module per command |
 //! | [`inputs`] | `--input` and `--input-json`, in command-line order |
 //! | [`logging`] | `-v`, `-vv` and `RUNS_LOG`: what the SDK does, on stderr |
@@ -48,7 +50,9 @@ mod config;
 mod exit;
 mod filter;
 mod inputs;
+mod key;
 mod logging;
+mod profile;
 mod progress;
 mod records;
 mod render;
@@ -66,14 +70,15 @@ use crate::exit::Exit;
 fn main() -> ExitCode {
     // clap prints its own usage errors and exits 2 (0 for --help and --version).
     let matches = Cli::command().get_matches();
-    let cli = match Cli::from_arg_matches(&matches) {
+    let mut cli = match Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
         Err(e) => e.exit(),
     };
     let stdout = std::io::stdout();
     let runs_log = std::env::var("RUNS_LOG").ok();
     let result = logging::install(cli.global.verbose, runs_log.as_deref())
-        .and_then(|()| command::run(&cli, &matches, &mut stdout.lock()));
+        .and_then(|()| config::resolve(&mut cli, &matches))
+        .and_then(|settings| command::run(&cli, &matches, settings.as_ref(), &mut stdout.lock()));
     match result {
         Ok(()) => Exit::Success.into(),
         Err(failure) => {

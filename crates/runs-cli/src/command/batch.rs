@@ -29,15 +29,13 @@ fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
 
 pub fn run(global: &Global, args: &BatchArgs) -> Result<(), Failure> {
     let shown = terminal::printable(&args.file.display().to_string()).into_owned();
-    let agent_id: AgentId = args
-        .agent_id
+    let agent_id: AgentId = config::required(&args.agent_id, "--agent-id", "agent_id")?
         .parse()
         .map_err(|e: runs_core::FieldError| e.in_field("--agent-id"))?;
-    let process_id: ProcessId = args
-        .process_id
+    let process_id: ProcessId = config::required(&args.process_id, "--process-id", "process_id")?
         .parse()
         .map_err(|e: runs_core::FieldError| e.in_field("--process-id"))?;
-    let stage = ProcessStage::from(args.stage);
+    let stage = ProcessStage::from(*config::required(&args.stage, "--stage", "stage")?);
     let bytes = std::fs::read(&args.file).map_err(|e| Failure::usage(format!("cannot read {shown}: {e}")))?;
     let shape = Shape {
         agent_id: agent_id.as_str(),

@@ -78,12 +78,10 @@ fn filter(args: &ListArgs) -> Result<Filter, Failure> {
 
 /// The query, every value checked and named by its flag.
 fn query(args: &ListArgs) -> Result<ListRuns, Failure> {
-    let agent_id: AgentId = args
-        .agent_id
+    let agent_id: AgentId = config::required(&args.agent_id, "--agent-id", "agent_id")?
         .parse()
         .map_err(|e: FieldError| e.in_field("--agent-id"))?;
-    let process_id: ProcessId = args
-        .process_id
+    let process_id: ProcessId = config::required(&args.process_id, "--process-id", "process_id")?
         .parse()
         .map_err(|e: FieldError| e.in_field("--process-id"))?;
     let mut query = ListRuns::new(agent_id, process_id);

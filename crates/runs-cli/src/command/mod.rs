@@ -2,6 +2,7 @@
 
 mod batch;
 mod completions;
+mod config;
 #[cfg(feature = "emulator")]
 mod emulator;
 mod files;
@@ -29,7 +30,13 @@ use crate::terminal::shell_word;
 
 /// Runs the command `cli` names, printing results on `out`. `matches` is what clap parsed
 /// `cli` from, for what the derived struct does not keep (argument positions and sources).
-pub fn run(cli: &Cli, matches: &ArgMatches, out: &mut dyn Write) -> Result<(), Failure> {
+/// `settings` are those [`crate::config::resolve`] put into `cli`, with their origins.
+pub fn run(
+    cli: &Cli,
+    matches: &ArgMatches,
+    settings: Option<&crate::config::Settings>,
+    out: &mut dyn Write,
+) -> Result<(), Failure> {
     let sub = matches.subcommand().map(|(_, m)| m);
     match &cli.command {
         Command::List(args) => list::run(&cli.global, args, out),
@@ -46,6 +53,7 @@ pub fn run(cli: &Cli, matches: &ArgMatches, out: &mut dyn Write) -> Result<(), F
         #[cfg(feature = "emulator")]
         Command::Quickstart => quickstart::run(out),
         Command::Completions(args) => completions::run(args, out),
+        Command::Config(command) => config::run(command, settings, out),
     }
 }
 

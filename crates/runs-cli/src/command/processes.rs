@@ -16,7 +16,8 @@ pub fn run(global: &Global, command: &ProcessesCommand, out: &mut dyn Write) -> 
     }
 }
 
-fn agent_id(text: &str) -> Result<AgentId, Failure> {
+fn agent_id(text: &Option<String>) -> Result<AgentId, Failure> {
+    let text = config::required(text, "--agent-id", "agent_id")?;
     Ok(text.parse().map_err(|e: FieldError| e.in_field("--agent-id"))?)
 }
 

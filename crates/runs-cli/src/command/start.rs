@@ -43,10 +43,10 @@ fn request(args: &StartArgs, matches: Option<&ArgMatches>) -> Result<StartRun, F
         &positioned(&args.json_inputs, matches, "json_inputs"),
     )?;
     let mut builder = StartRun::builder()
-        .agent_id(&args.agent_id)
-        .process_id(&args.process_id)
+        .agent_id(config::required(&args.agent_id, "--agent-id", "agent_id")?)
+        .process_id(config::required(&args.process_id, "--process-id", "process_id")?)
         .name(&args.name)
-        .stage(args.stage.into());
+        .stage((*config::required(&args.stage, "--stage", "stage")?).into());
     for file_id in &args.file_ids {
         builder = builder.file_id(file_id);
     }
