@@ -160,9 +160,15 @@ fn parse(
     private: impl Fn() -> Result<(), Failure>,
 ) -> Result<Values, Failure> {
     let shown = file.display();
-    let table: toml::Table = text
-        .parse()
-        .map_err(|e: toml::de::Error| Failure::usage(format!("config file {shown}: {}", e.message())))?;
+    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+        let line = e
+            .span()
+            .map(|span| text.get(..span.start).unwrap_or(text).matches('\n').count() + 1);
+        match line {
+            Some(line) => Failure::usage(format!("config file {shown}, line {line}: {}", e.message())),
+            None => Failure::usage(format!("config file {shown}: {}", e.message())),
+        }
+    })?;
     let mut default = Values::default();
     let mut profiles = Vec::new();
     for (name, value) in &table {
@@ -225,6 +231,8 @@ fn values(
 ) -> Result<Values, Failure> {
     let shown = file.display();
     let bad = |key: &str, why: String| Failure::usage(format!("config file {shown}, {section}: {key} {why}"));
+    // runs-core's rules name the field, which is the key.
+    let broken = |e: FieldError| Failure::usage(format!("config file {shown}, {section}: {e}"));
     fn at<T>(section: &Section) -> impl Fn(T) -> Option<Layered<T>> + '_ {
         move |value| {
             Some(Layered {
@@ -252,11 +260,11 @@ fn values(
             }
             "base_url" => values.base_url = at(section)(cli::base_url(text()?).map_err(|e| bad(key, e))?),
             "agent_id" => {
-                let id: AgentId = text()?.parse().map_err(|e: FieldError| bad(key, e.to_string()))?;
+                let id: AgentId = text()?.parse().map_err(broken)?;
                 values.agent_id = at(section)(id.as_str().to_string());
             }
             "process_id" => {
-                let id: ProcessId = text()?.parse().map_err(|e: FieldError| bad(key, e.to_string()))?;
+                let id: ProcessId = text()?.parse().map_err(broken)?;
                 values.process_id = at(section)(id.as_str().to_string());
             }
             "stage" => {
@@ -486,7 +494,7 @@ api_key_command = "pass show runs/staging"
             (
                 "region = ",
                 None,
-                "config file /c/config.toml: string values must be quoted, expected literal string",
+                "config file /c/config.toml, line 1: string values must be quoted, expected literal string",
             ),
         ] {
             assert_eq!(parsed(text, profile).unwrap_err(), error, "{text}");

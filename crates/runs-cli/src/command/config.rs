@@ -25,7 +25,7 @@ fn path(out: &mut dyn Write) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Each setting, its value and where it came from; the key only as where it comes from and
+/// Each setting, its value and (in brackets) where it came from; the key only as where it comes from and
 /// whether it is set. Always a table, for people, whatever --output says.
 fn show(settings: &Settings, out: &mut dyn Write) -> Result<(), Failure> {
     let unset = || ("-".to_string(), String::new());
@@ -105,14 +105,12 @@ fn show(settings: &Settings, out: &mut dyn Write) -> Result<(), Failure> {
         ),
         ("api_key", key(settings)),
     ];
-    let width = rows
-        .iter()
-        .map(|(_, (v, _))| v.chars().count())
-        .max()
-        .unwrap_or(0);
     for (name, (value, origin)) in rows {
-        let line = format!("{name:<16} {value:<width$}  {origin}");
-        writeln!(out, "{}", crate::terminal::printable(line.trim_end()))?;
+        let line = match origin.as_str() {
+            "" => format!("{name:<16} {value}"),
+            _ => format!("{name:<16} {value}  ({origin})"),
+        };
+        writeln!(out, "{}", crate::terminal::printable(&line))?;
     }
     Ok(())
 }

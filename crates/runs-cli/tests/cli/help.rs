@@ -18,6 +18,9 @@ fn help_of_every_command_is_stable() {
         ("help_processes_get", &["processes", "get", "--help"]),
         ("help_health", &["health", "--help"]),
         ("help_batch", &["batch", "--help"]),
+        ("help_config", &["config", "--help"]),
+        ("help_config_show", &["config", "show", "--help"]),
+        ("help_config_path", &["config", "path", "--help"]),
     ] {
         let out = outcome(bare().args(args));
         assert_eq!(out.code, 0, "{name}: {}", out.stderr);

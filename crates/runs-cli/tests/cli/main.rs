@@ -18,6 +18,7 @@ mod files;
 mod filters;
 mod help;
 mod options;
+mod profiles;
 mod quickstart;
 mod records;
 mod verbose;
