@@ -384,21 +384,12 @@ pub struct WatchArgs {
     /// The runs to watch [default: every run of --process-id not yet finished].
     #[arg(value_name = "RUN_ID")]
     pub run_ids: Vec<String>,
-    /// Without RUN_IDs: the agent that owns the process.
-    #[arg(
-        long,
-        value_name = "ID",
-        required_unless_present = "run_ids",
-        conflicts_with = "run_ids"
-    )]
+    /// Without RUN_IDs: the agent that owns the process [default: the profile's agent_id].
+    #[arg(long, value_name = "ID", conflicts_with = "run_ids")]
     pub agent_id: Option<String>,
-    /// Without RUN_IDs: the process whose runs not yet finished to watch.
-    #[arg(
-        long,
-        value_name = "ID",
-        required_unless_present = "run_ids",
-        conflicts_with = "run_ids"
-    )]
+    /// Without RUN_IDs: the process whose runs not yet finished to watch [default: the
+    /// profile's process_id].
+    #[arg(long, value_name = "ID", conflicts_with = "run_ids")]
     pub process_id: Option<String>,
     /// Give up after this long, more than 0 (exit 4) [default: 600].
     #[arg(long, value_name = "SECS", value_parser = seconds)]

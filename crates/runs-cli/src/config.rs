@@ -151,6 +151,12 @@ fn command_ids(command: &mut Command) -> CommandIds<'_> {
             agent_id: Some(&mut a.agent_id),
             ..none()
         },
+        // A profile's process is watched only when no run is named.
+        Command::Watch(a) if a.run_ids.is_empty() => CommandIds {
+            agent_id: Some(&mut a.agent_id),
+            process_id: Some(&mut a.process_id),
+            ..none()
+        },
         Command::Files(crate::cli::FilesCommand::Upload(a)) => CommandIds {
             agent_id: Some(&mut a.agent_id),
             ..none()
