@@ -6,7 +6,8 @@
 //! second listener ([`Emulator::upload_url`]), another origin, as object storage would, with the validation, error bodies and pagination of the
 //! spec, built on `runs-core`'s own models and rules, so the SDK and the emulator agree on
 //! the spec by construction. On top of the API it gives tests what a real service cannot:
-//! seeded agents and processes that end in a chosen status ([`catalog`]), a run lifecycle on
+//! seeded agents and processes that end in a chosen status ([`DEMO_AGENT`]'s [`HELLO_WORLD`]
+//! succeeds, [`ALWAYS_FAILS`] fails, and so on), a run lifecycle on
 //! a schedule you pick ([`Schedule`]), scripted faults ([`Fault`]), counters ([`Counters`],
 //! [`Emulator::runs_per_name`]), and, when asked for, the organisation's limits: a cap on
 //! concurrent runs and a shared rate limit ([`EmulatorBuilder::max_active_runs`],
@@ -35,11 +36,11 @@
 //! The emulator runs on its own thread with its own tokio runtime, so it starts and stops
 //! the same way from a plain `#[test]` and from a `#[tokio::test]`; dropping it shuts it down.
 //!
-//! | module | what it holds |
+//! | where | what it holds |
 //! |---|---|
-//! | [`catalog`] | the seeded agents and processes |
+//! | [`DEMO_AGENT`] | the seeded agent; its processes [`HELLO_WORLD`] (runs succeed, with outputs), [`ALWAYS_FAILS`], [`GETS_CANCELLED`], [`TIMES_OUT`] (runs end so); both stages; anything else is a 404 |
 //! | [`outputs`] | the outputs of a succeeded run |
-//! | [`fault`] | fault injection |
+//! | [`Fault`], [`Route`] | fault injection |
 //! | [`Schedule`] | how runs advance |
 //! | [`ServeArgs`] | the command line, serving until Ctrl-C |
 //!
@@ -48,11 +49,11 @@
 
 mod api;
 mod body;
-pub mod catalog;
+mod catalog;
 mod counters;
 mod emulator;
 mod error;
-pub mod fault;
+mod fault;
 mod files;
 mod limits;
 mod multipart;
