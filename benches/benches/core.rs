@@ -8,7 +8,7 @@ use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_mai
 use runs_benches::fixture;
 use runs_benches::plain::{PlainPage, PlainRun};
 use runs_core::transport::{
-    Action, Call, GetRun, ListPage, Machine, Operation, Paginator, Response, Secrets, Step,
+    Action, Call, GetRun, ListPage, Machine, Operation, Paginator, PostRun, Response, Secrets, Step,
 };
 use runs_core::{Config, ListRuns, ProcessStage, RunPage, StartRun};
 
@@ -72,6 +72,7 @@ fn encode(c: &mut Criterion) {
         .file_id("s3://uploads/acme/invoices.zip")
         .build()
         .expect("valid request");
+    let start = PostRun(start);
     let mut g = c.benchmark_group("encode");
     g.bench_function("start_run/build_and_validate", |b| {
         b.iter(|| {

@@ -102,7 +102,7 @@ fn call_get_run() -> Workload {
     let body = fixture::run_json(1);
     let headers: [(&str, &str); 2] = [("content-type", "application/json"), ("x-request-id", "req-1")];
     let run = move || {
-        let span = runs_core::__span!("get_run", run.id = id.as_str());
+        let span = runs_core::__private::span!("get_run", run.id = id.as_str());
         #[cfg(feature = "tracing")]
         let _entered = span.enter();
         #[cfg(not(feature = "tracing"))]
@@ -138,7 +138,7 @@ fn listing_page() -> Workload {
     let page = fixture::page_json(100).replace(r#""eyJvZmZzZXQiOjEwMH0=""#, "null");
     let headers: [(&str, &str); 1] = [("content-type", "application/json")];
     let run = move || {
-        let span = runs_core::__span!("list_runs", agent.id = query.agent_id().as_str());
+        let span = runs_core::__private::span!("list_runs", agent.id = query.agent_id().as_str());
         #[cfg(feature = "tracing")]
         let _entered = span.enter();
         #[cfg(not(feature = "tracing"))]

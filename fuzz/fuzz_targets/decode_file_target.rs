@@ -6,13 +6,13 @@
 use std::time::Duration;
 
 use libfuzzer_sys::fuzz_target;
-use runs_core::transport::{Action, Machine, Operation, Response, Secrets, Upload};
-use runs_core::{Config, CreateFile};
+use runs_core::transport::{Action, Machine, Operation, PostFile, Response, Secrets, Upload};
+use runs_core::Config;
 
 fuzz_target!(|input: (u64, u64, &[u8])| {
     let (size, seed, body) = input;
     let headers: [(&str, &str); 0] = [];
-    let Ok(target) = CreateFile::decode(Response { status: 201, headers: &headers, body }, &Secrets::default()) else {
+    let Ok(target) = PostFile::decode(Response { status: 201, headers: &headers, body }, &Secrets::default()) else {
         return;
     };
     let config = Config::builder()

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use libfuzzer_sys::fuzz_target;
-use runs_core::transport::{Action, Call, GetHealth, GetProcess, GetRun, HeaderSource, Listing, Machine, Response, Wait};
+use runs_core::transport::{Action, Call, GetHealth, GetProcess, GetRun, HeaderSource, Listing, Machine, PostFile, Response, Wait};
 use runs_core::{Config, CreateFile, ListProcesses, ListRuns, WaitPolicy};
 
 fn feed<M: Machine>(machine: &mut M, status: u16, headers: &dyn HeaderSource, body: &[u8]) {
@@ -33,7 +33,7 @@ fuzz_target!(|input: (u16, &str, &str, &str, &[u8])| {
     let run_id = "r".parse().expect("valid");
     feed(&mut Wait::new(&config, run_id, WaitPolicy::default(), 1), status, &headers, body);
     feed(&mut Call::new(&config, GetHealth, 1), status, &headers, body);
-    feed(&mut Call::new(&config, CreateFile::new("f").expect("valid"), 1), status, &headers, body);
+    feed(&mut Call::new(&config, PostFile(CreateFile::new("f").expect("valid")), 1), status, &headers, body);
     let get = GetProcess::new("a".parse().expect("valid"), "p".parse().expect("valid"));
     feed(&mut Call::new(&config, get, 1), status, &headers, body);
     let processes = ListProcesses::new("a".parse().expect("valid"));

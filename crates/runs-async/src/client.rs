@@ -27,7 +27,7 @@ use crate::upload::FileSource;
 #[cfg(feature = "tracing")]
 type Span = tracing::Span;
 #[cfg(not(feature = "tracing"))]
-type Span = runs_core::NoSpan;
+type Span = runs_core::__private::NoSpan;
 
 /// An async client of the Runs API.
 ///
@@ -71,7 +71,7 @@ impl fmt::Debug for Client {
     }
 }
 
-runs_core::client_surface!(maybe_async::must_be_async);
+runs_core::__private::client_surface!(maybe_async::must_be_async);
 
 impl Client {
     /// A client for a checked configuration.
@@ -80,7 +80,7 @@ impl Client {
     /// runtime: nothing connects until the first call.
     pub fn new(config: Config) -> Result<Self, Error> {
         let tls = tls::client_config(&config)?;
-        let route = Route::new(config.connection().clone());
+        let route = Route::new(runs_core::transport::ConnectionPlan::of(&config).clone());
         let https = hyper_rustls::HttpsConnectorBuilder::new()
             .with_tls_config(tls)
             .https_or_http()

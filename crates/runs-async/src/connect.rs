@@ -26,7 +26,7 @@ use http::{HeaderValue, Uri};
 use hyper_rustls::{HttpsConnector, MaybeHttpsStream};
 use hyper_util::client::legacy::connect::proxy::Tunnel;
 use hyper_util::rt::TokioIo;
-use runs_core::transport::{ConnectionPlan, ProxyEndpoint};
+use runs_core::transport::{ConnectionPlan, Origin, ProxyEndpoint};
 use runs_core::{BoxError, TransportErrorKind};
 use tokio::net::TcpStream;
 use tower_service::Service;
@@ -189,17 +189,15 @@ where
     .await
 }
 
-/// The host (without IPv6 brackets) and port of `uri`, the port defaulting by scheme.
+/// The host (without IPv6 brackets) and port of `uri` (runs-core's [`Origin`]).
 fn host_and_port(uri: &Uri) -> Result<(String, u16), ConnectFailure> {
-    let host = uri
-        .host()
-        .ok_or_else(|| ConnectFailure::new(TransportErrorKind::Connect, "the URL has no host"))?;
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    let port = uri.port_u16().unwrap_or(match uri.scheme_str() {
-        Some("http") => 80,
-        _ => 443,
-    });
-    Ok((host.to_owned(), port))
+    let origin = Origin::of(uri).ok_or_else(|| {
+        ConnectFailure::new(
+            TransportErrorKind::Connect,
+            "the URL is not an http(s) URL with a host",
+        )
+    })?;
+    Ok((origin.host().to_owned(), origin.port()))
 }
 
 /// Resolves the host and opens a TCP connection to the first address that accepts (racing them

@@ -143,7 +143,7 @@ impl Exchange {
         // Without a layer, the request goes to hyper-util as it is, and `host` (which it would
         // add) is in it already; a layer sees the request as it always has.
         let request = match self.layered {
-            None => request.into_http_with_host(Bytes::from),
+            None => runs_core::__private::into_http_with_host(request, Bytes::from),
             Some(_) => request.into_http(Bytes::from),
         }
         .map_err(|e| {

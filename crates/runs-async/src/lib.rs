@@ -136,5 +136,5 @@ mod upload;
 pub use client::Client;
 pub use exchange::{HttpService, MAX_IN_FLIGHT, POOL_IDLE_TIMEOUT};
 pub use listing::{Pages, Processes, Runs};
-runs_core::client_reexports!();
+runs_core::__private::client_reexports!();
 pub use upload::FileSource;

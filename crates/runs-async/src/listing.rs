@@ -123,7 +123,7 @@ where
             this.before_fetch = (pages.continuation_token().map(String::from), pages.handed_out());
             let (client, epoch) = (this.client.clone(), this.epoch);
             #[cfg(feature = "tracing")]
-            let span = runs_core::__page_span(&listing);
+            let span = runs_core::__private::page_span(&listing);
             let fetch = async move {
                 let item = client.drive(&mut listing, Some(epoch)).await;
                 (item, listing)

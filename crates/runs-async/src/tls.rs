@@ -14,7 +14,10 @@ pub(crate) fn client_config(config: &Config) -> Result<ClientConfig, Error> {
     // A bundled root that does not parse is skipped, as a browser would.
     roots.add_parsable_certificates(webpki_root_certs::TLS_SERVER_ROOT_CERTS.iter().cloned());
     // runs-core parsed the PEM and checked each block's framing; rustls checks the rest.
-    for (i, der) in config.connection().root_certificates().enumerate() {
+    for (i, der) in runs_core::transport::ConnectionPlan::of(config)
+        .root_certificates()
+        .enumerate()
+    {
         roots.add(CertificateDer::from(der)).map_err(|e| {
             bad_root(format!(
                 "root certificate number {} is not a usable root: {e}",

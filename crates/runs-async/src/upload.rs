@@ -82,7 +82,7 @@ impl FileSource {
     }
 }
 
-runs_core::file_source_common!();
+runs_core::__private::file_source_common!();
 
 /// What a body hands back when hyper drops it: the reader (for a retry, which runs-core
 /// allows only when nothing was sent, so it is untouched), how much of it was read, and a

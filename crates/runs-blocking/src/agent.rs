@@ -3,7 +3,7 @@
 //! Nothing is decided here: the proxy and the extra roots are runs-core's
 //! [`ConnectionPlan`](runs_core::transport::ConnectionPlan), mapped onto ureq's settings.
 
-use runs_core::transport::ProxyEndpoint;
+use runs_core::transport::{ConnectionPlan, Origin, ProxyEndpoint};
 use runs_core::{Config, ConfigError, Error};
 use ureq::tls::{Certificate, RootCerts, TlsConfig, TlsProvider};
 use ureq::unversioned::resolver::Resolver;
@@ -73,8 +73,7 @@ fn tls_config(config: &Config) -> TlsConfig {
         .iter()
         .map(|der| Certificate::from_der(der.as_ref()))
         .chain(
-            config
-                .connection()
+            ConnectionPlan::of(config)
                 .root_certificates()
                 .map(|der| Certificate::from_der(der).to_owned()),
         )
@@ -90,8 +89,7 @@ fn tls_config(config: &Config) -> TlsConfig {
 /// only within it), so the agent carries that origin's proxy.
 fn base_proxy(config: &Config) -> Result<Option<ureq::Proxy>, Error> {
     let base = config.base_url();
-    config
-        .connection()
+    ConnectionPlan::of(config)
         .proxy_for(base.is_https(), base.host(), base.port())
         .map(proxy)
         .transpose()
@@ -104,16 +102,10 @@ pub(crate) fn proxy_for_url(config: &Config, url: &str) -> Result<Option<ureq::P
     let uri: http::Uri = url
         .parse()
         .map_err(|_| ConfigError::new("upload_url", "is not a URL ureq can use"))?;
-    let https = uri.scheme_str() == Some("https");
-    let host = uri.host().unwrap_or_default();
-    let host = host
-        .strip_prefix('[')
-        .and_then(|h| h.strip_suffix(']'))
-        .unwrap_or(host);
-    let port = uri.port_u16().unwrap_or(if https { 443 } else { 80 });
-    config
-        .connection()
-        .proxy_for(https, host, port)
+    let origin = Origin::of(&uri)
+        .ok_or_else(|| ConfigError::new("upload_url", "is not an http(s) URL with a host"))?;
+    ConnectionPlan::of(config)
+        .proxy_for(origin.is_https(), origin.host(), origin.port())
         .map(proxy)
         .transpose()
 }
@@ -152,8 +144,7 @@ mod tests {
             ))
             .build()
             .unwrap();
-        let endpoint = config
-            .connection()
+        let endpoint = ConnectionPlan::of(&config)
             .proxy_for(true, "api.example.com", 443)
             .unwrap();
         let proxy = proxy(endpoint).unwrap();

@@ -20,7 +20,7 @@ use crate::upload::FileSource;
 #[cfg(feature = "tracing")]
 type Span = tracing::Span;
 #[cfg(not(feature = "tracing"))]
-type Span = runs_core::NoSpan;
+type Span = runs_core::__private::NoSpan;
 
 /// A blocking Runs API client.
 ///
@@ -59,7 +59,7 @@ impl fmt::Debug for Client {
     }
 }
 
-runs_core::client_surface!(maybe_async::must_be_sync);
+runs_core::__private::client_surface!(maybe_async::must_be_sync);
 
 impl Client {
     /// A client for a configuration already built. Needs no network: nothing connects until

@@ -135,4 +135,4 @@ pub use listing::{Pages, Processes, Runs};
 pub use upload::FileSource;
 
 // The types a caller of the client needs, so that most programs depend on this crate alone.
-runs_core::client_reexports!();
+runs_core::__private::client_reexports!();

@@ -81,7 +81,7 @@ impl<Q: PageQuery> Iterator for Pages<Q> {
             Ready::Fetch => {}
         }
         #[cfg(feature = "tracing")]
-        let _entered = runs_core::__page_span(&self.listing).entered();
+        let _entered = runs_core::__private::page_span(&self.listing).entered();
         self.client.drive(&mut self.listing, Some(self.epoch))
     }
 }

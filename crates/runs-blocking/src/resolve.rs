@@ -26,6 +26,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use runs_core::transport::Origin;
 use ureq::config::Config;
 use ureq::http::Uri;
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
@@ -83,17 +84,10 @@ impl Answers {
     }
 }
 
-/// The host and port a lookup of `uri` is for, the port defaulting by scheme; `None` for a
-/// scheme without a default (left to the lookup, uncached).
+/// The host and port a lookup of `uri` is for (runs-core's [`Origin`]); `None` for a scheme
+/// other than http(s) (left to the lookup, uncached).
 fn key(uri: &Uri) -> Option<(&str, u16)> {
-    let authority = uri.authority()?;
-    let port = match (authority.port_u16(), uri.scheme_str()?) {
-        (Some(port), _) => port,
-        (None, "http") => 80,
-        (None, "https") => 443,
-        _ => return None,
-    };
-    Some((authority.host(), port))
+    Origin::of(uri).map(|o| (o.host(), o.port()))
 }
 
 /// A lookup (the default resolver, in use) behind a small cache keyed by host and port.

@@ -58,7 +58,7 @@ impl FileSource {
     }
 }
 
-runs_core::file_source_common!();
+runs_core::__private::file_source_common!();
 
 /// A source opened and sized, ready to stream.
 pub(crate) struct OpenedFile {

@@ -41,8 +41,6 @@ pub enum Action<T, R = Request> {
 ///
 /// # How it works
 ///
-/// One API operation, retries included, as a state machine a transport drives.
-///
 /// Every operation of the SDK (get, start, a page of a listing, a wait) is a [`Machine`]: the
 /// transport asks it what to do ([`Machine::poll`]), does it, and reports what happened
 /// ([`Machine::handle_response`] or [`Machine::handle_failure`]). The machine answers with an
@@ -209,7 +207,7 @@ impl<O: Operation> Call<O> {
         let retry = Retry::new(config.retry.clone(), request.method(), deadline, seed);
         let base = &config.base_url;
         let proxy = config
-            .connection()
+            .connection
             .proxy_for(base.is_https(), base.host(), base.port())
             .cloned();
         Self {

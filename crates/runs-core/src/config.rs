@@ -351,19 +351,10 @@ impl Config {
     pub fn rate_limit(&self) -> Option<u32> {
         self.rate_limit
     }
-    /// The proxy setting, as given; [`connection`](Self::connection) has what it resolved to.
+    /// The proxy setting, as given; a transport reads what it resolved to with
+    /// [`ConnectionPlan::of`](crate::transport::ConnectionPlan::of).
     pub fn proxy(&self) -> &Proxy {
         &self.proxy
-    }
-    /// How a transport connects to each origin: the proxy and the extra trusted roots, decided
-    /// when the configuration was built.
-    pub fn connection(&self) -> &ConnectionPlan {
-        &self.connection
-    }
-    /// The secrets scrubbed from server text before it reaches an error: the API key and any
-    /// proxy password.
-    pub fn secrets(&self) -> &Secrets {
-        &self.secrets
     }
 }
 
@@ -976,7 +967,7 @@ mod tests {
             .build()
             .unwrap();
         let echoed = "denied for sk-secret-123 via hunter22 (Basic dXNlcjpodW50ZXIyMg==)";
-        let scrubbed = c.secrets().scrub(echoed);
+        let scrubbed = Secrets::of(&c).scrub(echoed);
         for secret in ["sk-secret-123", "hunter22", "dXNlcjpodW50ZXIyMg=="] {
             assert!(!scrubbed.contains(secret), "{scrubbed}");
         }

@@ -11,27 +11,6 @@
 //! Everything in it was resolved at build time (the environment read, the PEM decoded, the
 //! proxy URLs checked), so a transport asks it nothing that costs more than a comparison, and
 //! nothing on the path of a request that reuses a pooled connection.
-//!
-//! ```
-//! use runs_core::{Config, ConfigBuilder};
-//!
-//! let env = |name: &str| match name {
-//!     "RUNS_API_KEY" => Some("sk-test".to_string()),
-//!     "HTTPS_PROXY" => Some("http://user:secret@proxy.corp:3128".to_string()),
-//!     "NO_PROXY" => Some("internal.corp".to_string()),
-//!     _ => None,
-//! };
-//! let config = ConfigBuilder::<_, _, Config>::from_env_vars(env)?.build()?;
-//! let plan = config.connection();
-//!
-//! let proxy = plan.proxy_for(true, "rest-api.app.kognitos.com", 443).unwrap();
-//! assert_eq!(proxy.url(), "http://proxy.corp:3128");
-//! assert_eq!(proxy.authorization(), Some("Basic dXNlcjpzZWNyZXQ="));
-//! assert!(plan.proxy_for(true, "runs.internal.corp", 443).is_none()); // NO_PROXY
-//! assert!(plan.proxy_for(false, "127.0.0.1", 8080).is_none()); // loopback: always direct
-//! assert!(!format!("{plan:?}").contains("secret"));
-//! # Ok::<(), runs_core::Error>(())
-//! ```
 
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -46,6 +25,7 @@ use crate::proxy::{ProxyEndpoint, ProxyRules};
 ///
 /// ```
 /// # use runs_core::{Config, ConfigBuilder};
+/// use runs_core::transport::ConnectionPlan;
 /// let env = |name: &str| match name {
 ///     "RUNS_API_KEY" => Some("sk-test".to_string()),
 ///     "HTTPS_PROXY" => Some("http://user:secret@proxy.corp:3128".to_string()),
@@ -53,7 +33,7 @@ use crate::proxy::{ProxyEndpoint, ProxyRules};
 ///     _ => None,
 /// };
 /// let config = ConfigBuilder::<_, _, Config>::from_env_vars(env)?.build()?;
-/// let plan = config.connection();
+/// let plan = ConnectionPlan::of(&config);
 ///
 /// let proxy = plan.proxy_for(true, "rest-api.app.kognitos.com", 443).unwrap();
 /// assert_eq!(proxy.url(), "http://proxy.corp:3128");
@@ -77,6 +57,13 @@ impl ConnectionPlan {
             proxies,
             roots: roots.into(),
         }
+    }
+
+    /// The plan of `config`: how a transport connects under it. A function of the plan rather
+    /// than a method of [`Config`](crate::Config), so a program that only uses a client
+    /// never meets a transport type.
+    pub fn of(config: &crate::Config) -> &ConnectionPlan {
+        &config.connection
     }
 
     /// The proxy a connection to `host:port` goes through, `None` to connect directly.

@@ -6,11 +6,11 @@
 //! `file_ids` ([`StartRunBuilder::file`](crate::StartRunBuilder::file)).
 //!
 //! ```
-//! use runs_core::transport::Operation;
+//! use runs_core::transport::{Operation, PostFile};
 //! use runs_core::{Config, CreateFile};
 //! let config = Config::builder().api_key("k").base_url("http://127.0.0.1:1/v2").build()?;
 //! let create = CreateFile::new("invoice.pdf")?.with_agent_id("agent-1".parse()?);
-//! let request = create.request(&config);
+//! let request = PostFile(create).request(&config);
 //! assert_eq!(request.describe(), "POST http://127.0.0.1:1/v2/files");
 //! assert_eq!(request.body(), br#"{"file_name":"invoice.pdf","agent_id":"agent-1"}"#);
 //! # Ok::<(), Box<dyn std::error::Error>>(())

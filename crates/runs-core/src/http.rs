@@ -291,9 +291,9 @@ mod http_crate {
         /// a `Vec` of their exact length), which then grew, reallocating and copying every
         /// entry, on every request (callgrind: ~570 instructions, more with a port to format).
         /// For a URL not under the base URL's origin (never one runs-core makes) it is
-        /// [`into_http`](Self::into_http). For the bundled transports; not a promise.
-        #[doc(hidden)]
-        pub fn into_http_with_host<B>(
+        /// [`into_http`](Self::into_http). For the bundled transports, through
+        /// [`__private::into_http_with_host`](crate::__private::into_http_with_host).
+        pub(crate) fn into_http_with_host<B>(
             self,
             body: impl FnOnce(Vec<u8>) -> B,
         ) -> Result<http::Request<B>, http::Error> {
@@ -414,7 +414,10 @@ mod tests {
             .stage(ProcessStage::Draft)
             .build()
             .unwrap();
-        let request = start.request(&config).into_http(|b| b).unwrap();
+        let request = crate::transport::PostRun(start)
+            .request(&config)
+            .into_http(|b| b)
+            .unwrap();
         assert_eq!(request.method(), http::Method::POST);
         assert_eq!(request.uri(), "https://api.test/v2/runs");
         let key = &request.headers()["x-api-key"];

@@ -28,7 +28,7 @@
 //!
 //! ```
 //! use std::time::Duration;
-//! use runs_core::transport::{drive, Call, Response};
+//! use runs_core::transport::{drive, Call, PostRun, Response};
 //! use runs_core::{Config, ProcessStage, StartRun, TransportError};
 //!
 //! let config = Config::builder().api_key("sk-test").base_url("http://127.0.0.1:8080/v2").build()?;
@@ -41,7 +41,7 @@
 //!     .build()?;
 //!
 //! // A transport's whole job: send what the machine asks, report what came back.
-//! let mut call = Call::new(&config, start, 42);
+//! let mut call = Call::new(&config, PostRun(start), 42);
 //! let run = drive!(
 //!     call,
 //!     now = Duration::ZERO,
@@ -76,6 +76,9 @@ extern crate alloc;
 /// the same version as the SDK.
 pub use serde_json;
 
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
 mod api_error;
 mod attempt;
 pub mod batch;
@@ -92,6 +95,8 @@ mod jitter;
 mod json_value;
 mod list;
 mod local_file;
+#[cfg(feature = "http")]
+mod origin;
 mod output;
 mod page;
 mod paginate;
@@ -124,9 +129,6 @@ pub use file::{CreateFile, FILE_NAME_MAX_LEN, FileId, FileResource, MAX_UPLOAD_F
 pub use health::Health;
 pub use id::{AgentId, ID_MAX_LEN, ProcessId, RUN_NAME_MAX_LEN, RunId, RunName};
 pub use json_value::JsonValue;
-#[doc(hidden)]
-/// The page-size rule, for the emulator's query parser; not part of the API.
-pub use list::check_limit as __check_limit;
 pub use list::{DEFAULT_LIMIT, ListRuns, MAX_LIMIT};
 pub use local_file::{LocalFileError, LocalFileProblem};
 pub use output::OutputError;
@@ -140,16 +142,9 @@ pub use start::{AgentIdIsSet, NameIsSet, ProcessIdIsSet, StageIsSet, StartRun, S
 pub use status::{ProcessStage, RunStatus, Stage};
 pub use storage::StorageError;
 pub use timestamp::Timestamp;
-#[cfg(feature = "tracing")]
-#[doc(hidden)]
-pub use trace::__page_span;
-#[doc(hidden)]
-pub use trace::NoSpan;
 pub use typestate::{Missing, Set};
 pub use validation::{FieldError, Rule, ValidationError};
 pub use wait::{WaitOptions, WaitPolicy};
-#[doc(hidden)]
-pub use wire::__get_run_call;
 
 /// The API's defaults and limits, re-exported for servers and tools.
 pub mod config_defaults {

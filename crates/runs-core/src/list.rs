@@ -50,7 +50,7 @@ pub struct ListRuns {
 }
 
 /// Checks a page size: 1 to 100.
-pub fn check_limit(limit: u64) -> Result<u8, FieldError> {
+pub(crate) fn check_limit(limit: u64) -> Result<u8, FieldError> {
     match u8::try_from(limit) {
         Ok(l) if (1..=MAX_LIMIT).contains(&l) => Ok(l),
         _ => Err(FieldError::new(

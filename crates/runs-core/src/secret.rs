@@ -83,6 +83,12 @@ impl Secrets {
     /// "key" would mangle every message, and a key that short protects nothing anyway.
     pub const MIN_LEN: usize = 6;
 
+    /// The secrets of `config`: its API key and any proxy password, to scrub from server
+    /// text before it reaches an error.
+    pub fn of(config: &crate::Config) -> &Secrets {
+        &config.secrets
+    }
+
     /// These secrets and `secret` (ignored when shorter than [`Secrets::MIN_LEN`] characters).
     pub fn with(self, secret: impl Into<String>) -> Self {
         let secret = secret.into();

@@ -30,10 +30,10 @@
 /// reads) with `Client::open_file(&self, FileSource) -> Result<F, Error>` (`F` having
 /// `name(&self) -> &str`) and `Client::upload_opened(&self, &FileResource, F) -> Result<FileId,
 /// Error>` in the mode given, and the `maybe_async` crate; and a `tracing` feature, which makes the span
-/// a `tracing::Span` (else a [`NoSpan`](crate::NoSpan)).
+/// a `tracing::Span` (else a [`NoSpan`](crate::__private::NoSpan)).
 #[doc(hidden)]
 #[macro_export]
-macro_rules! client_surface {
+macro_rules! __client_surface {
     ($mode:path) => {
         #[$mode]
         impl Client {
@@ -89,10 +89,10 @@ macro_rules! client_surface {
                 run_id: &$crate::RunId,
             ) -> ::core::result::Result<$crate::Run, $crate::Error> {
                 let mut call =
-                    $crate::__get_run_call(self.config(), run_id, $crate::transport::random_seed());
+                    $crate::__private::get_run_call(self.config(), run_id, $crate::transport::random_seed());
                 self.execute(
                     &mut call,
-                    $crate::__span!("get_run", run.id = run_id.as_str()),
+                    $crate::__private::span!("get_run", run.id = run_id.as_str()),
                 )
                 .await
             }
@@ -108,10 +108,10 @@ macro_rules! client_surface {
             ) -> ::core::result::Result<$crate::Run, $crate::Error> {
                 let mut call = $crate::transport::Call::new(
                     self.config(),
-                    start.clone(),
+                    $crate::transport::PostRun(start.clone()),
                     $crate::transport::random_seed(),
                 );
-                let span = $crate::__span!(
+                let span = $crate::__private::span!(
                     "start_run",
                     agent.id = start.agent_id().as_str(),
                     process.id = start.process_id().as_str()
@@ -131,7 +131,7 @@ macro_rules! client_surface {
                     $crate::transport::ListPage(query.clone()),
                     $crate::transport::random_seed(),
                 );
-                let span = $crate::__span!(
+                let span = $crate::__private::span!(
                     "list_runs",
                     agent.id = query.agent_id().as_str(),
                     process.id = query.process_id().as_str()
@@ -170,14 +170,15 @@ macro_rules! client_surface {
                 run_id: &$crate::RunId,
                 options: $crate::WaitOptions<'_>,
             ) -> ::core::result::Result<$crate::Run, $crate::Error> {
-                let mut wait = options.into_wait(
+                let mut wait = $crate::transport::Observed::from_options(
                     self.config(),
                     run_id.clone(),
+                    options,
                     $crate::transport::random_seed(),
                 );
                 self.execute(
                     &mut wait,
-                    $crate::__span!("wait_for_run", run.id = run_id.as_str()),
+                    $crate::__private::span!("wait_for_run", run.id = run_id.as_str()),
                 )
                 .await
             }
@@ -211,10 +212,10 @@ macro_rules! client_surface {
             ) -> ::core::result::Result<$crate::FileResource, $crate::Error> {
                 let mut call = $crate::transport::Call::new(
                     self.config(),
-                    create.clone(),
+                    $crate::transport::PostFile(create.clone()),
                     $crate::transport::random_seed(),
                 );
-                let span = $crate::__span!("create_file", file.name = create.file_name());
+                let span = $crate::__private::span!("create_file", file.name = create.file_name());
                 self.execute(&mut call, span).await
             }
 
@@ -300,7 +301,7 @@ macro_rules! client_surface {
                     $crate::transport::ListProcessesPage(query.clone()),
                     $crate::transport::random_seed(),
                 );
-                let span = $crate::__span!("list_processes", agent.id = query.agent_id().as_str());
+                let span = $crate::__private::span!("list_processes", agent.id = query.agent_id().as_str());
                 self.execute(&mut call, span).await
             }
 
@@ -321,7 +322,7 @@ macro_rules! client_surface {
                     $crate::transport::GetProcess::new(agent_id.clone(), process_id.clone()),
                     $crate::transport::random_seed(),
                 );
-                let span = $crate::__span!(
+                let span = $crate::__private::span!(
                     "get_process",
                     agent.id = agent_id.as_str(),
                     process.id = process_id.as_str()
@@ -341,7 +342,7 @@ macro_rules! client_surface {
                     $crate::transport::GetHealth,
                     $crate::transport::random_seed(),
                 );
-                self.execute(&mut call, $crate::__span!("health")).await
+                self.execute(&mut call, $crate::__private::span!("health")).await
             }
         }
 
@@ -356,14 +357,14 @@ macro_rules! client_surface {
 
 /// Expands the parts of a transport's `FileSource` that do not depend on its reader trait:
 /// `path`, `named`, `file_name`, `Debug` and the conversions from paths. Machinery for the
-/// bundled transports, as [`client_surface!`](crate::client_surface) is.
+/// bundled transports, as [`client_surface!`](crate::__private::client_surface) is.
 ///
 /// The calling crate must define `struct FileSource { name: Option<String>, kind: Kind }` and
 /// `enum Kind { Path(PathBuf), Reader { size: u64, .. } }`; its `reader` constructor, the one
 /// part written per transport, takes the transport's own reader trait.
 #[doc(hidden)]
 #[macro_export]
-macro_rules! file_source_common {
+macro_rules! __file_source_common {
     () => {
         impl FileSource {
             /// The file at `path`, uploaded under its file name (the last part of the path).
@@ -445,7 +446,7 @@ macro_rules! file_source_common {
 /// client alone. `ReexportedExamples` below runs them again with this crate's paths.
 #[doc(hidden)]
 #[macro_export]
-macro_rules! client_reexports {
+macro_rules! __client_reexports {
     () => {
         pub use $crate::{
             AgentId, AgentIdIsSet, ApiError, ApiKey, BaseUrl, BoxError, Config, ConfigBuilder, ConfigError,

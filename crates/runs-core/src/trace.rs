@@ -15,7 +15,7 @@
 //! `Debug`, so its control characters arrive escaped in any log.
 //!
 //! The spans around these events (one per operation, and per page of a listing) are opened
-//! by the transports, through [`__span!`](crate::__span).
+//! by the transports, through [`span!`](crate::__private::span).
 
 /// Emits a `tracing` event with the `tracing` feature; nothing without it.
 macro_rules! event {
@@ -52,9 +52,8 @@ pub(crate) fn basis(retry_after: Option<core::time::Duration>) -> &'static str {
     }
 }
 
-/// A span that does nothing: what [`__span!`](crate::__span) gives a transport built without
+/// A span that does nothing: what [`span!`](crate::__private::span) gives a transport built without
 /// its `tracing` feature.
-#[doc(hidden)]
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NoSpan;
 
@@ -67,7 +66,7 @@ macro_rules! __span {
         #[cfg(feature = "tracing")]
         let span = ::tracing::info_span!(target: "runs", $($args)+);
         #[cfg(not(feature = "tracing"))]
-        let span = $crate::NoSpan;
+        let span = $crate::__private::NoSpan;
         span
     }};
 }
@@ -75,8 +74,7 @@ macro_rules! __span {
 /// The span of one page's fetch in a listing: the query's ids and how many items came before
 /// it. Machinery for the bundled transports.
 #[cfg(feature = "tracing")]
-#[doc(hidden)]
-pub fn __page_span<Q: crate::transport::PageQuery>(listing: &crate::transport::Listing<Q>) -> tracing::Span {
+pub fn page_span<Q: crate::transport::PageQuery>(listing: &crate::transport::Listing<Q>) -> tracing::Span {
     let paginator = listing.paginator();
     paginator.query().page_span(paginator.handed_out())
 }

@@ -65,6 +65,8 @@ pub use crate::http::{API_KEY_HEADER, AsResponse, HeaderSource, Method, Request,
 pub use crate::jitter::random_seed;
 #[cfg(feature = "std")]
 pub use crate::local_file::check_regular_file;
+#[cfg(feature = "http")]
+pub use crate::origin::Origin;
 pub use crate::paginate::{Listing, MAX_EMPTY_PAGES, PageQuery, Paginator, Ready, Step};
 pub use crate::process::{GetProcess, ListProcessesPage};
 pub use crate::proxy::{PROXY_ENV_VARS, ProxyEndpoint, ProxyRules};
@@ -74,4 +76,4 @@ pub use crate::throttle::{Hold, SharedThrottle};
 pub use crate::throttle::{Throttle, Turn};
 pub use crate::upload::{FILE_FIELD, MAX_UPLOAD_TARGET_BYTES, MIN_UPLOAD_RATE, Upload, UploadRequest};
 pub use crate::wait::{Observed, Wait};
-pub use crate::wire::{GetRun, ListPage, Operation};
+pub use crate::wire::{GetRun, ListPage, Operation, PostFile, PostRun};

@@ -395,22 +395,6 @@ impl<'a> WaitOptions<'a> {
         self.on_status = Some(alloc::boxed::Box::new(on_status));
         self
     }
-
-    /// The wait these options describe, under `config`; machinery for transports.
-    pub fn into_wait(self, config: &Config, run_id: RunId, seed: u64) -> Observed<StatusCallback<'a>> {
-        let mut policy = self.policy.unwrap_or_else(|| config.wait.clone());
-        if let Some(timeout) = self.timeout {
-            policy = policy.with_timeout(timeout);
-        }
-        if let Some(interval) = self.interval {
-            policy = policy
-                .with_initial_interval(interval)
-                .with_max_interval(interval)
-                .with_factor(1.0);
-        }
-        let on_status = self.on_status.unwrap_or_else(|| alloc::boxed::Box::new(|_| ()));
-        Wait::new(config, run_id, policy, seed).observed(on_status)
-    }
 }
 
 impl core::fmt::Debug for WaitOptions<'_> {
@@ -437,6 +421,29 @@ impl<F> core::fmt::Debug for Observed<F> {
             .field("wait", &self.wait)
             .field("seen", &self.seen)
             .finish_non_exhaustive()
+    }
+}
+
+impl<'a> Observed<StatusCallback<'a>> {
+    /// The wait `options` describe for `run_id`, under `config`: the options' policy (else
+    /// the configuration's), timeout and interval, reporting to their status callback. Here
+    /// rather than on [`WaitOptions`], so a program that only uses a client never meets a
+    /// transport type.
+    pub fn from_options(config: &Config, run_id: RunId, options: WaitOptions<'a>, seed: u64) -> Self {
+        let mut policy = options.policy.unwrap_or_else(|| config.wait.clone());
+        if let Some(timeout) = options.timeout {
+            policy = policy.with_timeout(timeout);
+        }
+        if let Some(interval) = options.interval {
+            policy = policy
+                .with_initial_interval(interval)
+                .with_max_interval(interval)
+                .with_factor(1.0);
+        }
+        let on_status = options
+            .on_status
+            .unwrap_or_else(|| alloc::boxed::Box::new(|_| ()));
+        Wait::new(config, run_id, policy, seed).observed(on_status)
     }
 }
 

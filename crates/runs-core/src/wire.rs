@@ -70,6 +70,14 @@ pub struct GetRun(pub RunId);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListPage(pub ListRuns);
 
+/// `POST /runs`: start the run a [`StartRun`] describes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PostRun(pub StartRun);
+
+/// `POST /files`: the upload target for a [`CreateFile`]; the first step of an upload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostFile(pub CreateFile);
+
 impl Operation for GetRun {
     type Output = Run;
     const WHAT: &'static str = "run";
@@ -94,8 +102,7 @@ fn get_run_request(config: &Config, run_id: &RunId) -> Request {
 /// The call of `get_run(run_id)`, as `Call::new(config, GetRun(run_id.clone()), seed)` without
 /// the copy of the id a `GetRun` would own only to make the request (~200 instructions of each
 /// call, an allocation among them). For the transports' shared surface.
-#[doc(hidden)]
-pub fn __get_run_call(config: &Config, run_id: &RunId, seed: u64) -> Call<GetRun> {
+pub fn get_run_call(config: &Config, run_id: &RunId, seed: u64) -> Call<GetRun> {
     Call::for_request(config, get_run_request(config, run_id), config.deadline, seed)
 }
 
@@ -129,7 +136,7 @@ impl Operation for ListPage {
     }
 }
 
-impl Operation for StartRun {
+impl Operation for PostRun {
     type Output = Run;
     const WHAT: &'static str = "run";
     fn decode(response: Response<'_>, secrets: &Secrets) -> Result<Run, Error> {
@@ -138,18 +145,18 @@ impl Operation for StartRun {
     fn request(&self, config: &Config) -> Request {
         let url = alloc::format!("{}/runs", config.base_url.as_str());
         // Serialising plain strings and JSON values to a Vec cannot fail.
-        let body = serde_json::to_vec(self).unwrap_or_default();
+        let body = serde_json::to_vec(&self.0).unwrap_or_default();
         Request::new(Method::Post, url, headers(config, true), body)
     }
 }
 
-impl Operation for CreateFile {
+impl Operation for PostFile {
     type Output = FileResource;
     const WHAT: &'static str = "file target";
     fn request(&self, config: &Config) -> Request {
         let url = alloc::format!("{}/files", config.base_url.as_str());
         // Serialising two plain strings to a Vec cannot fail.
-        let body = serde_json::to_vec(self).unwrap_or_default();
+        let body = serde_json::to_vec(&self.0).unwrap_or_default();
         Request::new(Method::Post, url, headers(config, true), body)
     }
     fn decode(response: Response<'_>, secrets: &Secrets) -> Result<FileResource, Error> {

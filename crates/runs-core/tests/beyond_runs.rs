@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use proptest::prelude::*;
 use runs_core::transport::{
-    Action, Call, GetHealth, GetProcess, ListProcessesPage, Machine, Operation, Response, Secrets, Upload,
-    UploadRequest,
+    Action, Call, GetHealth, GetProcess, ListProcessesPage, Machine, Operation, PostFile, Response, Secrets,
+    Upload, UploadRequest,
 };
 use runs_core::{
     Config, CreateFile, Delivery, Error, FileId, FileResource, ListProcesses, Process, ProcessPage,
@@ -67,7 +67,7 @@ fn an_upload_never_carries_the_api_key() {
         assert!(!mentions_key(&request), "{name}: {request:?}");
     }
     // While the API requests of the same configuration do carry it.
-    let api = CreateFile::new("a").unwrap().request(&config());
+    let api = PostFile(CreateFile::new("a").unwrap()).request(&config());
     assert_eq!(api.header("x-api-key"), Some(KEY));
 }
 
@@ -96,8 +96,8 @@ fn new_api_requests() {
         .unwrap()
         .with_continuation_token("a+b/c=");
     let requests = [
-        create.request(&config()),
-        CreateFile::new("no-agent.txt").unwrap().request(&config()),
+        PostFile(create).request(&config()),
+        PostFile(CreateFile::new("no-agent.txt").unwrap()).request(&config()),
         ListProcessesPage(list).request(&config()),
         GetProcess::new("agent-1".parse().unwrap(), "proc_2".parse().unwrap()).request(&config()),
         GetHealth.request(&config()),
@@ -134,7 +134,7 @@ fn new_error_texts() {
         bad_target(|t| t.upload_http_method = "PUT".into()),
         bad_target(|t| t.upload_url = "http://bucket.example/".into()),
         bad_target(|t| t.upload_http_headers = Some(vec![("x-a".into(), "1\n2".into())].into())),
-        CreateFile::decode(
+        PostFile::decode(
             Response {
                 status: 201,
                 headers: &[("a", "b")],

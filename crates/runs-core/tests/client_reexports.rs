@@ -89,6 +89,69 @@ fn every_runs_core_type_a_reexported_item_names_is_reexported_too() {
     );
 }
 
+/// Where a root item may still name `runs_core::transport`, and why. Everything else a root
+/// item holds, takes or returns is a root type, so a client's user never meets the transport
+/// module (issue 19: `Config::connection()`, `WaitOptions::into_wait` and the `Operation`
+/// impls of `StartRun` and `CreateFile` moved to the transport side).
+const TRANSPORT_NAMED_BY_ROOT_ITEMS: [(&str, &str); 6] = [
+    // What `ConfigBuilder::build` builds: a `Config` or a client; the bound is the builder's.
+    (
+        "FromConfig for runs_core::Config",
+        "Config is what a bare builder builds",
+    ),
+    (
+        "T: runs_core::transport::FromConfig> runs_core::ConfigBuilder",
+        "the builder's output bound",
+    ),
+    // `Listing<ListRuns>` names its query through the sealed `PageQuery`.
+    (
+        "runs_core::ListRuns",
+        "sealed PageQuery: only a bound, never implemented outside",
+    ),
+    (
+        "runs_core::ListProcesses",
+        "sealed PageQuery: only a bound, never implemented outside",
+    ),
+    // Constructors that read server answers, called by transports and the CLI.
+    ("::from_response", "reads a server answer, for transports"),
+    ("Health::from_answer", "reads a server answer, for transports"),
+];
+
+/// Whether a listing line is about an item at runs-core's root (`pub fn runs_core::Config::..`,
+/// `impl .. for runs_core::Config`), not one in a module that names a root type.
+fn about_a_root_item(line: &str) -> bool {
+    let subject = match line.rsplit_once(" for ") {
+        Some((_, target)) if line.starts_with("impl") => target,
+        _ => line
+            .split_whitespace()
+            .find(|w| w.starts_with("runs_core::"))
+            .unwrap_or(""),
+    };
+    subject
+        .strip_prefix("runs_core::")
+        .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_uppercase()))
+}
+
+#[test]
+fn root_items_name_no_transport_type_but_the_listed_ones() {
+    let listing = listing("runs-core");
+    let leaks: Vec<&str> = listing
+        .lines()
+        .filter(|line| about_a_root_item(line) && line.contains("runs_core::transport::"))
+        .filter(|line| {
+            !TRANSPORT_NAMED_BY_ROOT_ITEMS
+                .iter()
+                .any(|(at, _)| line.contains(at))
+        })
+        .collect();
+    assert!(
+        leaks.is_empty(),
+        "a root type names a transport type; move the item to the transport side \
+         (as `ConnectionPlan::of(&config)`), or add it to TRANSPORT_NAMED_BY_ROOT_ITEMS with why:\n{}",
+        leaks.join("\n")
+    );
+}
+
 #[test]
 fn both_clients_reexport_the_same_items() {
     assert_eq!(reexported("runs-blocking"), reexported("runs-async"));
@@ -107,6 +170,18 @@ fn the_line_parsing_finds_owners_and_the_root_types_they_name() {
     let line = "pub runs_core::FileResource::upload_fields: runs_core::OrderedFields";
     assert_eq!(owner(line), Some("FileResource"));
     assert_eq!(owner("pub struct runs_core::transport::Call<O>"), None);
+    assert!(about_a_root_item(
+        "pub fn runs_core::Config::proxy(&self) -> &runs_core::Proxy"
+    ));
+    assert!(about_a_root_item(
+        "impl runs_core::transport::PageQuery for runs_core::ListRuns"
+    ));
+    assert!(!about_a_root_item(
+        "pub fn runs_core::transport::Call<O>::new(&runs_core::Config, O, u64) -> Self"
+    ));
+    assert!(!about_a_root_item(
+        "pub runs_core::transport::Hold::Fail(runs_core::TransportError)"
+    ));
     assert_eq!(
         root_types("-> runs_core::transport::Call<runs_core::Run>"),
         ["Run"]

@@ -218,7 +218,7 @@ proptest! {
         let took = Duration::from_millis(took_ms);
         let start = StartRun::builder().agent_id("a").process_id("p").name("n").stage(ProcessStage::Draft).build().unwrap();
         let mut get = Call::new(&config, GetRun("r1".parse().unwrap()), seed);
-        let mut post_call = Call::new(&config, start, seed);
+        let mut post_call = Call::new(&config, runs_core::transport::PostRun(start), seed);
         let machine: &mut dyn Machine<Output = Result<Run, runs_core::Error>> = if post { &mut post_call } else { &mut get };
         let mut now = Duration::ZERO;
         let mut sends = 0u32;

@@ -5,7 +5,7 @@ mod scripted;
 
 use std::time::Duration;
 
-use runs_core::transport::{Call, GetRun, Listing, Wait};
+use runs_core::transport::{Call, GetRun, Listing, PostRun, Wait};
 use runs_core::{Delivery, Error, ListRuns, ProcessStage, Run, StartRun, TransportErrorKind, WaitPolicy};
 use scripted::*;
 
@@ -13,7 +13,7 @@ fn get(id: &str) -> Call<GetRun> {
     Call::new(&config(), GetRun(id.parse().unwrap()), 1)
 }
 
-fn start() -> Call<StartRun> {
+fn start() -> Call<PostRun> {
     let start = StartRun::builder()
         .agent_id("agent-1")
         .process_id("proc-1")
@@ -21,7 +21,7 @@ fn start() -> Call<StartRun> {
         .stage(ProcessStage::Draft)
         .build()
         .unwrap();
-    Call::new(&config(), start, 1)
+    Call::new(&config(), PostRun(start), 1)
 }
 
 fn show_run(r: &Result<Run, Error>) -> String {

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use runs_core::transport::{GetRun, ListPage, Operation, Secrets};
+use runs_core::transport::{GetRun, ListPage, Operation, PostRun, Secrets};
 use runs_core::{
     ApiError, Config, ConfigError, Delivery, Error, ListRuns, ProcessStage, RunStatus, StartRun,
     TransportError, TransportErrorKind,
@@ -44,7 +44,7 @@ fn start_run_request_keeps_input_order_and_leaves_out_unset_fields() {
         .input("nested", serde_json::json!({"a": [1, null]}))
         .build()
         .unwrap();
-    insta::assert_debug_snapshot!(start.request(&config()));
+    insta::assert_debug_snapshot!(PostRun(start).request(&config()));
 }
 
 #[test]

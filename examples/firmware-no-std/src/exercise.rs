@@ -75,7 +75,7 @@ mod machines {
             .input("month", "2026-03")
             .build()
             .map_err(|e| format!("start: {e}"))?;
-        let mut call = Call::new(&config, start, SEED);
+        let mut call = Call::new(&config, runs_core::transport::PostRun(start), SEED);
         let Action::Send { request, .. } = call.poll(Duration::ZERO) else {
             return Err("a start's first step is not a send".into());
         };

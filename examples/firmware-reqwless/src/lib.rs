@@ -117,7 +117,12 @@ impl<'a, T: TcpConnect, D: Dns, P: Platform> Transport<'a, T, D, P> {
     /// `POST /runs`; re-sent only when runs-core can prove the first attempt never left.
     pub async fn start_run(&mut self, start: StartRun) -> Result<Run, Error> {
         let seed = self.platform.seed();
-        self.drive(&mut Call::new(&self.config, start, seed)).await
+        self.drive(&mut Call::new(
+            &self.config,
+            runs_core::transport::PostRun(start),
+            seed,
+        ))
+        .await
     }
 
     /// The one loop: send what the machine asks, sleep when it says so, report what came back.
@@ -271,7 +276,7 @@ async fn attempt<T: TcpConnect, D: Dns, P: Platform>(
     };
     let host_header = &base.origin()["http://".len()..];
     // The connection plan decides whether a proxy carries this origin; loopback never.
-    let proxy = config.connection().proxy_for(false, base.host(), base.port());
+    let proxy = runs_core::transport::ConnectionPlan::of(config).proxy_for(false, base.host(), base.port());
     let (connect_host, connect_port, target) = match proxy {
         // Through a proxy, plain HTTP names the whole URL on the request line.
         Some(p) => (p.host(), p.port(), request.url()),

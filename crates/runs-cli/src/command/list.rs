@@ -27,7 +27,7 @@ pub fn run(global: &Global, args: &ListArgs, out: &mut dyn Write) -> Result<(), 
             global.output,
             "runs",
             page.continuation_token.as_deref(),
-            client.config().secrets(),
+            runs_core::transport::Secrets::of(client.config()),
         );
         return Ok(());
     }

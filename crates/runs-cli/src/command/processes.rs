@@ -41,7 +41,7 @@ fn list(global: &Global, args: &ProcessListArgs, out: &mut dyn Write) -> Result<
             global.output,
             "processes",
             page.continuation_token.as_deref(),
-            client.config().secrets(),
+            runs_core::transport::Secrets::of(client.config()),
         );
         return Ok(());
     }

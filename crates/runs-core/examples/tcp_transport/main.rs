@@ -30,8 +30,8 @@ use std::net::{TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use runs_core::transport::{
-    AsResponse, Call, GetRun, HeaderSource, Listing, Machine, Request, Response, Wait, body_too_large,
-    declared_length, drive,
+    AsResponse, Call, ConnectionPlan, GetRun, HeaderSource, Listing, Machine, PostRun, Request, Response,
+    Wait, body_too_large, declared_length, drive,
 };
 use runs_core::{
     Config, Delivery, Error, ListRuns, ProcessStage, Run, RunId, StartRun, TransportError,
@@ -141,7 +141,7 @@ impl Transport {
     fn start_run(&self, start: StartRun) -> Result<Run, Error> {
         self.drive(&mut Call::new(
             &self.config,
-            start,
+            PostRun(start),
             runs_core::transport::random_seed(),
         ))
     }
@@ -180,10 +180,7 @@ impl Transport {
         };
         let host_header = &base.origin()["http://".len()..];
         // The connection plan decides whether a proxy carries this origin; loopback never.
-        let proxy = self
-            .config
-            .connection()
-            .proxy_for(false, base.host(), base.port());
+        let proxy = ConnectionPlan::of(&self.config).proxy_for(false, base.host(), base.port());
         let (connect_host, connect_port, target) = match proxy {
             // Through a proxy, plain HTTP names the whole URL on the request line.
             Some(p) => (p.host(), p.port(), request.url()),

@@ -65,7 +65,9 @@ fn the_request_head_is_runs_cores_request_with_a_host_and_a_length() {
         .stage(ProcessStage::Draft)
         .build()
         .unwrap();
-    let request = Call::new(&config, start, 0).request().clone();
+    let request = Call::new(&config, runs_core::transport::PostRun(start), 0)
+        .request()
+        .clone();
     let head = encode(&request, "/v2/runs", "127.0.0.1:8080", None).unwrap();
     assert_eq!(
         String::from_utf8(head).unwrap(),
