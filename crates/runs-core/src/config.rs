@@ -5,6 +5,11 @@
 //! `build` method. A transport's `Client::builder()` is this builder with the client as its
 //! target (see [`FromConfig`]), so every setting exists once, with one default, for both.
 
+pub(crate) mod connection;
+pub(crate) mod proxy;
+pub(crate) mod roots;
+pub(crate) mod secret;
+
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt;

@@ -12,7 +12,7 @@ use core::time::Duration;
 use crate::api_error::ApiError;
 use crate::id::RunId;
 use crate::status::RunStatus;
-use crate::storage::StorageError;
+use crate::storage_error::StorageError;
 use crate::validation::ValidationError;
 
 /// A boxed error from below the SDK (an I/O or TLS error), kept as the `source`.
@@ -255,8 +255,8 @@ impl From<crate::output::OutputError> for Error {
     }
 }
 
-impl From<crate::storage::StorageError> for Error {
-    fn from(e: crate::storage::StorageError) -> Self {
+impl From<crate::storage_error::StorageError> for Error {
+    fn from(e: crate::storage_error::StorageError) -> Self {
         Error::Storage(e)
     }
 }

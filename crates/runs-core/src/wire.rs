@@ -1,5 +1,11 @@
 //! The wire format: each operation's request and decoding ([`Operation`]).
 
+pub(crate) mod api_error;
+pub(crate) mod body;
+pub(crate) mod http;
+#[cfg(feature = "http")]
+pub(crate) mod origin;
+
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;

@@ -20,8 +20,8 @@ use crate::catalog::{Catalog, Lookup};
 use crate::counters::Cells;
 use crate::fault::{Fault, FaultQueues, Route};
 use crate::files::Files;
+use crate::runs::Store;
 use crate::schedule::Schedule;
-use crate::store::Store;
 use crate::token::{self, TokenError};
 
 /// The base path every route lives under.

@@ -15,9 +15,9 @@ use crate::counters::{Cells, Counters};
 use crate::error::Error;
 use crate::fault::{Fault, FaultQueues, Route};
 use crate::files::{Files, UPLOAD_PATH, UploadedFile};
+use crate::runs::Store;
 use crate::schedule::Schedule;
 use crate::server::{self, Limits, Origin};
-use crate::store::Store;
 use crate::tls;
 
 /// The API key accepted when none is configured.

@@ -50,6 +50,7 @@
 mod api;
 mod body;
 mod catalog;
+mod command_line;
 mod counters;
 mod emulator;
 mod error;
@@ -57,17 +58,17 @@ mod fault;
 mod files;
 mod limits;
 mod multipart;
+mod object_storage;
 pub mod outputs;
+mod runs;
 mod schedule;
-mod serve;
 mod server;
-mod storage;
-mod store;
 mod tls;
 mod token;
 
 pub use api::BASE_PATH;
 pub use catalog::{ALWAYS_FAILS, DEMO_AGENT, GETS_CANCELLED, HELLO_WORLD, TIMES_OUT};
+pub use command_line::ServeArgs;
 pub use counters::Counters;
 pub use emulator::{
     DEFAULT_API_KEY, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_HEADER_BYTES,
@@ -77,4 +78,3 @@ pub use error::Error;
 pub use fault::{Fault, FaultKind, RetryAfter, Route};
 pub use files::UploadedFile;
 pub use schedule::Schedule;
-pub use serve::ServeArgs;

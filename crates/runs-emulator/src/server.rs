@@ -280,7 +280,7 @@ async fn answer(api: &Api, target: &Target<'_>, req: Request<Incoming>) -> Resul
             reply.allow = Some(allow);
             return Ok(reply);
         }
-        Target::Route(Route::Upload, _) => return crate::storage::receive(api, req).await,
+        Target::Route(Route::Upload, _) => return crate::object_storage::receive(api, req).await,
         Target::Route(route, segment) => (route, segment),
     };
     if let Some(refusal) = api.authenticate(req.headers().get(runs_core::transport::API_KEY_HEADER)) {

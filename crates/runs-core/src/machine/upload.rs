@@ -16,7 +16,7 @@ use crate::jitter::Jitter;
 use crate::proxy::ProxyEndpoint;
 use crate::retry::Retry;
 use crate::secret::Secrets;
-use crate::storage::StorageError;
+use crate::storage_error::StorageError;
 use crate::validation::{FieldError, Rule};
 
 /// The form field the file goes in.
