@@ -54,6 +54,15 @@ fn main() {
         calls(client, n.parse().expect("a number of calls"), base);
         return;
     }
+    if let (Some("--cli-list"), Some(format), Some(max), Some(base)) = (
+        args.get(1).map(String::as_str),
+        args.get(2),
+        args.get(3),
+        args.get(4),
+    ) {
+        cli_list(format, max, base);
+        return;
+    }
     if let (Some("--page"), Some(mode), Some(base)) =
         (args.get(1).map(String::as_str), args.get(2), args.get(3))
     {
@@ -605,7 +614,70 @@ fn memory_section(base: &str) {
             );
         }
     }
+    cli_rows(base, warm);
     println!();
+}
+
+/// The `runs` CLI's rows: `runs list --all` streams each page's runs to stdout as it arrives,
+/// so its peak RSS should not grow with the listing (issue 22). Each format is listed twice,
+/// `--max-items` a tenth and then everything, each in a fresh process.
+fn cli_rows(base: &str, warm: usize) {
+    let exe = std::env::current_exe().expect("own path");
+    if !exe.with_file_name("runs").exists() {
+        println!("\n(the `runs` rows need the CLI: cargo build --release -p runs-cli)");
+        return;
+    }
+    for format in ["jsonl", "csv"] {
+        let peak = |max: usize| {
+            let out = Command::new(&exe)
+                .args(["--cli-list", format, &max.to_string(), base])
+                .output()
+                .expect("cli process");
+            let text = String::from_utf8_lossy(&out.stdout);
+            let v: Vec<u64> = text.split_whitespace().filter_map(|w| w.parse().ok()).collect();
+            match v[..] {
+                [lines, kib] => Ok((lines, kib)),
+                _ => Err(String::from_utf8_lossy(&out.stderr).trim().to_owned()),
+            }
+        };
+        match (peak(warm), peak(PAGED_RUNS)) {
+            (Ok((_, after_warm)), Ok((lines, end))) => println!(
+                "| `runs list --output {format}`, `--max-items {warm}` then `--all` ({lines} lines) | {PAGED_RUNS} | {after_warm} KiB | {end} KiB | {} KiB |",
+                end.saturating_sub(after_warm)
+            ),
+            (a, b) => println!("| `runs list --output {format}` | failed: {a:?} {b:?} | | | |"),
+        }
+    }
+}
+
+/// In a child process: runs `runs list` over the first `max` runs at `base` in `format` (all
+/// of them with `--all` when `max` is all there are),
+/// counts the lines it writes, and prints them with the CLI's peak RSS (the only child this
+/// process waits for, so `RUSAGE_CHILDREN` is its own).
+fn cli_list(format: &str, max: &str, base: &str) {
+    let exe = std::env::current_exe().expect("own path").with_file_name("runs");
+    let mut child = Command::new(exe)
+        .args(["list", "--agent-id", runs_emulator::DEMO_AGENT, "--process-id"])
+        .args([runs_emulator::HELLO_WORLD, "--limit", "100"])
+        .args(if max == PAGED_RUNS.to_string() {
+            vec!["--all"]
+        } else {
+            vec!["--max-items", max]
+        })
+        .args(["--output", format, "--base-url", base])
+        .env("RUNS_API_KEY", KEY)
+        .env("RUNS_CONFIG", "/nonexistent/runs-bench-config.toml")
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("runs list");
+    let stdout = child.stdout.take().expect("piped");
+    let lines = BufReader::new(stdout).lines().map_while(Result::ok).count();
+    let status = child.wait().expect("wait");
+    assert!(status.success(), "runs list: {status}");
+    let usage =
+        nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_CHILDREN).expect("getrusage");
+    // Linux reports ru_maxrss in KiB.
+    println!("{lines} {}", usage.max_rss());
 }
 
 /// In a child process: pages through every run at `base` with one paginator and prints the
