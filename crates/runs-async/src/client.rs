@@ -7,13 +7,14 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
 
 use hyper_util::client::legacy;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
-use runs_core::transport::{AsResponse, Hold, Machine, SharedThrottle, drive};
-use runs_core::{Config, Error};
+use runs_core::transport::{AsResponse, Hold, Machine, Request, SharedThrottle, drive};
+use runs_core::{Config, Error, TransportError};
 use tokio::time::Instant;
 
 use crate::connect::{Connector, Route};
@@ -168,7 +169,7 @@ impl Client {
 
     /// Drives a machine to its end with a fresh clock, inside the operation's span.
     async fn execute<M: Machine + Send>(&self, machine: &mut M, span: Span) -> M::Output {
-        let driving = self.drive(machine, None);
+        let driving = self.drive_api(machine, None);
         #[cfg(feature = "tracing")]
         let driving = tracing::Instrument::instrument(driving, span);
         #[cfg(not(feature = "tracing"))]
@@ -176,16 +177,57 @@ impl Client {
         driving.await
     }
 
-    /// Drives `machine` until it is done: the transport's one loop. `epoch` is the machine's
-    /// time origin; `None` starts it at the first poll, which is then at zero without a second
-    /// reading of the clock.
-    pub(crate) async fn drive<M: Machine + Send>(
+    /// Drives an API operation's machine: [`drive`](Self::drive) with requests sent to the
+    /// API, within the client's rate limit.
+    pub(crate) async fn drive_api<M: Machine + Send>(
         &self,
         machine: &mut M,
         epoch: Option<Instant>,
     ) -> M::Output {
-        let exchange = &self.shared.exchange;
+        self.drive(machine, epoch, |request, timeout| self.send_api(request, timeout))
+            .await
+    }
+
+    /// Sends one API request within the client's rate limit: held as long as the throttle
+    /// says (within the attempt's `timeout`), which then hears what came back.
+    async fn send_api(
+        &self,
+        request: Request,
+        timeout: Duration,
+    ) -> Result<http::Response<Bytes>, TransportError> {
         let throttle = &self.shared.throttle;
+        let (mut turn, mut waited) = (None, Duration::ZERO);
+        let left = loop {
+            match throttle.hold(&mut turn, waited, timeout) {
+                Hold::Send(left) => break left,
+                Hold::Sleep(delay) => {
+                    tokio::time::sleep(delay).await;
+                    waited += delay;
+                }
+                Hold::Fail(error) => return Err(error),
+            }
+        };
+        let sent = self.shared.exchange.send(request, left).await;
+        if let Ok(response) = &sent {
+            throttle.observe(&response.as_response());
+        }
+        sent
+    }
+
+    /// The transport's one loop, for API calls and uploads alike: drives `machine` until it
+    /// is done, sending what it asks for with `send` (the API's requests, or an upload's) and
+    /// sleeping when it says so. `epoch` is the machine's time origin; `None` starts it at the
+    /// first poll, which is then at zero without a second reading of the clock.
+    pub(crate) async fn drive<R, M, F>(
+        &self,
+        machine: &mut M,
+        epoch: Option<Instant>,
+        mut send: impl FnMut(R, Duration) -> F + Send,
+    ) -> M::Output
+    where
+        M: Machine<R> + Send,
+        F: Future<Output = Result<http::Response<Bytes>, TransportError>> + Send,
+    {
         let mut epoch = epoch;
         drive!(
             *machine,
@@ -200,26 +242,7 @@ impl Client {
             wall = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .unwrap_or_default(),
-            send(request, timeout) => 'send: {
-                // Within the client's rate limit: held as long as the throttle says (within
-                // the attempt's timeout), which then hears what came back.
-                let (mut turn, mut waited) = (None, std::time::Duration::ZERO);
-                let left = loop {
-                    match throttle.hold(&mut turn, waited, timeout) {
-                        Hold::Send(left) => break left,
-                        Hold::Sleep(delay) => {
-                            tokio::time::sleep(delay).await;
-                            waited += delay;
-                        }
-                        Hold::Fail(error) => break 'send Err(error),
-                    }
-                };
-                let sent = exchange.send(request, left).await;
-                if let Ok(response) = &sent {
-                    throttle.observe(&response.as_response());
-                }
-                sent
-            },
+            send(request, timeout) => send(request, timeout).await,
             sleep(delay) => tokio::time::sleep(delay).await,
         )
     }
@@ -250,6 +273,7 @@ mod tests {
         let query = ListRuns::new("a".parse().unwrap(), "p".parse().unwrap());
         assert_send(&client.list_runs(&query));
         assert_send(&client.runs(&query));
+        assert_send(&client.upload_file(crate::FileSource::path("a.txt"), None));
     }
 
     #[test]

@@ -125,7 +125,7 @@ where
             #[cfg(feature = "tracing")]
             let span = runs_core::__private::page_span(&listing);
             let fetch = async move {
-                let item = client.drive(&mut listing, Some(epoch)).await;
+                let item = client.drive_api(&mut listing, Some(epoch)).await;
                 (item, listing)
             };
             #[cfg(feature = "tracing")]

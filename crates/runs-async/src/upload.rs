@@ -17,7 +17,7 @@ use std::task::{Context, Poll, ready};
 
 use bytes::Bytes;
 use http_body::{Frame, SizeHint};
-use runs_core::transport::{Upload, UploadRequest, drive, random_seed};
+use runs_core::transport::{Upload, UploadRequest, random_seed};
 use runs_core::{
     Delivery, Error, FieldError, FileId, FileResource, LocalFileError, LocalFileProblem, Rule,
     TransportError, TransportErrorKind,
@@ -347,8 +347,9 @@ impl Client {
         })
     }
 
-    /// Streams `file` to `target`, as runs-core's [`Upload`] decides: the loop of
-    /// `Client::drive`, with the upload's own request type.
+    /// Streams `file` to `target`, as runs-core's [`Upload`] decides, in the client's one loop
+    /// (`Client::drive`) with the upload's own sending: to object storage, without the key,
+    /// outside the API's rate limit.
     pub(crate) async fn upload_opened(
         &self,
         target: &FileResource,
@@ -356,18 +357,16 @@ impl Client {
     ) -> Result<FileId, Error> {
         let mut upload = Upload::new(self.config(), target, file.size, random_seed())?;
         let exchange = self.exchange();
-        let start = Instant::now();
-        let driving = async {
-            drive!(
-                upload,
-                now = start.elapsed(),
-                send(request, timeout) => match file.body(&request) {
+        let file = &file;
+        let driving = self.drive(&mut upload, None, |request, timeout| {
+            let body = file.body(&request);
+            async move {
+                match body {
                     Ok(body) => exchange.send_upload(&request, body, timeout).await,
                     Err(e) => Err(e),
-                },
-                sleep(delay) => tokio::time::sleep(delay).await,
-            )
-        };
+                }
+            }
+        });
         #[cfg(feature = "tracing")]
         let driving = tracing::Instrument::instrument(
             driving,

@@ -137,13 +137,36 @@ impl Client {
         let _entered = span.enter();
         #[cfg(not(feature = "tracing"))]
         let _ = span;
-        self.drive(machine, None)
+        self.drive_api(machine, None)
     }
 
-    /// Drives a machine until it is done, `epoch` being the time its clock counts from: sends
-    /// what it asks for, sleeps when it says so. `None` starts the clock at the first poll,
-    /// which is then at zero without a second reading of the clock.
-    pub(crate) fn drive<M: Machine>(&self, machine: &mut M, epoch: Option<Instant>) -> M::Output {
+    /// Drives an API operation's machine: [`drive`](Self::drive) with requests sent to the
+    /// API, within the client's rate limit.
+    pub(crate) fn drive_api<M: Machine>(&self, machine: &mut M, epoch: Option<Instant>) -> M::Output {
+        self.drive(machine, epoch, |request, timeout| {
+            self.throttled(timeout, |timeout| {
+                crate::send::send(
+                    &self.agent,
+                    self.pins.as_deref(),
+                    request,
+                    timeout,
+                    self.config.request_timeout(),
+                    self.config.max_body_bytes(),
+                )
+            })
+        })
+    }
+
+    /// The transport's one loop, for API calls and uploads alike: drives a machine until it is
+    /// done, sending what it asks for with `send` (the API's requests, or an upload's) and
+    /// sleeping when it says so. `epoch` is the time its clock counts from; `None` starts the
+    /// clock at the first poll, which is then at zero without a second reading of the clock.
+    pub(crate) fn drive<R, M: Machine<R>>(
+        &self,
+        machine: &mut M,
+        epoch: Option<Instant>,
+        mut send: impl FnMut(R, std::time::Duration) -> Result<http::Response<Vec<u8>>, runs_core::TransportError>,
+    ) -> M::Output {
         #[cfg(feature = "tokio-check")]
         warn_on_runtime_worker();
         let mut epoch = epoch;
@@ -160,14 +183,7 @@ impl Client {
             wall = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .unwrap_or_default(),
-            send(request, timeout) => self.throttled(timeout, |timeout| crate::send::send(
-                &self.agent,
-                self.pins.as_deref(),
-                request,
-                timeout,
-                self.config.request_timeout(),
-                self.config.max_body_bytes(),
-            )),
+            send(request, timeout) => send(request, timeout),
             sleep(delay) => std::thread::sleep(delay),
         )
     }

@@ -82,7 +82,7 @@ impl<Q: PageQuery> Iterator for Pages<Q> {
         }
         #[cfg(feature = "tracing")]
         let _entered = runs_core::__private::page_span(&self.listing).entered();
-        self.client.drive(&mut self.listing, Some(self.epoch))
+        self.client.drive_api(&mut self.listing, Some(self.epoch))
     }
 }
 

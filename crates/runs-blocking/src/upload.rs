@@ -9,9 +9,8 @@
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::PathBuf;
-use std::time::Instant;
 
-use runs_core::transport::{Upload, drive, random_seed};
+use runs_core::transport::{Upload, random_seed};
 use runs_core::{Error, FieldError, FileId, FileResource, LocalFileError, LocalFileProblem, Rule};
 
 use crate::client::Client;
@@ -164,28 +163,30 @@ impl Client {
         })
     }
 
-    /// Streams `file` to `target`, as runs-core's [`Upload`] decides: the loop of
-    /// `Client::drive`, with the upload's own request type.
+    /// Streams `file` to `target`, as runs-core's [`Upload`] decides, in the client's one loop
+    /// (`Client::drive`) with the upload's own sending: to object storage, without the key,
+    /// outside the API's rate limit.
     pub(crate) fn upload_opened(&self, target: &FileResource, mut file: OpenedFile) -> Result<FileId, Error> {
         let mut upload = Upload::new(self.config(), target, file.size, random_seed())?;
         let proxy = crate::agent::proxy_for_url(self.config(), upload.request().url())?;
         #[cfg(feature = "tracing")]
         let _entered = tracing::info_span!(target: "runs", "upload", file.size = file.size).entered();
-        let epoch = Instant::now();
         let max_body = self.config().max_body_bytes();
-        let result = drive!(
-            upload,
-            now = epoch.elapsed(),
-            send(request, timeout) => if file.read > 0 {
+        let result = self.drive(&mut upload, None, |request, timeout| {
+            if file.read > 0 {
                 // runs-core sends again only after a failure before any byte left, so the
                 // file is untouched; if it was not, it cannot be replayed.
                 Err(runs_core::TransportError::new(
                     runs_core::TransportErrorKind::Io,
                     runs_core::Delivery::MaybeSent,
                     request.describe(),
-                ).with_source(file.fail(LocalFileProblem::Read, Some(io::Error::other(
-                    "an earlier attempt read part of it, so it cannot be sent again",
-                )))))
+                )
+                .with_source(file.fail(
+                    LocalFileProblem::Read,
+                    Some(io::Error::other(
+                        "an earlier attempt read part of it, so it cannot be sent again",
+                    )),
+                )))
             } else {
                 crate::send::send_upload(
                     self.agent(),
@@ -196,9 +197,8 @@ impl Client {
                     timeout,
                     max_body,
                 )
-            },
-            sleep(delay) => std::thread::sleep(delay),
-        );
+            }
+        });
         // A failure of the file itself, not of the network, is what the caller must hear.
         match (result, file.failure.take()) {
             (Err(_), Some(local)) => Err(local.into()),
