@@ -1,163 +1,30 @@
-//! The Runs API itself: routing, authentication, validation and the three operations.
+//! The Runs API itself: authentication, validation (runs-core's own readers) and the
+//! operations, over the emulator's state.
 //!
-//! Everything here works on a request whose body has already been read, and produces a
-//! [`Reply`]; sockets, faults and timing live in [`crate::server`].
+//! Everything here works on a request whose body has already been read and whose route is
+//! known ([`crate::routing`]), and produces a [`Reply`] ([`crate::reply`]); sockets, faults and
+//! timing live in [`crate::server`].
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::Duration;
 
-use bytes::Bytes;
-use http::{HeaderValue, Method, StatusCode};
+use http::{HeaderValue, StatusCode};
 use percent_encoding::percent_decode_str;
 use runs_core::{
-    AgentId, CreateFile, ErrorBody, FieldError, Process, ProcessId, ProcessPage, ProcessStage, Rule, RunId,
-    RunPage, StartRun,
+    AgentId, CreateFile, FieldError, Process, ProcessId, ProcessPage, ProcessStage, Rule, RunId, RunPage,
+    StartRun,
 };
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::catalog::{Catalog, Lookup};
 use crate::counters::Cells;
 use crate::fault::{Fault, FaultQueues, Route};
 use crate::files::Files;
+use crate::reply::{Reply, not_found};
 use crate::runs::Store;
 use crate::schedule::Schedule;
 use crate::token::{self, TokenError};
-
-/// The base path every route lives under.
-pub const BASE_PATH: &str = "/v2";
-
-/// Where a request goes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Target<'a> {
-    /// One of the operations; for [`Route::GetRun`] and [`Route::GetProcess`], the raw path
-    /// segment.
-    Route(Route, Option<&'a str>),
-    /// A known path with a method it does not have; the value is the `Allow` header.
-    MethodNotAllowed(&'static str),
-    /// Any other path.
-    NotFound,
-}
-
-pub(crate) fn route<'a>(method: &Method, path: &'a str) -> Target<'a> {
-    let Some(rest) = path.strip_prefix(BASE_PATH) else {
-        return Target::NotFound;
-    };
-    // (collection, its route and methods, the item route under it)
-    let (collection, item, allow, item_route) = if let Some(r) = rest.strip_prefix("/runs") {
-        (r, Route::GetRun, "GET, POST", true)
-    } else if let Some(r) = rest.strip_prefix("/processes") {
-        (r, Route::GetProcess, "GET", true)
-    } else if let Some(r) = rest.strip_prefix("/files") {
-        (r, Route::CreateFile, "POST", false)
-    } else if let Some(r) = rest.strip_prefix("/health") {
-        (r, Route::Health, "GET", false)
-    } else {
-        return Target::NotFound;
-    };
-    if collection.is_empty() {
-        let route = match (item, method) {
-            (Route::GetRun, &Method::GET) => Route::ListRuns,
-            (Route::GetRun, &Method::POST) => Route::StartRun,
-            (Route::GetProcess, &Method::GET) => Route::ListProcesses,
-            (Route::CreateFile, &Method::POST) => Route::CreateFile,
-            (Route::Health, &Method::GET) => Route::Health,
-            _ => return Target::MethodNotAllowed(allow),
-        };
-        return Target::Route(route, None);
-    }
-    match collection.strip_prefix('/') {
-        Some(segment) if item_route && !segment.is_empty() && !segment.contains('/') => match *method {
-            Method::GET => Target::Route(item, Some(segment)),
-            _ => Target::MethodNotAllowed("GET"),
-        },
-        _ => Target::NotFound,
-    }
-}
-
-/// A response with a fully known body.
-#[derive(Debug, Clone)]
-pub(crate) struct Reply {
-    pub(crate) status: StatusCode,
-    pub(crate) body: Bytes,
-    pub(crate) content_type: &'static str,
-    pub(crate) allow: Option<&'static str>,
-    /// Whole seconds for a `Retry-After` header.
-    pub(crate) retry_after: Option<u64>,
-}
-
-impl Reply {
-    fn json(status: StatusCode, value: &impl serde::Serialize) -> Reply {
-        match serde_json::to_vec(value) {
-            Ok(body) => Reply {
-                status,
-                body: body.into(),
-                content_type: "application/json",
-                allow: None,
-                retry_after: None,
-            },
-            Err(_) => Reply::error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "cannot encode the response",
-                None,
-            ),
-        }
-    }
-
-    /// The documented error body; `details` is `null` when there are none.
-    pub(crate) fn error(
-        status: StatusCode,
-        message: impl Into<String>,
-        details: Option<Vec<Value>>,
-    ) -> Reply {
-        let body = ErrorBody {
-            status_code: Some(i64::from(status.as_u16())),
-            message: Some(message.into()),
-            details,
-        };
-        // ErrorBody is three plain fields: encoding cannot fail, but never panic on a maybe.
-        let body = serde_json::to_vec(&body)
-            .unwrap_or_else(|_| br#"{"status_code":500,"message":"internal error","details":null}"#.to_vec());
-        Reply {
-            status,
-            body: body.into(),
-            content_type: "application/json",
-            allow: None,
-            retry_after: None,
-        }
-    }
-
-    fn invalid(location: &str, errors: &[FieldError]) -> Reply {
-        let mut message = String::from("invalid input: ");
-        for (i, e) in errors.iter().enumerate() {
-            if i > 0 {
-                message.push_str("; ");
-            }
-            message.push_str(&e.to_string());
-        }
-        let details = errors.iter().map(|e| detail(location, e)).collect();
-        Reply::error(StatusCode::BAD_REQUEST, message, Some(details))
-    }
-
-    /// The header value for `Content-Type`.
-    pub(crate) fn content_type(&self) -> HeaderValue {
-        HeaderValue::from_static(self.content_type)
-    }
-}
-
-/// A validation detail: `{"field", "in", "message", "rule"}`.
-fn detail(location: &str, e: &FieldError) -> Value {
-    json!({"field": e.field(), "in": location, "message": e.rule().to_string(), "rule": e.rule().code()})
-}
-
-fn not_found(field: &str, location: &str, what: &str, value: &str) -> Reply {
-    let detail = json!({"field": field, "in": location, "message": format!("no {what} has this id"), "rule": "not_found"});
-    Reply::error(
-        StatusCode::NOT_FOUND,
-        format!("{what} {value:?} not found"),
-        Some(vec![detail]),
-    )
-}
 
 /// The emulator's state and configuration, shared by every connection.
 pub(crate) struct Api {
@@ -466,69 +333,5 @@ impl Api {
                 .map(|position| token::encode(self.token_secret, fingerprint, position)),
         };
         Reply::json(StatusCode::OK, &page)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn routes_are_matched_on_exact_segments() {
-        assert_eq!(
-            route(&Method::GET, "/v2/runs"),
-            Target::Route(Route::ListRuns, None)
-        );
-        assert_eq!(
-            route(&Method::POST, "/v2/runs"),
-            Target::Route(Route::StartRun, None)
-        );
-        assert_eq!(
-            route(&Method::GET, "/v2/runs/abc"),
-            Target::Route(Route::GetRun, Some("abc"))
-        );
-        assert_eq!(
-            route(&Method::DELETE, "/v2/runs/abc"),
-            Target::MethodNotAllowed("GET")
-        );
-        assert_eq!(
-            route(&Method::PUT, "/v2/runs"),
-            Target::MethodNotAllowed("GET, POST")
-        );
-        assert_eq!(
-            route(&Method::POST, "/v2/files"),
-            Target::Route(Route::CreateFile, None)
-        );
-        assert_eq!(route(&Method::GET, "/v2/files"), Target::MethodNotAllowed("POST"));
-        assert_eq!(
-            route(&Method::GET, "/v2/processes"),
-            Target::Route(Route::ListProcesses, None)
-        );
-        assert_eq!(
-            route(&Method::GET, "/v2/processes/p"),
-            Target::Route(Route::GetProcess, Some("p"))
-        );
-        assert_eq!(
-            route(&Method::GET, "/v2/health"),
-            Target::Route(Route::Health, None)
-        );
-        assert_eq!(
-            route(&Method::POST, "/v2/health"),
-            Target::MethodNotAllowed("GET")
-        );
-        for path in [
-            "/v2/files/x",
-            "/v2/healthz",
-            "/v2/processes/",
-            "/",
-            "/v2",
-            "/v2/runs/",
-            "/v2/runs/a/b",
-            "/v2/runsx",
-            "/v3/runs",
-            "/v2/runs//",
-        ] {
-            assert_eq!(route(&Method::GET, path), Target::NotFound, "{path}");
-        }
     }
 }

@@ -9,12 +9,13 @@ use std::time::Duration;
 use runs_core::{AgentId, ProcessId, Run, RunId, RunStatus};
 use tokio::sync::watch;
 
-use crate::api::{Api, BASE_PATH};
+use crate::api::Api;
 use crate::catalog::Catalog;
 use crate::counters::{Cells, Counters};
 use crate::error::Error;
 use crate::fault::{Fault, FaultQueues, Route};
 use crate::files::{Files, UPLOAD_PATH, UploadedFile};
+use crate::routing::BASE_PATH;
 use crate::runs::Store;
 use crate::schedule::Schedule;
 use crate::server::{self, Limits, Origin};

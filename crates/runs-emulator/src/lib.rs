@@ -60,13 +60,14 @@ mod limits;
 mod multipart;
 mod object_storage;
 pub mod outputs;
+mod reply;
+mod routing;
 mod runs;
 mod schedule;
 mod server;
 mod tls;
 mod token;
 
-pub use api::BASE_PATH;
 pub use catalog::{ALWAYS_FAILS, DEMO_AGENT, GETS_CANCELLED, HELLO_WORLD, TIMES_OUT};
 pub use command_line::ServeArgs;
 pub use counters::Counters;
@@ -77,4 +78,5 @@ pub use emulator::{
 pub use error::Error;
 pub use fault::{Fault, FaultKind, RetryAfter, Route};
 pub use files::UploadedFile;
+pub use routing::BASE_PATH;
 pub use schedule::Schedule;

@@ -11,10 +11,11 @@ use http::{Method, Request, StatusCode, header};
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
 
-use crate::api::{Api, Reply};
+use crate::api::Api;
 use crate::counters::Cells;
 use crate::files::{TARGET_HEADER, UPLOAD_PATH, UploadedFile, signature};
 use crate::multipart::{FormError, Parser, boundary};
+use crate::reply::Reply;
 use crate::server::CloseConnection;
 
 fn escape(s: &str) -> String {

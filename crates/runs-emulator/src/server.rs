@@ -16,10 +16,12 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
 
-use crate::api::{Api, Reply, Target, route};
+use crate::api::Api;
 use crate::body::Body;
 use crate::counters::Cells;
 use crate::fault::{Fault, FaultKind, Route};
+use crate::reply::Reply;
+use crate::routing::{Target, route};
 
 /// Connection limits.
 #[derive(Debug, Clone, Copy)]
