@@ -265,7 +265,7 @@ impl EmulatorBuilder {
         self
     }
 
-    /// Forgets the seeded processes (see [`crate::catalog`]); add your own with
+    /// Forgets the seeded processes ([`DEMO_AGENT`](crate::DEMO_AGENT)'s); add your own with
     /// [`process`](Self::process).
     pub fn without_seeded_processes(mut self) -> Self {
         self.processes.clear();

@@ -1,26 +1,4 @@
-//! Fault injection: scripted misbehaviour for the next requests of a route.
-//!
-//! Faults are queued per [`Route`] and used in FIFO order, one per request. A request takes a
-//! fault from its own route's queue first, then from [`Route::Any`]'s. A fault answers *instead
-//! of* the emulator, before authentication and validation (as a proxy or an overloaded service
-//! would), so a faulted request changes nothing: a `POST` answered with an injected 500 starts
-//! no run, and an upload answered by a fault records no file. Faults apply to the upload
-//! target ([`Route::Upload`]) like to any API route. The exceptions are
-//! [`Fault::status_after_processing`] and [`Fault::close_after_processing`], which let the
-//! request take effect and then answer with an error or not at all, to prove a client does not
-//! resend a `POST` it cannot know the fate of.
-//!
-//! ```
-//! use std::time::Duration;
-//! use runs_emulator::{Fault, RetryAfter, Route};
-//!
-//! let emu = runs_emulator::Emulator::builder().start()?;
-//! // The next two gets are rate limited; the third gets a proxy's HTML page after a pause.
-//! emu.inject_times(Route::GetRun, Fault::status(429).retry_after(RetryAfter::Seconds(1)), 2);
-//! emu.inject(Route::GetRun, Fault::html(502).delay(Duration::from_millis(50)));
-//! assert_eq!(emu.pending_faults(Route::GetRun), 3);
-//! # Ok::<(), runs_emulator::Error>(())
-//! ```
+//! Fault injection: scripted misbehaviour for the next requests of a route (see [`Fault`]).
 
 use std::collections::VecDeque;
 use std::time::{Duration, SystemTime};
@@ -152,7 +130,29 @@ pub enum FaultKind {
     Hang,
 }
 
-/// One scripted misbehaviour; see the [module docs](self).
+/// One scripted misbehaviour for the next requests of a route.
+///
+/// Faults are queued per [`Route`] and used in FIFO order, one per request. A request takes a
+/// fault from its own route's queue first, then from [`Route::Any`]'s. A fault answers *instead
+/// of* the emulator, before authentication and validation (as a proxy or an overloaded service
+/// would), so a faulted request changes nothing: a `POST` answered with an injected 500 starts
+/// no run, and an upload answered by a fault records no file. Faults apply to the upload
+/// target ([`Route::Upload`]) like to any API route. The exceptions are
+/// [`Fault::status_after_processing`] and [`Fault::close_after_processing`], which let the
+/// request take effect and then answer with an error or not at all, to prove a client does not
+/// resend a `POST` it cannot know the fate of.
+///
+/// ```
+/// use std::time::Duration;
+/// use runs_emulator::{Fault, RetryAfter, Route};
+///
+/// let emu = runs_emulator::Emulator::builder().start()?;
+/// // The next two gets are rate limited; the third gets a proxy's HTML page after a pause.
+/// emu.inject_times(Route::GetRun, Fault::status(429).retry_after(RetryAfter::Seconds(1)), 2);
+/// emu.inject(Route::GetRun, Fault::html(502).delay(Duration::from_millis(50)));
+/// assert_eq!(emu.pending_faults(Route::GetRun), 3);
+/// # Ok::<(), runs_emulator::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fault {
     kind: FaultKind,

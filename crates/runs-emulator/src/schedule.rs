@@ -1,7 +1,7 @@
 //! How fast runs move from `Created` to their terminal status.
 //!
 //! Every run goes through four steps: `Created`, `Pending`, `Running`, then the status its
-//! process ends in (see [`crate::catalog`]). The [`Schedule`] says when each step is taken.
+//! process ends in (see [`DEMO_AGENT`](crate::DEMO_AGENT)). The [`Schedule`] says when each step is taken.
 
 use std::time::Duration;
 

@@ -130,7 +130,7 @@ impl BatchOptions {
         self
     }
     /// Stop after `timeout` (from the driver's first poll) with
-    /// [`Error::WaitTimedOut`](crate::Error::WaitTimedOut) for the first run not finished,
+    /// [`Error::WaitTimedOut`] for the first run not finished,
     /// whatever is left; the journal resumes it. Default: no limit (a batch waits as long as
     /// its runs take).
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
