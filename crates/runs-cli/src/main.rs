@@ -56,6 +56,7 @@ mod profile;
 mod progress;
 mod records;
 mod render;
+mod scrub;
 mod terminal;
 mod upload;
 

@@ -20,6 +20,7 @@ pub fn run(global: &Global, args: &UploadArgs, out: &mut dyn Write) -> Result<()
         .transpose()?;
     let files = upload::check(&args.paths, "PATH")?;
     let client = config::client(global)?;
+    let out = &mut super::scrubbed(out, &client);
     let mut rows = render::FileRows::begin(out, global.output)?;
     for file in files {
         let name = file.name().to_owned();

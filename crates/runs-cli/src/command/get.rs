@@ -10,6 +10,7 @@ use crate::{config, render};
 pub fn run(global: &Global, args: &GetArgs, out: &mut dyn Write) -> Result<(), Failure> {
     let run_id = super::run_id(&args.run_id)?;
     let client = config::client(global)?;
+    let out = &mut super::scrubbed(out, &client);
     let run = client.get_run(&run_id)?;
     render::run(out, global.output, &run)?;
     Ok(())

@@ -17,6 +17,7 @@ pub fn run(global: &Global, args: &ListArgs, out: &mut dyn Write) -> Result<(), 
     let query = query(args)?;
     let mut filter = filter(args)?;
     let client = config::client(global)?;
+    let out = &mut super::scrubbed(out, &client);
     if !args.all && args.max_items.is_none() {
         let mut page = client.list_runs(&query)?;
         if filter.is_active() {

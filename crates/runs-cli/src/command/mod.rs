@@ -57,6 +57,12 @@ pub fn run(
     }
 }
 
+/// `out` scrubbed of `client`'s secrets (its key, any proxy password) on every line: what a
+/// command prints is server text, which a hostile server can fill with the key it was sent.
+fn scrubbed<'a>(out: &'a mut dyn Write, client: &runs_blocking::Client) -> crate::scrub::Scrubbed<'a> {
+    crate::scrub::Scrubbed::new(out, Secrets::of(client.config()).clone())
+}
+
 /// Prints every item of a listing as it arrives (`--all`, `--max-items`), stopping after
 /// `max_items` when given. The output starts with the first item, so a listing that fails at
 /// once prints nothing; one that fails later still closes its JSON array, and the exit code

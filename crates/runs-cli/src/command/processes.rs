@@ -34,6 +34,7 @@ fn list(global: &Global, args: &ProcessListArgs, out: &mut dyn Write) -> Result<
     }
     super::check_max_items(args.max_items)?;
     let client = config::client(global)?;
+    let out = &mut super::scrubbed(out, &client);
     if !args.all && args.max_items.is_none() {
         let page = client.list_processes(&query)?;
         render::process_page(out, global.output, &page)?;
@@ -55,6 +56,7 @@ fn get(global: &Global, args: &ProcessGetArgs, out: &mut dyn Write) -> Result<()
         .parse()
         .map_err(|e: FieldError| Failure::from(e.in_field("PROCESS_ID")))?;
     let client = config::client(global)?;
+    let out = &mut super::scrubbed(out, &client);
     let process = client.get_process(&agent_id, &process_id)?;
     render::process(out, global.output, &process)?;
     Ok(())

@@ -20,6 +20,7 @@ pub fn run(
     // Every --file is opened before any request: a missing one exits 2 with nothing sent.
     let files = upload::check(&args.files, "--file")?;
     let client = config::client(global)?;
+    let out = &mut super::scrubbed(out, &client);
     // Checked before the run is started: a refused --interval must not leave a run behind.
     let policy = super::wait::policy(&client, args.timeout, args.interval)?;
     let run = if files.is_empty() {

@@ -22,6 +22,7 @@ pub fn run(global: &Global, args: &WaitArgs, out: &mut dyn Write) -> Result<(), 
     }
     let run_id = super::run_id(&args.run_ids[0])?;
     let client = config::client(global)?;
+    let out = &mut super::scrubbed(out, &client);
     let policy = policy(&client, args.timeout, args.interval)?;
     let run = wait(&client, &run_id, policy)?;
     finished(global, run, out)

@@ -109,6 +109,7 @@ pub fn watch(
     options: BatchOptions,
     out: &mut dyn Write,
 ) -> Result<(), Failure> {
+    let out = &mut super::scrubbed(out, client);
     let mut batch = Batch::watch(&runs, options);
     let mut stream = Stream::<Run>::new(out, global.output);
     let mut view = View::new(runs.len());

@@ -125,3 +125,49 @@ fn an_echoed_key_in_a_continuation_token_is_not_printed_in_the_next_page_hint() 
     assert_eq!(out.code, 0, "{}", out.stderr);
     insta::assert_snapshot!(out.stderr, @"more processes: add --continuation-token 'page2-<redacted>', or --all");
 }
+
+/// A run whose name and outputs hold the key: a server echoing what it was sent into data.
+fn run_holding_the_key() -> String {
+    serde_json::json!({
+        "id": "r1", "name": format!("invoice {KEY}"), "agent_id": "agent-1",
+        "process_id": "proc-1", "stage": "Draft", "status": "Succeeded",
+        "created_at": "2021-01-01T12:00:00",
+        "outputs": [{"name": "echo", "value": format!("sent {KEY}")}],
+    })
+    .to_string()
+}
+
+#[test]
+fn an_echoed_key_in_a_run_is_not_printed_in_any_output_format() {
+    let server = Hostile::start(|_, request| {
+        if request.target.starts_with("/v2/runs?") {
+            json(200, &format!(r#"{{"items":[{}]}}"#, run_holding_the_key()))
+        } else {
+            json(200, &run_holding_the_key())
+        }
+    });
+    let list = ["list", "--agent-id", "agent-1", "--process-id", "proc-1"];
+    for format in ["table", "json", "csv", "jsonl"] {
+        // `runs` asserts that no output holds the key.
+        let got = runs(&server.base_url(), &["get", "r1", "--output", format]);
+        assert_eq!(got.code, 0, "{format}: {}", got.stderr);
+        assert!(
+            got.stdout.contains("invoice <redacted>"),
+            "{format}: {}",
+            got.stdout
+        );
+        let listed = runs(
+            &server.base_url(),
+            &[&list[..], &["--all", "--output", format]].concat(),
+        );
+        assert_eq!(listed.code, 0, "{format}: {}", listed.stderr);
+        assert!(
+            listed.stdout.contains("<redacted>"),
+            "{format}: {}",
+            listed.stdout
+        );
+    }
+    let waited = runs(&server.base_url(), &["wait", "r1", "--output", "jsonl"]);
+    assert_eq!(waited.code, 0, "{}", waited.stderr);
+    assert!(waited.stdout.contains("sent <redacted>"), "{}", waited.stdout);
+}
