@@ -25,7 +25,8 @@
 //!   reqwless's lower-level `Request` and `Response` with its own `Host`.
 //!
 //! Plain `http://` only (reqwless's TLS is `embedded-tls`, left out of this example); through
-//! an HTTP proxy from [`Config::connection`] as well.
+//! an HTTP proxy from the configuration's
+//! [`ConnectionPlan`](runs_core::transport::ConnectionPlan) as well.
 #![no_std]
 #![forbid(unsafe_code)]
 // `Platform`'s async methods return futures that are not `Send`: embassy's executor and the

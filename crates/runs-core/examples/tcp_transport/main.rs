@@ -21,8 +21,8 @@
 //!   write;
 //! - every failure as a [`TransportError`] whose [`Delivery`] is `NotSent` only if not one byte
 //!   of the request was written;
-//! - plain `http://` only, directly or through an HTTP proxy from [`Config::connection`]
-//!   (TLS needs a TLS library; see the guide for where it fits).
+//! - plain `http://` only, directly or through an HTTP proxy from the configuration's
+//!   [`ConnectionPlan`] (TLS needs a TLS library; see the guide for where it fits).
 #![forbid(unsafe_code)]
 
 use std::io::{self, BufRead, BufReader, Read, Write};
