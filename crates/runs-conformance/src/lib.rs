@@ -7,12 +7,13 @@
 //! loopback, and the client surface itself. With the `real-peers` feature, `tests/squid.rs`
 //! also runs both through a real squid with basic authentication (squid must be installed).
 //!
-//! The library part is the test support those cases share: [`ConnectProxy`], and
-//! [`RecordingServer`] for what a user's middleware sends.
+//! The library part is the test support those cases share, and the CLI's hostile suite too:
+//! [`ConnectProxy`], and [`ScriptedServer`], the one hand-written HTTP server of the tests
+//! (scripted answers, however wrong; every request recorded).
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 mod connect_proxy;
-mod recording_server;
+mod scripted_server;
 
 pub use connect_proxy::{ConnectProxy, Tunnel};
-pub use recording_server::{RUN_JSON, RecordingServer, Reply};
+pub use scripted_server::{Answer, RUN_JSON, Recorded, Reply, ScriptedServer, json, response};

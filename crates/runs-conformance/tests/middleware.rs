@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
-use runs_conformance::{RecordingServer, Reply};
+use runs_conformance::{Answer, ScriptedServer};
 use runs_core::{Config, Error, ProcessStage, RetryPolicy, RunId, StartRun, TransportErrorKind};
 
 /// What a case did: the result, and how many attempts the middleware saw.
@@ -21,7 +21,7 @@ enum Op {
     Start,
 }
 
-fn config(server: &RecordingServer, tune: impl Fn(Config) -> Config) -> Config {
+fn config(server: &ScriptedServer, tune: impl Fn(Config) -> Config) -> Config {
     let config = Config::builder()
         .api_key("sk-middleware")
         .base_url(server.base_url())
@@ -106,11 +106,11 @@ fn asynchronous(config: Config, op: Op) -> Seen {
 
 /// Runs `script` for `op` on both transports, each against a fresh server; gives what both
 /// saw (which must agree) and each server's request heads.
-fn both(script: Vec<Reply>, op: Op, tune: impl Fn(Config) -> Config + Copy) -> (Seen, Vec<String>) {
+fn both(script: Vec<Answer>, op: Op, tune: impl Fn(Config) -> Config + Copy) -> (Seen, Vec<String>) {
     let mut seen = Vec::new();
     let mut heads = Vec::new();
     for transport in [blocking as fn(Config, Op) -> Seen, asynchronous] {
-        let server = RecordingServer::start(script.clone()).unwrap();
+        let server = ScriptedServer::scripted(script.clone());
         seen.push(transport(config(&server, tune), op));
         heads.extend(server.heads());
     }
@@ -120,7 +120,7 @@ fn both(script: Vec<Reply>, op: Op, tune: impl Fn(Config) -> Config + Copy) -> (
 
 #[test]
 fn a_header_added_by_middleware_reaches_the_server_on_every_attempt() {
-    let (seen, heads) = both(vec![Reply::Json(503, "{}".into())], Op::Get, |c| c);
+    let (seen, heads) = both(vec![Answer::Json(503, "{}".into())], Op::Get, |c| c);
     assert_eq!(seen, (Ok(()), 2));
     assert_eq!(heads.len(), 4);
     for head in &heads {
@@ -133,7 +133,7 @@ fn a_header_added_by_middleware_reaches_the_server_on_every_attempt() {
 #[test]
 fn retries_are_still_runs_cores_with_middleware_in_place() {
     let busy = || {
-        Reply::Json(
+        Answer::Json(
             503,
             r#"{"status_code":503,"message":"busy","details":null}"#.into(),
         )
@@ -141,7 +141,7 @@ fn retries_are_still_runs_cores_with_middleware_in_place() {
     let (seen, _) = both(vec![busy(), busy()], Op::Get, |c| c);
     assert_eq!(seen, (Ok(()), 3), "a GET is retried through the middleware");
 
-    let failed = Reply::Json(
+    let failed = Answer::Json(
         500,
         r#"{"status_code":500,"message":"boom","details":null}"#.into(),
     );
@@ -156,7 +156,7 @@ fn retries_are_still_runs_cores_with_middleware_in_place() {
 
 #[test]
 fn the_body_cap_and_the_timeout_still_hold_with_middleware_in_place() {
-    let huge = Reply::Json(200, format!(r#"{{"pad":"{}"}}"#, "x".repeat(10_000)));
+    let huge = Answer::Json(200, format!(r#"{{"pad":"{}"}}"#, "x".repeat(10_000)));
     let (seen, _) = both(vec![huge], Op::Get, |c| c);
     assert_eq!(
         seen,
@@ -175,7 +175,7 @@ fn the_body_cap_and_the_timeout_still_hold_with_middleware_in_place() {
             .build()
             .unwrap()
     };
-    let (seen, _) = both(vec![Reply::Stall], Op::Get, one_attempt);
+    let (seen, _) = both(vec![Answer::Stall], Op::Get, one_attempt);
     assert_eq!(
         seen,
         (Err(format!("transport {:?}", TransportErrorKind::Timeout)), 1)

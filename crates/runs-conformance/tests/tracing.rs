@@ -230,11 +230,10 @@ fn both_transports_trace_the_same_spans_and_fields_and_never_the_key() {
 fn the_request_id_the_server_sent_is_a_field_of_each_response_event() {
     let mut traces = Vec::new();
     for transport in ["blocking", "async"] {
-        let server = runs_conformance::RecordingServer::start([runs_conformance::Reply::Json(
+        let server = runs_conformance::ScriptedServer::scripted([runs_conformance::Answer::Json(
             503,
             r#"{"status_code":503,"message":"busy","details":null}"#.into(),
-        )])
-        .unwrap();
+        )]);
         let id: RunId = "r1".parse().unwrap();
         let (trace, _) = traced(|| {
             match transport {

@@ -12,7 +12,7 @@ use std::time::Duration;
 use runs_core::{Delivery, Error, RetryPolicy, TransportErrorKind};
 
 use crate::clients::{Clients, Transport, builder, start};
-use crate::server::{BlackHole, Hostile, Mute, Unready, json, run_json};
+use crate::server::{BlackHole, Mute, ScriptedServer, Unready, json, run_json};
 
 fn assert_connect_not_sent(t: Transport, result: Result<runs_core::Run, Error>) {
     let error = result.unwrap_err();
@@ -48,7 +48,7 @@ fn a_server_that_refused_is_reached_by_the_same_clients_once_it_listens() {
     for (t, result) in clients.each(|t, c| (t, c.get_run(t, "r1"))) {
         assert_connect_not_sent(t, result);
     }
-    let server = Hostile::on(unready.listen(128), |_, _| {
+    let server = ScriptedServer::on(unready.listen(128), |_, _| {
         json(200, &run_json("r1", "Running", ""))
     });
     for (t, result) in clients.each(|t, c| (t, c.get_run(t, "r1"))) {

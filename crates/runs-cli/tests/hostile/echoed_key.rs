@@ -1,7 +1,7 @@
 //! Item 3: a server that echoes the API key back must not get it printed.
 
 use crate::clients::{Clients, KEY, builder, runs};
-use crate::server::{Hostile, Reply, json, response, run_json};
+use crate::server::{Reply, ScriptedServer, json, response, run_json};
 
 fn echoing(n: usize) -> Reply {
     match n % 3 {
@@ -29,7 +29,7 @@ fn echoing(n: usize) -> Reply {
 
 #[test]
 fn an_echoed_key_is_scrubbed_from_errors_on_both_transports() {
-    let server = Hostile::start(|n, _| echoing(n));
+    let server = ScriptedServer::start(|n, _| echoing(n));
     let clients = Clients::of(builder(&server.base_url()));
     // Three rounds: each transport meets each kind of echo (the server cycles through them).
     for _ in 0..3 {
@@ -45,7 +45,7 @@ fn an_echoed_key_is_scrubbed_from_errors_on_both_transports() {
 
 #[test]
 fn an_echoed_key_is_not_printed_by_the_cli() {
-    let server = Hostile::start(|n, _| echoing(n));
+    let server = ScriptedServer::start(|n, _| echoing(n));
     for _ in 0..3 {
         // `runs` asserts that no output holds the key.
         let out = runs(&server.base_url(), &["get", "r1"]);
@@ -65,7 +65,7 @@ fn health_echoing(code: u16) -> Reply {
 #[test]
 fn an_echoed_key_is_scrubbed_from_the_health_status_on_both_transports() {
     for code in [200, 503] {
-        let server = Hostile::start(move |_, _| health_echoing(code));
+        let server = ScriptedServer::start(move |_, _| health_echoing(code));
         let clients = Clients::of(builder(&server.base_url()));
         for (t, result) in clients.each(|t, c| (t, c.health(t))) {
             let health = result.unwrap_or_else(|e| panic!("{t:?} {code}: {e}"));
@@ -79,7 +79,7 @@ fn an_echoed_key_is_scrubbed_from_the_health_status_on_both_transports() {
 #[test]
 fn an_echoed_key_is_not_printed_by_runs_health() {
     for code in [200, 503] {
-        let server = Hostile::start(move |_, _| health_echoing(code));
+        let server = ScriptedServer::start(move |_, _| health_echoing(code));
         // `runs` asserts that no output holds the key.
         let table = runs(&server.base_url(), &["health"]);
         assert_eq!(table.code, 3, "{}", table.stderr);
@@ -108,7 +108,7 @@ fn page_with_the_key_in_its_token(item: &str) -> Reply {
 
 #[test]
 fn an_echoed_key_in_a_continuation_token_is_not_printed_in_the_next_page_hint() {
-    let server = Hostile::start(|_, _| page_with_the_key_in_its_token(&run_json("r1", "Running", "")));
+    let server = ScriptedServer::start(|_, _| page_with_the_key_in_its_token(&run_json("r1", "Running", "")));
     let out = runs(
         &server.base_url(),
         &["list", "--agent-id", "agent-1", "--process-id", "proc-1"],
@@ -117,7 +117,7 @@ fn an_echoed_key_in_a_continuation_token_is_not_printed_in_the_next_page_hint() 
     insta::assert_snapshot!(out.stderr, @"more runs: add --continuation-token 'page2-<redacted>', or --all");
 
     let process = r#"{"id":"proc-1","name":"P","agent_id":"agent-1","stage":"Published"}"#;
-    let server = Hostile::start(move |_, _| page_with_the_key_in_its_token(process));
+    let server = ScriptedServer::start(move |_, _| page_with_the_key_in_its_token(process));
     let out = runs(
         &server.base_url(),
         &["processes", "list", "--agent-id", "agent-1"],
@@ -139,7 +139,7 @@ fn run_holding_the_key() -> String {
 
 #[test]
 fn an_echoed_key_in_a_run_is_not_printed_in_any_output_format() {
-    let server = Hostile::start(|_, request| {
+    let server = ScriptedServer::start(|_, request| {
         if request.target.starts_with("/v2/runs?") {
             json(200, &format!(r#"{{"items":[{}]}}"#, run_holding_the_key()))
         } else {

@@ -7,13 +7,13 @@ use runs_core::transport::MAX_EMPTY_PAGES;
 use runs_core::{Error, ListRuns, TransportErrorKind};
 
 use crate::clients::{Clients, builder, runs, without_port};
-use crate::server::{Hostile, Reply, json};
+use crate::server::{Reply, ScriptedServer, json};
 
 #[test]
 fn an_error_body_declared_over_the_limit_is_refused_unread_and_names_the_status() {
     // The head promises a gigabyte, and nothing follows: reading it would hang until the
     // request timeout (a minute) and fail as a timeout instead.
-    let server = Hostile::start(|_, _| {
+    let server = ScriptedServer::start(|_, _| {
         Reply::Hold(
             b"HTTP/1.1 500 Hostile\r\ncontent-type: text/html\r\ncontent-length: 1000000000\r\n\r\n<html>"
                 .to_vec(),
@@ -41,7 +41,7 @@ fn an_error_body_declared_over_the_limit_is_refused_unread_and_names_the_status(
 
 #[test]
 fn an_error_body_that_grows_over_the_limit_names_the_status() {
-    let server = Hostile::start(|_, _| {
+    let server = ScriptedServer::start(|_, _| {
         let chunk = "x".repeat(600);
         let body = format!(
             "{:x}\r\n{chunk}\r\n{:x}\r\n{chunk}\r\n0\r\n\r\n",
@@ -65,8 +65,8 @@ fn an_error_body_that_grows_over_the_limit_names_the_status() {
     }
 }
 
-fn endless_empty_pages() -> Hostile {
-    Hostile::start(|n, _| json(200, &format!(r#"{{"items":[],"continuation_token":"t{n}"}}"#)))
+fn endless_empty_pages() -> ScriptedServer {
+    ScriptedServer::start(|n, _| json(200, &format!(r#"{{"items":[],"continuation_token":"t{n}"}}"#)))
 }
 
 #[test]

@@ -2,17 +2,17 @@
 //! from `runs get --output json`.
 
 use crate::clients::{Clients, Transport, builder, runs};
-use crate::server::{Hostile, json, run_json};
+use crate::server::{ScriptedServer, json, run_json};
 
 const BIG: &str = "123456789012345678901234567890";
 const NEGATIVE: &str = "-98765432109876543210987654321";
 const PI: &str = "3.14159265358979323846264338327950288";
 
-fn server() -> Hostile {
+fn server() -> ScriptedServer {
     let outputs = format!(
         r#","outputs":[{{"name":"x","value":{BIG}}},{{"name":"y","value":{NEGATIVE}}},{{"name":"z","value":{PI}}},{{"name":"all","value":[{BIG}, {NEGATIVE}, {PI}]}}]"#
     );
-    Hostile::start(move |_, _| json(200, &run_json("r1", "Succeeded", &outputs)))
+    ScriptedServer::start(move |_, _| json(200, &run_json("r1", "Succeeded", &outputs)))
 }
 
 #[test]

@@ -5,7 +5,7 @@
 use runs_core::{Error, FileResource, Proxy};
 
 use crate::clients::{Clients, KEY, Source, Transport, builder, runs};
-use crate::server::{Hostile, json};
+use crate::server::{ScriptedServer, json};
 
 /// Hosts that are not ASCII: the euro sign (three bytes), one ending in a multi-byte
 /// character right where `.localhost` would start, an emoji, a combining accent.
@@ -66,7 +66,7 @@ fn target_json(host: &str) -> String {
 fn a_non_ascii_upload_url_from_the_server_is_an_error_on_both_transports() {
     for host in HOSTS {
         let answer = target_json(host);
-        let server = Hostile::start(move |_, _| json(201, &answer));
+        let server = ScriptedServer::start(move |_, _| json(201, &answer));
         // Plain http to any host allowed, so only the host's text can refuse the target.
         let clients = Clients::of(builder(&server.base_url()).allow_insecure_http(true));
         let target: FileResource = serde_json::from_str(&target_json(host)).unwrap();
@@ -101,7 +101,7 @@ fn a_non_ascii_upload_url_from_the_server_does_not_panic_the_cli() {
     std::fs::write(&path, "hello").unwrap();
     for host in HOSTS {
         let answer = target_json(host);
-        let server = Hostile::start(move |_, _| json(201, &answer));
+        let server = ScriptedServer::start(move |_, _| json(201, &answer));
         let out = runs(&server.base_url(), &["files", "upload", path.to_str().unwrap()]);
         assert!(![0, 101].contains(&out.code), "{host}: {}", out.code);
         assert!(out.stderr.contains("upload_url"), "{host}: {}", out.stderr);

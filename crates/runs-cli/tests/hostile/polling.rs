@@ -5,7 +5,7 @@ use std::time::Duration;
 use runs_core::{Error, WaitPolicy};
 
 use crate::clients::{Clients, builder, fast_wait, runs};
-use crate::server::{Hostile, json, run_json};
+use crate::server::{ScriptedServer, json, run_json};
 
 #[test]
 fn a_wait_asked_to_poll_at_zero_polls_no_faster_than_the_floor_on_both_transports() {
@@ -28,13 +28,13 @@ fn a_wait_asked_to_poll_at_zero_polls_no_faster_than_the_floor_on_both_transport
 }
 
 fn for_each_transport_on_a_run_that_never_ends(
-    check: impl Fn(&Clients, &Hostile, crate::clients::Transport),
+    check: impl Fn(&Clients, &ScriptedServer, crate::clients::Transport),
 ) {
     for t in [
         crate::clients::Transport::Blocking,
         crate::clients::Transport::Async,
     ] {
-        let server = Hostile::start(|_, _| json(200, &run_json("r1", "Running", "")));
+        let server = ScriptedServer::start(|_, _| json(200, &run_json("r1", "Running", "")));
         let clients = Clients::of(builder(&server.base_url()));
         check(&clients, &server, t);
     }
@@ -42,7 +42,7 @@ fn for_each_transport_on_a_run_that_never_ends(
 
 #[test]
 fn the_cli_refuses_an_interval_below_the_floor_before_any_request() {
-    let server = Hostile::start(|_, _| json(201, &run_json("r1", "Running", "")));
+    let server = ScriptedServer::start(|_, _| json(201, &run_json("r1", "Running", "")));
     for interval in ["0", "0.001", "0.099"] {
         let out = runs(&server.base_url(), &["wait", "r1", "--interval", interval]);
         assert_eq!(out.code, 2, "{interval}: {}", out.stderr);

@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use runs_core::{Error, RetryPolicy};
 
 use crate::clients::{Clients, builder, start};
-use crate::server::{Hostile, json, response, run_json};
+use crate::server::{ScriptedServer, json, response, run_json};
 
 #[derive(Debug, Clone, Copy)]
 enum Form {
@@ -77,7 +77,7 @@ fn the_date_writer_matches_the_rfcs_example() {
 #[test]
 fn a_post_is_resent_after_a_retry_after_date_in_every_form_without_a_date_header() {
     for form in [Form::ImfFixdate, Form::Rfc850, Form::Asctime] {
-        let server = Hostile::start(move |n, _| {
+        let server = ScriptedServer::start(move |n, _| {
             if n % 2 == 0 {
                 // One second ahead of the client's clock: the client waits up to a second.
                 let date = http_date(now_secs() + 1, form);
@@ -105,7 +105,7 @@ fn a_post_is_resent_after_a_retry_after_date_in_every_form_without_a_date_header
 
 #[test]
 fn a_retry_after_date_beyond_the_deadline_gives_up_at_once() {
-    let server = Hostile::start(|_, _| {
+    let server = ScriptedServer::start(|_, _| {
         let date = http_date(now_secs() + 3600, Form::Asctime);
         response(503, &[("retry-after", &date)], "")
     });

@@ -5,11 +5,11 @@ use std::time::Duration;
 use runs_core::{RetryPolicy, WaitPolicy};
 
 use crate::clients::{Clients, builder};
-use crate::server::{Hostile, json, run_json};
+use crate::server::{ScriptedServer, json, run_json};
 
 #[test]
 fn duration_max_everywhere_and_a_huge_factor_work_on_both_transports() {
-    let server = Hostile::start(|n, _| {
+    let server = ScriptedServer::start(|n, _| {
         let status = if n % 3 == 2 { "Succeeded" } else { "Running" };
         json(200, &run_json("r1", status, ""))
     });

@@ -16,7 +16,7 @@ use std::time::Duration;
 use runs_core::{Error, LocalFileProblem, TransportErrorKind};
 
 use crate::clients::{Clients, KEY, Source, builder, runs, start};
-use crate::server::{Hostile, json, run_json};
+use crate::server::{ScriptedServer, json, run_json};
 
 /// What the storage service does once it has read a request's head.
 #[derive(Clone)]
@@ -180,8 +180,8 @@ fn serve(
 
 /// An API whose `POST /files` answers with `target` (a JSON object's members after the id),
 /// whose `POST /runs` starts a run, and which counts both.
-fn api(target: impl Fn() -> String + Send + Sync + 'static) -> Hostile {
-    Hostile::start(
+fn api(target: impl Fn() -> String + Send + Sync + 'static) -> ScriptedServer {
+    ScriptedServer::start(
         move |n, request| match (request.method.as_str(), request.target.as_str()) {
             ("POST", "/v2/files") => json(
                 201,
@@ -199,7 +199,7 @@ fn target_to(url: &str) -> String {
     format!(r#""upload_url":"{url}","upload_http_method":"POST","upload_fields":{{"key":"k","policy":"p"}}"#)
 }
 
-fn runs_posted(api: &Hostile) -> usize {
+fn runs_posted(api: &ScriptedServer) -> usize {
     api.requests()
         .iter()
         .filter(|r| r.method == "POST" && r.target == "/v2/runs")
@@ -555,7 +555,7 @@ fn files_upload_prints_each_id_as_it_is_known_and_names_the_one_that_failed() {
     let storage = Storage::start(Behaviour::Accept);
     let url = storage.url();
     // Each `runs` below asks for two targets: the first is given, the second refused.
-    let api = Hostile::start(move |n, _| match n % 2 {
+    let api = ScriptedServer::start(move |n, _| match n % 2 {
         0 => json(
             201,
             &format!(
