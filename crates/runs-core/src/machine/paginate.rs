@@ -16,12 +16,52 @@ use crate::run::Run;
 use crate::trace::event;
 use crate::wire::{ListPage, Operation};
 
-mod sealed {
-    /// Only the API's own listings page, so the trait can grow without breaking anyone.
-    pub trait Sealed {}
-    impl Sealed for crate::ListRuns {}
-    impl Sealed for crate::ListProcesses {}
+/// The private half of [`PageQuery`]: only the API's own listings page (so the trait can
+/// grow without breaking anyone), and what the paginator asks of them beyond the public half
+/// is runs-core's own, unnameable outside it.
+pub(crate) mod sealed {
+    use crate::{ListProcesses, ListRuns};
+
+    pub trait Sealed: Sized {
+        /// The same query for one page: this size and this token.
+        fn with_page(&self, limit: Option<u8>, token: Option<&str>) -> Self;
+        /// The span of one page's fetch, `handed_out` items having come before it.
+        #[cfg(feature = "tracing")]
+        fn page_span(&self, handed_out: u64) -> tracing::Span;
+    }
+
+    impl Sealed for ListRuns {
+        fn with_page(&self, limit: Option<u8>, token: Option<&str>) -> Self {
+            ListRuns::with_page(self, limit, token)
+        }
+        #[cfg(feature = "tracing")]
+        fn page_span(&self, handed_out: u64) -> tracing::Span {
+            tracing::info_span!(
+                target: "runs",
+                "list_runs",
+                agent.id = self.agent_id().as_str(),
+                process.id = self.process_id().as_str(),
+                handed_out,
+            )
+        }
+    }
+
+    impl Sealed for ListProcesses {
+        fn with_page(&self, limit: Option<u8>, token: Option<&str>) -> Self {
+            ListProcesses::with_page(self, limit, token)
+        }
+        #[cfg(feature = "tracing")]
+        fn page_span(&self, handed_out: u64) -> tracing::Span {
+            tracing::info_span!(
+                target: "runs",
+                "list_processes",
+                agent.id = self.agent_id().as_str(),
+                handed_out,
+            )
+        }
+    }
 }
+
 
 /// A query whose results come in pages ([`ListRuns`], [`ListProcesses`]): what the paginator
 /// needs to ask for each page. Sealed: the API's listings are the only ones; a transport only
@@ -35,17 +75,8 @@ pub trait PageQuery: Clone + sealed::Sealed {
     fn limit(&self) -> Option<u8>;
     /// The token this query continues from, if any.
     fn continuation_token(&self) -> Option<&str>;
-    /// The same query for one page: this size and this token.
-    #[doc(hidden)]
-    fn with_page(&self, limit: Option<u8>, token: Option<&str>) -> Self;
     /// The operation fetching the page this query names.
     fn fetch(self) -> Self::Fetch;
-    /// The span of one page's fetch, `handed_out` items having come before it.
-    #[cfg(feature = "tracing")]
-    #[doc(hidden)]
-    fn page_span(&self, handed_out: u64) -> tracing::Span {
-        tracing::info_span!(target: "runs", "list_page", handed_out)
-    }
 }
 
 impl PageQuery for ListRuns {
@@ -57,21 +88,8 @@ impl PageQuery for ListRuns {
     fn continuation_token(&self) -> Option<&str> {
         ListRuns::continuation_token(self)
     }
-    fn with_page(&self, limit: Option<u8>, token: Option<&str>) -> Self {
-        ListRuns::with_page(self, limit, token)
-    }
     fn fetch(self) -> ListPage {
         ListPage(self)
-    }
-    #[cfg(feature = "tracing")]
-    fn page_span(&self, handed_out: u64) -> tracing::Span {
-        tracing::info_span!(
-            target: "runs",
-            "list_runs",
-            agent.id = self.agent_id().as_str(),
-            process.id = self.process_id().as_str(),
-            handed_out,
-        )
     }
 }
 
@@ -84,20 +102,8 @@ impl PageQuery for ListProcesses {
     fn continuation_token(&self) -> Option<&str> {
         ListProcesses::continuation_token(self)
     }
-    fn with_page(&self, limit: Option<u8>, token: Option<&str>) -> Self {
-        ListProcesses::with_page(self, limit, token)
-    }
     fn fetch(self) -> ListProcessesPage {
         ListProcessesPage(self)
-    }
-    #[cfg(feature = "tracing")]
-    fn page_span(&self, handed_out: u64) -> tracing::Span {
-        tracing::info_span!(
-            target: "runs",
-            "list_processes",
-            agent.id = self.agent_id().as_str(),
-            handed_out,
-        )
     }
 }
 
