@@ -62,7 +62,6 @@ pub(crate) mod sealed {
     }
 }
 
-
 /// A query whose results come in pages ([`ListRuns`], [`ListProcesses`]): what the paginator
 /// needs to ask for each page. Sealed: the API's listings are the only ones; a transport only
 /// names it as a bound.
