@@ -293,11 +293,13 @@ pub(crate) struct Seconds(pub(crate) Duration);
 
 impl fmt::Display for Seconds {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let ms = self.0.as_millis();
-        if ms % 1000 == 0 {
-            write!(f, "{}s", ms / 1000)
+        // Seconds and milliseconds apart: `as_millis()` is a u128, whose formatting would
+        // cost a firmware image 1.2 KiB for nothing a u64 cannot show.
+        let (secs, ms) = (self.0.as_secs(), self.0.subsec_millis());
+        if ms == 0 {
+            write!(f, "{secs}s")
         } else {
-            write!(f, "{}.{:03}s", ms / 1000, ms % 1000)
+            write!(f, "{secs}.{ms:03}s")
         }
     }
 }
@@ -596,6 +598,21 @@ impl core::error::Error for TransportError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn seconds_show_whole_seconds_bare_and_milliseconds_when_there_are_any() {
+        let shown = |d: Duration| alloc::format!("{}", Seconds(d));
+        assert_eq!(shown(Duration::from_secs(120)), "120s");
+        assert_eq!(shown(Duration::ZERO), "0s");
+        assert_eq!(shown(Duration::from_millis(1500)), "1.500s");
+        assert_eq!(shown(Duration::from_millis(7)), "0.007s");
+        // Below a millisecond counts as none, as it did when formatted from `as_millis()`.
+        assert_eq!(shown(Duration::from_micros(2_000_999)), "2s");
+        assert_eq!(
+            shown(Duration::new(u64::MAX, 999_999_999)),
+            alloc::format!("{}.999s", u64::MAX)
+        );
+    }
 
     #[test]
     fn only_failures_that_may_pass_later_are_retryable() {
