@@ -7,7 +7,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use runs_core::{AgentId, NameValue, ProcessId, ProcessStage, Run, RunId, RunStatus, StartRun, Timestamp};
 
 use crate::outputs;
-use crate::schedule::{Schedule, TERMINAL_STEP};
+use crate::schedule::Schedule;
 use crate::token::mix;
 
 struct Record {
@@ -20,22 +20,20 @@ struct Record {
 }
 
 impl Record {
-    /// Whether the run has ended by `now`; as [`view`](Self::view) would say, without the copy.
-    fn has_ended(&self, schedule: Schedule, now: Instant) -> bool {
-        let step = schedule.step(now.saturating_duration_since(self.created), self.gets);
-        step >= TERMINAL_STEP && self.ends_in.is_terminal()
-    }
-
-    fn view(&self, schedule: Schedule, now: Instant) -> Run {
-        let step = schedule.step(now.saturating_duration_since(self.created), self.gets);
-        let mut run = self.run.clone();
-        run.status = match step {
+    /// The run's status at `now`: a step of its lifecycle, the last how it ends.
+    fn status(&self, schedule: Schedule, now: Instant) -> RunStatus {
+        match schedule.step(now.saturating_duration_since(self.created), self.gets) {
             0 => RunStatus::Created,
             1 => RunStatus::Pending,
             2 => RunStatus::Running,
             _ => self.ends_in.clone(),
-        };
-        if step >= TERMINAL_STEP && self.ends_in == RunStatus::Succeeded {
+        }
+    }
+
+    fn view(&self, schedule: Schedule, now: Instant) -> Run {
+        let mut run = self.run.clone();
+        run.status = self.status(schedule, now);
+        if run.status == RunStatus::Succeeded {
             run.outputs = Some(outputs::for_run(&run.name, &self.inputs));
         }
         run
@@ -134,8 +132,10 @@ impl Store {
     pub(crate) fn active(&mut self, schedule: Schedule) -> usize {
         let now = Instant::now();
         let runs = &self.runs;
-        self.maybe_active
-            .retain(|&seq| runs.get(seq).is_some_and(|r| r.has_ended(schedule, now).not()));
+        self.maybe_active.retain(|&seq| {
+            runs.get(seq)
+                .is_some_and(|r| r.status(schedule, now).is_terminal().not())
+        });
         self.maybe_active.len()
     }
 
