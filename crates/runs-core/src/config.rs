@@ -206,6 +206,8 @@ pub struct ConfigBuilder<K, E, T> {
     proxy: Proxy,
     /// The proxy variables, when the builder came from [`ConfigBuilder::from_env_vars`].
     proxy_env: Option<Vec<(&'static str, String)>>,
+    /// How `build()` reads `proxy`: [`NO_PROXY_PARSER`] until a setting needs the parser.
+    resolve_proxies: ResolveProxies,
     root_certificates: Vec<RootSource>,
     state: PhantomData<BuilderState<K, E, T>>,
 }
@@ -240,6 +242,7 @@ impl<T> ConfigBuilder<Missing, Missing, T> {
             allow_insecure_http: false,
             proxy: Proxy::default(),
             proxy_env: None,
+            resolve_proxies: NO_PROXY_PARSER,
             root_certificates: Vec::new(),
             state: PhantomData,
         }
@@ -254,6 +257,7 @@ impl<T> ConfigBuilder<Missing, Missing, T> {
             .filter(|k| !k.is_empty())
             .ok_or_else(|| ConfigError::new("RUNS_API_KEY", "is not set; export your API key in it"))?;
         let mut builder = Self::new().api_key(key);
+        builder.resolve_proxies = resolve_proxies;
         builder.proxy_env = Some(
             PROXY_ENV_VARS
                 .iter()
@@ -308,6 +312,7 @@ impl<K, E, T> ConfigBuilder<K, E, T> {
             allow_insecure_http: self.allow_insecure_http,
             proxy: self.proxy,
             proxy_env: self.proxy_env,
+            resolve_proxies: self.resolve_proxies,
             root_certificates: self.root_certificates,
             state: PhantomData,
         }
@@ -404,6 +409,7 @@ impl<K, E, T> ConfigBuilder<K, E, T> {
     /// and the others of [`Proxy::FromEnv`]), read once by `build()`.
     pub fn proxy(mut self, proxy: Proxy) -> Self {
         self.proxy = proxy;
+        self.resolve_proxies = resolve_proxies;
         self
     }
 
@@ -411,7 +417,10 @@ impl<K, E, T> ConfigBuilder<K, E, T> {
     /// a corporate proxy's CA). Checked by `build()`, which names it `PEM number N` (the Nth
     /// PEM given) in an error.
     pub fn add_root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
-        self.root_certificates.push(RootSource::Pem(pem.into()));
+        self.root_certificates.push(RootSource {
+            source: RootKind::Pem(pem.into()),
+            read: RootKind::certificates,
+        });
         self
     }
 
@@ -419,7 +428,10 @@ impl<K, E, T> ConfigBuilder<K, E, T> {
     /// `build()`, whose error names the path (and the bad block, if one is).
     #[cfg(feature = "std")]
     pub fn add_root_certificates_file(mut self, path: impl Into<std::path::PathBuf>) -> Self {
-        self.root_certificates.push(RootSource::File(path.into()));
+        self.root_certificates.push(RootSource {
+            source: RootKind::File(path.into()),
+            read: RootKind::certificates,
+        });
         self
     }
 }
@@ -448,15 +460,10 @@ impl<K, E, T: FromConfig> ConfigBuilder<K, E, T> {
             )
             .into());
         }
-        let proxies = match &self.proxy_env {
-            Some(env) => ProxyRules::resolve(&self.proxy, |name| {
-                env.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone())
-            }),
-            None => ProxyRules::resolve(&self.proxy, process_env),
-        }?;
+        let proxies = (self.resolve_proxies)(&self.proxy, self.proxy_env.as_deref())?;
         let mut roots = Vec::new();
-        for (n, source) in self.root_certificates.iter().enumerate() {
-            roots.extend(source.certificates(n + 1)?);
+        for (n, root) in self.root_certificates.iter().enumerate() {
+            roots.extend((root.read)(&root.source, n + 1)?);
         }
         if self.user_agent.bytes().any(|b| b.is_ascii_control()) {
             return Err(ConfigError::new("user_agent", "must not contain control characters").into());
@@ -502,22 +509,59 @@ impl<K, E, T: FromConfig> ConfigBuilder<K, E, T> {
     }
 }
 
+/// How `build()` turns the proxy setting (and the variables `from_env_vars` read) into rules.
+type ResolveProxies = fn(&Proxy, Option<&[(&'static str, String)]>) -> Result<ProxyRules, ConfigError>;
+
+/// The proxy rules, by [`ProxyRules::resolve`].
+fn resolve_proxies(proxy: &Proxy, env: Option<&[(&'static str, String)]>) -> Result<ProxyRules, ConfigError> {
+    match env {
+        Some(env) => ProxyRules::resolve(proxy, |name| {
+            env.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone())
+        }),
+        None => ProxyRules::resolve(proxy, process_env),
+    }
+}
+
+/// A new builder's resolver. With `std`, the process environment's proxy variables apply, so
+/// it is [`resolve_proxies`]. Without `std` there is no process environment, so the default
+/// setting ([`Proxy::FromEnv`] over nothing) can only mean no proxy: decided here without the
+/// parser, which `proxy()` and `from_env_vars` put back. A firmware image that sets no proxy
+/// then carries no proxy parsing (about 12 KiB, docs/performance.md).
+#[cfg(feature = "std")]
+const NO_PROXY_PARSER: ResolveProxies = resolve_proxies;
+#[cfg(not(feature = "std"))]
+const NO_PROXY_PARSER: ResolveProxies = no_proxies;
+
+/// What [`resolve_proxies`] answers for the default setting with no variables set.
+#[cfg_attr(feature = "std", allow(dead_code))] // Tested against the parser; used without std.
+fn no_proxies(_: &Proxy, _: Option<&[(&'static str, String)]>) -> Result<ProxyRules, ConfigError> {
+    Ok(ProxyRules::default())
+}
+
+/// An extra root and the function that reads it. The reader is chosen where the root is
+/// added rather than matched on in `build()`, so a program that adds no root links no PEM
+/// parser (about 12 KiB of a firmware image, docs/performance.md).
+struct RootSource {
+    source: RootKind,
+    read: fn(&RootKind, usize) -> Result<Vec<rustls_pki_types::CertificateDer<'static>>, ConfigError>,
+}
+
 /// Where extra roots come from; read and parsed by `build()`.
-enum RootSource {
+enum RootKind {
     Pem(Vec<u8>),
     #[cfg(feature = "std")]
     File(std::path::PathBuf),
 }
 
-impl RootSource {
+impl RootKind {
     fn certificates(
         &self,
         number: usize,
     ) -> Result<Vec<rustls_pki_types::CertificateDer<'static>>, ConfigError> {
         match self {
-            RootSource::Pem(pem) => crate::roots::parse_pem(&alloc::format!("PEM number {number}"), pem),
+            RootKind::Pem(pem) => crate::roots::parse_pem(&alloc::format!("PEM number {number}"), pem),
             #[cfg(feature = "std")]
-            RootSource::File(path) => {
+            RootKind::File(path) => {
                 let pem = std::fs::read(path).map_err(|e| {
                     ConfigError::new(
                         "root_certificates",
@@ -546,6 +590,14 @@ fn process_env(name: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn without_std_the_default_proxy_setting_resolves_as_the_parser_would_over_no_variables() {
+        // no_std builders start with `no_proxies`, which skips the parser on this equality.
+        let parsed = resolve_proxies(&Proxy::FromEnv, Some(&[]));
+        assert_eq!(parsed, no_proxies(&Proxy::FromEnv, Some(&[])));
+        assert_eq!(parsed, no_proxies(&Proxy::FromEnv, None));
+    }
 
     #[test]
     fn the_defaults_are_the_values_the_builder_docs_write() {

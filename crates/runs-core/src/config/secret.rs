@@ -96,9 +96,13 @@ impl Secrets {
             return self;
         }
         let mut all: Vec<String> = self.0.to_vec();
-        all.push(secret);
-        // Longest first, so a secret that contains another is replaced whole.
-        all.sort_by_key(|s| core::cmp::Reverse(s.len()));
+        // Longest first, so a secret that contains another is replaced whole. Inserted in
+        // place rather than sorted: a handful of secrets, and no sort linked into firmware.
+        let at = all
+            .iter()
+            .position(|s| s.len() < secret.len())
+            .unwrap_or(all.len());
+        all.insert(at, secret);
         Self(all.into())
     }
 
