@@ -150,9 +150,7 @@ impl Operation for PostRun {
     }
     fn request(&self, config: &Config) -> Request {
         let url = alloc::format!("{}/runs", config.base_url.as_str());
-        // Serialising plain strings and JSON values to a Vec cannot fail.
-        let body = serde_json::to_vec(&self.0).unwrap_or_default();
-        Request::new(Method::Post, url, headers(config, true), body)
+        Request::new(Method::Post, url, headers(config, true), self.0.wire_body())
     }
 }
 

@@ -118,6 +118,11 @@ impl JsonValue {
         Ok(Self(raw))
     }
 
+    /// The text as serde_json's raw value, which serde_json's serializer copies as it is.
+    pub(crate) fn as_raw(&self) -> &RawValue {
+        &self.0
+    }
+
     /// The value's JSON as a tree whose numbers are their text.
     fn tree(&self) -> Option<Node<'_>> {
         tree::read(self.as_str())
