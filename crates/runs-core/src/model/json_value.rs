@@ -113,7 +113,7 @@ impl JsonValue {
     /// lone surrogate escapes and numbers beyond an `f64`'s range; those are refused here.
     fn from_raw(raw: Box<RawValue>) -> Result<Self, serde_json::Error> {
         if may_not_read_as_value(raw.get()) {
-            serde_json::from_str::<Value>(raw.get())?;
+            serde_json::from_str::<ReadsAsValue>(raw.get())?;
         }
         Ok(Self(raw))
     }
@@ -317,6 +317,53 @@ fn may_hold_refused(text: &[u8]) -> bool {
         previous = b;
     }
     false
+}
+
+/// Any JSON that serde_json reads as a `Value`, read without building one. serde_json refuses
+/// a lone surrogate while it reads a string (a key too) and a number beyond an `f64` while it
+/// reads a number, before any visitor is called, so visiting every item and keeping nothing
+/// refuses what `Value` refuses, without `Value`'s maps and vectors (nor, in firmware that
+/// reads no error body, `Value`'s code: about 4 KiB, docs/performance.md).
+struct ReadsAsValue;
+
+impl<'de> Deserialize<'de> for ReadsAsValue {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ReadsAsValue)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for ReadsAsValue {
+    type Value = ReadsAsValue;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_unit<E>(self) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut items: A) -> Result<Self, A::Error> {
+        while items.next_element::<ReadsAsValue>()?.is_some() {}
+        Ok(self)
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut entries: A) -> Result<Self, A::Error> {
+        while entries.next_entry::<ReadsAsValue, ReadsAsValue>()?.is_some() {}
+        Ok(self)
+    }
 }
 
 /// serde_json's message without its " at line L column C", for an error whose position is
@@ -546,6 +593,15 @@ mod tests {
             let again: JsonValue = serde_json::from_str(&serde_json::to_string_pretty(&v).unwrap()).unwrap();
             prop_assert_eq!(&again, &v);
             prop_assert_eq!(serde_json::to_string(&again).unwrap(), compact);
+        }
+
+        #[test]
+        fn text_is_refused_exactly_when_serde_json_cannot_read_it_as_a_value(
+            text in r#"(\[|\]|\{|\}|,|:| |"a"|"\\ud800"|"\\udc00"|"\\ud83d\\ude00"|"\\n"|1e400|-1E-400|1e5|2.5|0|null|true){0,12}"#,
+        ) {
+            let as_value = serde_json::from_str::<Value>(&text).is_ok();
+            prop_assert_eq!(serde_json::from_str::<ReadsAsValue>(&text).is_ok(), as_value, "{}", text);
+            prop_assert_eq!(text.parse::<JsonValue>().is_ok(), as_value, "{}", text);
         }
 
         #[test]
