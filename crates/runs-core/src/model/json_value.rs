@@ -113,7 +113,8 @@ impl JsonValue {
     /// lone surrogate escapes and numbers beyond an `f64`'s range; those are refused here.
     fn from_raw(raw: Box<RawValue>) -> Result<Self, serde_json::Error> {
         if may_not_read_as_value(raw.get()) {
-            serde_json::from_str::<ReadsAsValue>(raw.get())?;
+            // From bytes: the reader every decoder uses, so a firmware image links one.
+            serde_json::from_slice::<ReadsAsValue>(raw.get().as_bytes())?;
         }
         Ok(Self(raw))
     }
