@@ -1,6 +1,7 @@
 //! The calls into runs-core, as firmware makes them: a run and a page decoded and measured;
-//! with the `machines` feature also a start request built, a get driven through the retry
-//! machine over a scripted answer, and the next page's request built from the page's token.
+//! with the `start` feature also a `Config` and a start request built; with `machines` also a
+//! get driven through the retry machine over a scripted answer, and the next page's request
+//! built from the page's token.
 
 use alloc::format;
 use alloc::string::String;
@@ -30,8 +31,13 @@ pub fn all(run: &[u8], page: &[u8]) -> Result<(), String> {
     out!("page_peak_heap={}", cost.peak);
     out!("page_allocations={}", cost.allocations);
 
-    #[cfg(feature = "machines")]
-    machines::all(run, decoded.continuation_token.as_deref())?;
+    #[cfg(feature = "start")]
+    {
+        let config = requests::start()?;
+        #[cfg(feature = "machines")]
+        requests::machines(&config, run, decoded.continuation_token.as_deref())?;
+        let _ = config;
+    }
     Ok(())
 }
 
@@ -43,30 +49,23 @@ fn response(body: &[u8]) -> Response<'_> {
     }
 }
 
-#[cfg(feature = "machines")]
-mod machines {
+#[cfg(feature = "start")]
+mod requests {
     use alloc::format;
     use alloc::string::String;
-    use core::time::Duration;
 
-    use runs_core::transport::{Action, Call, GetRun, ListPage, Machine, Method};
-    use runs_core::{Config, ListRuns, ProcessStage, StartRun};
+    use runs_core::transport::{Method, Operation, PostRun};
+    use runs_core::{Config, ProcessStage, StartRun};
 
-    use super::response;
     use crate::out;
 
-    /// Jitter's seed: firmware takes one from its RNG; a constant is enough for one request.
-    const SEED: u64 = 0x5eed;
-
-    /// `run`: the body a get is answered with; `token`: the decoded page's.
-    pub fn all(run: &[u8], token: Option<&str>) -> Result<(), String> {
+    /// A `Config` and the start request it gives, as a transport would send it.
+    pub fn start() -> Result<Config, String> {
         let config = Config::builder()
             .api_key("sk-firmware-example")
             .base_url("https://api.example.invalid/v2")
             .build()
             .map_err(|e| format!("config: {e}"))?;
-
-        // A start request, as the machine hands it to a transport.
         let start = StartRun::builder()
             .agent_id("agent-7f3k2m9q")
             .process_id("invoice-ocr-v2")
@@ -75,17 +74,30 @@ mod machines {
             .input("month", "2026-03")
             .build()
             .map_err(|e| format!("start: {e}"))?;
-        let mut call = Call::new(&config, runs_core::transport::PostRun(start), SEED);
-        let Action::Send { request, .. } = call.poll(Duration::ZERO) else {
-            return Err("a start's first step is not a send".into());
-        };
+        let request = PostRun(start).request(&config);
         if request.method() != Method::Post || !request.body().starts_with(b"{") {
             return Err("the start request is not a POST of JSON".into());
         }
         out!("start_request_bytes={}", request.body().len());
+        Ok(config)
+    }
+
+    /// A get driven through the retry machine over `run` (the body it is answered with), and
+    /// the next page's request from `token` (the decoded page's).
+    #[cfg(feature = "machines")]
+    pub fn machines(config: &Config, run: &[u8], token: Option<&str>) -> Result<(), String> {
+        use core::time::Duration;
+
+        use runs_core::ListRuns;
+        use runs_core::transport::{Action, Call, GetRun, ListPage, Machine};
+
+        use super::response;
+
+        /// Jitter's seed: firmware takes one from its RNG; a constant is enough for one request.
+        const SEED: u64 = 0x5eed;
 
         // A get through the machine: the scripted answer decoded into the call's output.
-        let mut get = Call::new(&config, GetRun(id_of("b4fznghynbdemslfd5k000001")?), SEED);
+        let mut get = Call::new(config, GetRun(id_of("b4fznghynbdemslfd5k000001")?), SEED);
         if !matches!(get.poll(Duration::ZERO), Action::Send { .. }) {
             return Err("a get's first step is not a send".into());
         }
@@ -102,7 +114,7 @@ mod machines {
             .with_limit(100)
             .map_err(|e| format!("limit: {e}"))?
             .with_continuation_token(token.unwrap_or_default());
-        let Action::Send { request, .. } = Call::new(&config, ListPage(query), SEED).poll(Duration::ZERO)
+        let Action::Send { request, .. } = Call::new(config, ListPage(query), SEED).poll(Duration::ZERO)
         else {
             return Err("a page's first step is not a send".into());
         };
@@ -115,6 +127,7 @@ mod machines {
         Ok(())
     }
 
+    #[cfg(feature = "machines")]
     fn id_of<T: core::str::FromStr<Err: core::fmt::Display>>(text: &str) -> Result<T, String> {
         text.parse().map_err(|e| format!("{text}: {e}"))
     }

@@ -12,9 +12,10 @@
 //! otherwise give, the startup code that calls `main` and a way to print (`write`). Nothing of
 //! Rust's `std` is linked; the build would fail if anything asked for it.
 //!
-//! What it does: builds a start request (`Call::new` and its first `poll`), drives a get
-//! through the retry machine over a scripted `200`, and decodes one run and a page of 100 runs
-//! from bytes, counting the heap while each decode runs. It prints one `key=value` line per
+//! What it does: decodes one run and a page of 100 runs from bytes, counting the heap while
+//! each decode runs; with the `start` feature (on by default) builds a `Config` and a start
+//! request; with `machines` (default) also drives a get through the retry machine over a
+//! scripted `200` and builds the next page's request. It prints one `key=value` line per
 //! measure for `.ci/firmware-size` to collect, and exits 0 when every check held.
 #![no_std]
 #![no_main]
@@ -61,6 +62,7 @@ fn run() -> Result<(), alloc::string::String> {
     #[cfg(feature = "runs")]
     exercise::all(run.as_bytes(), page.as_bytes())?;
     out!("runs_core={}", cfg!(feature = "runs"));
+    out!("start={}", cfg!(feature = "start"));
     out!("machines={}", cfg!(feature = "machines"));
     out!("tracing={}", cfg!(feature = "tracing"));
     out!("heap_after={}", heap::stats().now);
