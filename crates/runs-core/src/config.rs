@@ -18,7 +18,7 @@ use core::marker::PhantomData;
 use core::time::Duration;
 
 use crate::connection::ConnectionPlan;
-use crate::error::{ConfigError, Error};
+use crate::error::{ConfigError, Error, Quoted};
 use crate::proxy::{PROXY_ENV_VARS, Proxy, ProxyRules};
 use crate::retry::RetryPolicy;
 use crate::secret::{ApiKey, Secrets};
@@ -273,7 +273,7 @@ impl<T> ConfigBuilder<Missing, Missing, T> {
                 let region = region.parse::<Region>().map_err(|_| {
                     ConfigError::new(
                         "RUNS_REGION",
-                        alloc::format!("{region:?} is not one of us, eu, uk"),
+                        alloc::format!("{} is not one of us, eu, uk", Quoted(&region)),
                     )
                 })?;
                 Ok(builder.region(region))

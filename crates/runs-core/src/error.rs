@@ -6,7 +6,7 @@
 
 use alloc::boxed::Box;
 use alloc::string::String;
-use core::fmt;
+use core::fmt::{self, Write as _};
 use core::time::Duration;
 
 use crate::api_error::ApiError;
@@ -152,8 +152,8 @@ impl fmt::Display for Error {
             }
             Error::RepeatedToken { token } => write!(
                 f,
-                "the server repeated continuation token {:?}; stopped the listing rather than loop forever",
-                one_line(token, 60)
+                "the server repeated continuation token {}; stopped the listing rather than loop forever",
+                Quoted(&one_line(token, 60))
             ),
             Error::EmptyPages { pages } => write!(
                 f,
@@ -288,6 +288,53 @@ pub(crate) fn one_line(s: &str, max_chars: usize) -> String {
     out
 }
 
+/// Text quoted in an error message (`"eu-west"`), escaped as `{:?}` escapes what error texts
+/// meet: the quote, a backslash, control characters, and the invisible characters that can
+/// disguise text (bidirectional overrides, zero-width spaces). Not `{:?}` itself, whose tables
+/// of printable and combining characters would cost a firmware image 3 KiB for text that is
+/// mostly ASCII (docs/performance.md, "Firmware").
+pub(crate) struct Quoted<'a>(pub(crate) &'a str);
+
+/// A character quoted as `{:?}` quotes one (`'x'`), escaped as [`Quoted`] escapes text.
+pub(crate) struct QuotedChar(pub(crate) char);
+
+impl fmt::Display for Quoted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_char('"')?;
+        self.0.chars().try_for_each(|c| escaped(f, c, '"'))?;
+        f.write_char('"')
+    }
+}
+
+impl fmt::Display for QuotedChar {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_char('\'')?;
+        escaped(f, self.0, '\'')?;
+        f.write_char('\'')
+    }
+}
+
+fn escaped(f: &mut fmt::Formatter<'_>, c: char, quote: char) -> fmt::Result {
+    match c {
+        '\\' => f.write_str("\\\\"),
+        '\n' => f.write_str("\\n"),
+        '\r' => f.write_str("\\r"),
+        '\t' => f.write_str("\\t"),
+        '\0' => f.write_str("\\0"),
+        c if c == quote => write!(f, "\\{c}"),
+        '\u{ad}'
+        | '\u{61c}'
+        | '\u{180e}'
+        | '\u{200b}'..='\u{200f}'
+        | '\u{202a}'..='\u{202e}'
+        | '\u{2060}'..='\u{206f}'
+        | '\u{feff}'
+        | '\u{fff9}'..='\u{fffb}' => write!(f, "\\u{{{:x}}}", u32::from(c)),
+        c if c.is_control() => write!(f, "\\u{{{:x}}}", u32::from(c)),
+        c => f.write_char(c),
+    }
+}
+
 /// Prints a duration as seconds (`1.5s`), the way users give them on the command line.
 pub(crate) struct Seconds(pub(crate) Duration);
 
@@ -345,19 +392,20 @@ pub struct DecodeError {
 }
 
 impl DecodeError {
-    /// The error of decoding `what`, `secrets` scrubbed from serde's text (which may quote the
-    /// body) before it is cut to one line, so a cut cannot leave half a secret.
+    /// The error of decoding `what`, `secrets` scrubbed from the reader's text (which may
+    /// quote the body) before it is cut to one line, so a cut cannot leave half a secret.
     pub(crate) fn scrubbed(
         what: &'static str,
         status: u16,
-        error: &serde_json::Error,
+        error: &dyn fmt::Display,
+        truncated: bool,
         secrets: &crate::secret::Secrets,
     ) -> Self {
         Self {
             what,
             status: Some(status),
             detail: one_line(&secrets.scrub(&alloc::format!("{error}")), 300),
-            truncated: error.is_eof(),
+            truncated,
         }
     }
 

@@ -143,7 +143,7 @@ use request::{list, query, start, struct_inputs, typestate};
 use resource::{file, health, local_file, process, storage_error};
 #[cfg(feature = "http")]
 use wire::origin;
-use wire::{api_error, body, http};
+use wire::{api_error, body, http, json};
 
 pub use api_error::{ApiError, ErrorBody};
 pub use config::{BaseUrl, Config, ConfigBuilder, EndpointIsSet, KeyIsSet, Region};

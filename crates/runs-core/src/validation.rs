@@ -71,7 +71,8 @@ impl fmt::Display for Rule {
             }
             Rule::InvalidChar { ch, position } => write!(
                 f,
-                "must contain only ASCII letters, digits, '-' and '_', found {ch:?} at position {position}"
+                "must contain only ASCII letters, digits, '-' and '_', found {} at position {position}",
+                crate::error::QuotedChar(*ch)
             ),
             Rule::OutOfRange { min, max, actual } => {
                 write!(f, "must be between {min} and {max}, got {actual}")

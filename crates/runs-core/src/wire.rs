@@ -3,6 +3,7 @@
 pub(crate) mod api_error;
 pub(crate) mod body;
 pub(crate) mod http;
+pub(crate) mod json;
 #[cfg(feature = "http")]
 pub(crate) mod origin;
 
@@ -88,7 +89,7 @@ impl Operation for GetRun {
     type Output = Run;
     const WHAT: &'static str = "run";
     fn decode(response: Response<'_>, secrets: &Secrets) -> Result<Run, Error> {
-        decode_scrubbed(Self::WHAT, response, secrets)
+        decode_read(Self::WHAT, response, secrets, Run::read)
     }
     fn request(&self, config: &Config) -> Request {
         get_run_request(config, &self.0)
@@ -116,7 +117,7 @@ impl Operation for ListPage {
     type Output = RunPage;
     const WHAT: &'static str = "run page";
     fn decode(response: Response<'_>, secrets: &Secrets) -> Result<RunPage, Error> {
-        decode_scrubbed(Self::WHAT, response, secrets)
+        decode_read(Self::WHAT, response, secrets, RunPage::read)
     }
     fn request(&self, config: &Config) -> Request {
         let q = &self.0;
@@ -146,7 +147,7 @@ impl Operation for PostRun {
     type Output = Run;
     const WHAT: &'static str = "run";
     fn decode(response: Response<'_>, secrets: &Secrets) -> Result<Run, Error> {
-        decode_scrubbed(Self::WHAT, response, secrets)
+        decode_read(Self::WHAT, response, secrets, Run::read)
     }
     fn request(&self, config: &Config) -> Request {
         let url = alloc::format!("{}/runs", config.base_url.as_str());
@@ -284,9 +285,46 @@ pub fn decode_scrubbed<T: DeserializeOwned>(
     response: Response<'_>,
     secrets: &Secrets,
 ) -> Result<T, Error> {
+    decode_with(
+        what,
+        response,
+        secrets,
+        serde_json::from_slice,
+        serde_json::Error::is_eof,
+    )
+}
+
+/// [`decode_scrubbed`] for the shapes read without serde (a run, a page of runs: see
+/// [`json`](crate::json)), by `read`.
+fn decode_read<T>(
+    what: &'static str,
+    response: Response<'_>,
+    secrets: &Secrets,
+    read: for<'a> fn(&mut crate::json::Reader<'a>) -> Result<T, crate::json::Error>,
+) -> Result<T, Error> {
+    let decode = |body: &[u8]| crate::json::read_document(body, read);
+    decode_with(what, response, secrets, decode, crate::json::Error::is_eof)
+}
+
+/// A 2xx decoded by `decode` (whose error is a truncation when `truncated` says so), anything
+/// else read as the API's error.
+fn decode_with<'b, T, E: core::fmt::Display>(
+    what: &'static str,
+    response: Response<'b>,
+    secrets: &Secrets,
+    decode: impl FnOnce(&'b [u8]) -> Result<T, E>,
+    truncated: fn(&E) -> bool,
+) -> Result<T, Error> {
     if (200..300).contains(&response.status) {
-        serde_json::from_slice(response.body)
-            .map_err(|e| Error::Decode(DecodeError::scrubbed(what, response.status, &e, secrets)))
+        decode(response.body).map_err(|e| {
+            Error::Decode(DecodeError::scrubbed(
+                what,
+                response.status,
+                &e,
+                truncated(&e),
+                secrets,
+            ))
+        })
     } else {
         Err(Error::Api(ApiError::from_response_scrubbed(
             response.status,

@@ -6,7 +6,9 @@ mod scripted;
 use std::time::Duration;
 
 use proptest::prelude::*;
-use runs_core::transport::{Action, Call, GetRun, Machine, Paginator, Response};
+use runs_core::transport::{
+    Action, Call, GetRun, ListPage, Machine, Operation, Paginator, Response, Secrets,
+};
 use runs_core::{
     Config, Delivery, ErrorBody, ListRuns, NameValue, ProcessStage, RetryPolicy, Run, RunPage, RunStatus,
     StartRun, Timestamp, TransportError, TransportErrorKind,
@@ -109,6 +111,122 @@ proptest! {
         let start = b.build().unwrap();
         let body = serde_json::to_vec(&start).unwrap();
         prop_assert_eq!(StartRun::from_json(&body).unwrap(), start);
+    }
+}
+
+/// A 200 with `body`, decoded by the wire's own reader (what every call decodes a run or a
+/// page with) and by the derived `Deserialize` (what users' serde code calls).
+fn both_decoders<O: Operation>(body: &[u8]) -> (Option<O::Output>, Option<O::Output>)
+where
+    O::Output: serde::de::DeserializeOwned,
+{
+    let headers: [(&str, &str); 0] = [];
+    let response = Response {
+        status: 200,
+        headers: &headers,
+        body,
+    };
+    (
+        O::decode(response, &Secrets::default()).ok(),
+        serde_json::from_slice(body).ok(),
+    )
+}
+
+/// Damage to JSON text: a byte deleted, a token inserted (one that breaks or changes the
+/// shape: a quote, an escape, a duplicate key, a number out of range, a lone surrogate), or
+/// the text cut short. Always UTF-8: the reader's one known difference, that it refuses a
+/// body that is not UTF-8 as a whole, is tested on its own.
+fn damage(text: &mut String, edits: &[(prop::sample::Index, u8, prop::sample::Index)]) {
+    const TOKENS: [&str; 24] = [
+        "\"",
+        "\\",
+        ",",
+        ":",
+        "{",
+        "}",
+        "[",
+        "]",
+        "null",
+        "1e400",
+        "\"x\":1,",
+        "\"id\":\"r2\",",
+        "\\ud800",
+        " ",
+        "é",
+        "\u{1}",
+        "\"file_ids\":null,",
+        "-",
+        "0",
+        ".",
+        "e",
+        "true",
+        "\"outputs\":[],",
+        "\"items\":[],",
+    ];
+    for (at, kind, token) in edits {
+        if text.is_empty() {
+            return;
+        }
+        let mut i = at.index(text.len());
+        while !text.is_char_boundary(i) {
+            i -= 1;
+        }
+        let token = TOKENS[token.index(TOKENS.len())];
+        match kind % 4 {
+            0 => {
+                text.remove(i);
+            }
+            1 => text.insert_str(i, token),
+            // Where a member or an item starts, where a shape's mistakes matter most.
+            2 => {
+                let starts: Vec<usize> = text.match_indices(['{', '[', ',']).map(|(j, _)| j + 1).collect();
+                if !starts.is_empty() {
+                    text.insert_str(starts[at.index(starts.len())], token);
+                }
+            }
+            _ => text.truncate(i),
+        }
+    }
+}
+
+fn edits() -> impl Strategy<Value = Vec<(prop::sample::Index, u8, prop::sample::Index)>> {
+    prop::collection::vec(
+        (
+            any::<prop::sample::Index>(),
+            any::<u8>(),
+            any::<prop::sample::Index>(),
+        ),
+        1..4,
+    )
+}
+
+proptest! {
+    #[test]
+    fn the_wire_reader_reads_every_run_as_serde_does(run in run(), pretty in any::<bool>()) {
+        let text = if pretty { serde_json::to_vec_pretty(&run) } else { serde_json::to_vec(&run) }.unwrap();
+        prop_assert_eq!(both_decoders::<GetRun>(&text), (Some(run.clone()), Some(run)));
+    }
+
+    #[test]
+    fn the_wire_reader_and_serde_accept_and_refuse_the_same_damaged_runs(run in run(), edits in edits()) {
+        let mut text = serde_json::to_string(&run).unwrap();
+        damage(&mut text, &edits);
+        let (ours, serdes) = both_decoders::<GetRun>(text.as_bytes());
+        prop_assert_eq!(ours, serdes, "{}", text);
+    }
+
+    #[test]
+    fn the_wire_reader_and_serde_accept_and_refuse_the_same_damaged_pages(
+        items in prop::option::of(prop::collection::vec(run(), 0..3)),
+        token in prop::option::of("\\PC{0,20}"),
+        edits in edits(),
+    ) {
+        let page = RunPage { items, continuation_token: token };
+        let mut text = serde_json::to_string(&page).unwrap();
+        prop_assert_eq!(both_decoders::<ListPage>(text.as_bytes()), (Some(page.clone()), Some(page)));
+        damage(&mut text, &edits);
+        let (ours, serdes) = both_decoders::<ListPage>(text.as_bytes());
+        prop_assert_eq!(ours, serdes, "{}", text);
     }
 }
 

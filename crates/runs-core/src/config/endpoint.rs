@@ -6,7 +6,7 @@ use alloc::string::{String, ToString};
 use core::fmt;
 use core::str::FromStr;
 
-use crate::error::ConfigError;
+use crate::error::{ConfigError, Quoted};
 
 /// A region of the hosted service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -43,8 +43,8 @@ impl FromStr for Region {
             _ => Err(ConfigError::new(
                 "region",
                 alloc::format!(
-                    "{:?} is not one of us, eu, uk",
-                    s.chars().take(20).collect::<String>()
+                    "{} is not one of us, eu, uk",
+                    Quoted(&s.chars().take(20).collect::<String>())
                 ),
             )),
         }
@@ -77,8 +77,9 @@ impl BaseUrl {
             return Err(ConfigError::new(
                 "base_url",
                 alloc::format!(
-                    "{input:?} has no path, and every API path starts with the version: \
-                     use {with_version:?}"
+                    "{} has no path, and every API path starts with the version: use {}",
+                    Quoted(input),
+                    Quoted(&with_version)
                 ),
             ));
         }
@@ -88,7 +89,7 @@ impl BaseUrl {
     /// As [`BaseUrl::parse`], any path allowed, none included: the rule for other absolute
     /// URLs the SDK is given (an upload target's, whose path may well be `/`).
     pub(crate) fn parse_any_path(input: &str) -> Result<Self, ConfigError> {
-        let bad = |why: &str| ConfigError::new("base_url", alloc::format!("{input:?} {why}"));
+        let bad = |why: &str| ConfigError::new("base_url", alloc::format!("{} {why}", Quoted(input)));
         let (scheme, rest) = input
             .split_once("://")
             .ok_or_else(|| bad("is not an absolute URL (expected https://host/path)"))?;

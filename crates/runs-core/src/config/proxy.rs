@@ -14,7 +14,7 @@ use core::fmt;
 use core::net::IpAddr;
 
 use crate::config::{NON_ASCII_HOST, is_in_domain, is_loopback_host};
-use crate::error::ConfigError;
+use crate::error::{ConfigError, Quoted};
 
 /// Which proxy to use: a setting of [`ConfigBuilder`](crate::ConfigBuilder).
 #[derive(Clone, PartialEq, Eq, Default)]
@@ -72,7 +72,7 @@ impl ProxyEndpoint {
     /// Parses a proxy URL; `setting` names where it came from in errors.
     fn parse(setting: &'static str, input: &str) -> Result<Self, ConfigError> {
         let shown = without_credentials(input);
-        let bad = |why: &str| ConfigError::new(setting, alloc::format!("{shown:?} {why}"));
+        let bad = |why: &str| ConfigError::new(setting, alloc::format!("{} {why}", Quoted(&shown)));
         let rest = match input.split_once("://") {
             Some((scheme, rest)) if scheme.eq_ignore_ascii_case("http") => rest,
             Some((scheme, _)) => {

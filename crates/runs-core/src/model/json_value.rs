@@ -65,12 +65,12 @@ use tree::Node;
 /// same text apart from whitespace and how strings are escaped. Numbers compare by their
 /// text (`1.0` is not `1.00`) and object keys by their order.
 #[derive(Clone)]
-pub struct JsonValue(Box<RawValue>);
+pub struct JsonValue(Box<str>);
 
 impl JsonValue {
     /// The value's JSON text, exactly as received or made.
     pub fn as_str(&self) -> &str {
-        self.0.get()
+        &self.0
     }
 
     /// The value as a `serde_json::Value`. Numbers become `i64`, `u64` or `f64` as serde_json
@@ -112,16 +112,18 @@ impl JsonValue {
     /// Checks the invariant: serde_json reads the text as a `Value`. `RawValue` alone accepts
     /// lone surrogate escapes and numbers beyond an `f64`'s range; those are refused here.
     fn from_raw(raw: Box<RawValue>) -> Result<Self, serde_json::Error> {
-        if may_not_read_as_value(raw.get()) {
-            // From bytes: the reader every decoder uses, so a firmware image links one.
-            serde_json::from_slice::<ReadsAsValue>(raw.get().as_bytes())?;
+        let text = Box::<str>::from(raw);
+        if may_not_read_as_value(&text) {
+            crate::json::check_value(&text).map_err(|e| serde::de::Error::custom(e.detail()))?;
         }
-        Ok(Self(raw))
+        Ok(Self(text))
     }
 
-    /// The text as serde_json's raw value, which serde_json's serializer copies as it is.
-    pub(crate) fn as_raw(&self) -> &RawValue {
-        &self.0
+    /// A value whose text the reader held to the invariant already ([`json::Reader::value`]).
+    ///
+    /// [`json::Reader::value`]: crate::json::Reader::value
+    pub(crate) fn from_checked(text: &str) -> Self {
+        Self(text.into())
     }
 
     /// The value's JSON as a tree whose numbers are their text.
@@ -135,7 +137,15 @@ impl JsonValue {
     }
 
     fn null() -> Self {
-        Self(RawValue::NULL.to_owned())
+        Self("null".into())
+    }
+
+    /// A JSON string of `text`: any Rust string is one, so nothing is checked.
+    fn string(text: &str) -> Self {
+        let mut json = alloc::vec::Vec::with_capacity(text.len() + 2);
+        crate::json::write_string(&mut json, text);
+        // Written from a `str`, with ASCII escapes only: still UTF-8.
+        Self(String::from_utf8(json).unwrap_or_default().into())
     }
 
     /// A value serde_json writes without failing (strings, numbers, booleans, a `Value`).
@@ -189,8 +199,8 @@ impl Serialize for JsonValue {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self.tree() {
             Some(node) => node.serialize(serializer),
-            // Not reached: the text is valid JSON. The raw path still writes it exactly.
-            None => self.0.serialize(serializer),
+            // Not reached: the text is valid JSON.
+            None => Err(serde::ser::Error::custom("a JsonValue whose text is not JSON")),
         }
     }
 }
@@ -210,35 +220,35 @@ impl From<&Value> for JsonValue {
 /// A JSON string.
 impl From<&str> for JsonValue {
     fn from(text: &str) -> Self {
-        Self::written(text)
+        Self::string(text)
     }
 }
 
 /// A JSON string.
 impl From<String> for JsonValue {
     fn from(text: String) -> Self {
-        Self::written(&text)
+        Self::string(&text)
     }
 }
 
 /// A JSON string.
 impl From<&String> for JsonValue {
     fn from(text: &String) -> Self {
-        Self::written(text.as_str())
+        Self::string(text)
     }
 }
 
 /// A JSON string.
 impl From<Cow<'_, str>> for JsonValue {
     fn from(text: Cow<'_, str>) -> Self {
-        Self::written(&*text)
+        Self::string(&text)
     }
 }
 
 /// `true` or `false`.
 impl From<bool> for JsonValue {
     fn from(value: bool) -> Self {
-        Self::written(&value)
+        Self(if value { "true" } else { "false" }.into())
     }
 }
 
@@ -247,7 +257,8 @@ macro_rules! from_numbers {
         /// A JSON number, written exactly.
         impl From<$t> for JsonValue {
             fn from(value: $t) -> Self {
-                Self::written(&value)
+                // An integer's decimal digits are its JSON, as serde_json writes them.
+                Self(value.to_string().into())
             }
         }
     )*};
@@ -318,53 +329,6 @@ fn may_hold_refused(text: &[u8]) -> bool {
         previous = b;
     }
     false
-}
-
-/// Any JSON that serde_json reads as a `Value`, read without building one. serde_json refuses
-/// a lone surrogate while it reads a string (a key too) and a number beyond an `f64` while it
-/// reads a number, before any visitor is called, so visiting every item and keeping nothing
-/// refuses what `Value` refuses, without `Value`'s maps and vectors (nor, in firmware that
-/// reads no error body, `Value`'s code: about 4 KiB, docs/performance.md).
-struct ReadsAsValue;
-
-impl<'de> Deserialize<'de> for ReadsAsValue {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(ReadsAsValue)
-    }
-}
-
-impl<'de> serde::de::Visitor<'de> for ReadsAsValue {
-    type Value = ReadsAsValue;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-    fn visit_bool<E>(self, _: bool) -> Result<Self, E> {
-        Ok(self)
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<Self, E> {
-        Ok(self)
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<Self, E> {
-        Ok(self)
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<Self, E> {
-        Ok(self)
-    }
-    fn visit_str<E>(self, _: &str) -> Result<Self, E> {
-        Ok(self)
-    }
-    fn visit_unit<E>(self) -> Result<Self, E> {
-        Ok(self)
-    }
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut items: A) -> Result<Self, A::Error> {
-        while items.next_element::<ReadsAsValue>()?.is_some() {}
-        Ok(self)
-    }
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut entries: A) -> Result<Self, A::Error> {
-        while entries.next_entry::<ReadsAsValue, ReadsAsValue>()?.is_some() {}
-        Ok(self)
-    }
 }
 
 /// serde_json's message without its " at line L column C", for an error whose position is
@@ -601,7 +565,7 @@ mod tests {
             text in r#"(\[|\]|\{|\}|,|:| |"a"|"\\ud800"|"\\udc00"|"\\ud83d\\ude00"|"\\n"|1e400|-1E-400|1e5|2.5|0|null|true){0,12}"#,
         ) {
             let as_value = serde_json::from_str::<Value>(&text).is_ok();
-            prop_assert_eq!(serde_json::from_str::<ReadsAsValue>(&text).is_ok(), as_value, "{}", text);
+            prop_assert_eq!(crate::json::check_value(&text).is_ok(), as_value, "{}", text);
             prop_assert_eq!(text.parse::<JsonValue>().is_ok(), as_value, "{}", text);
         }
 

@@ -35,7 +35,7 @@ use core::fmt;
 
 use serde::de::DeserializeOwned;
 
-use crate::error::{Error, one_line};
+use crate::error::{Error, Quoted, one_line};
 use crate::json_value::without_position;
 use crate::run::Run;
 
@@ -61,11 +61,11 @@ impl OutputError {
 impl fmt::Display for OutputError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (&self.name, &self.detail) {
-            (Some(name), None) => write!(f, "the run has no output {:?}", one_line(name, 100)),
+            (Some(name), None) => write!(f, "the run has no output {}", Quoted(&one_line(name, 100))),
             (Some(name), Some(detail)) => write!(
                 f,
-                "output {:?} is not of the type asked for: {detail}",
-                one_line(name, 100)
+                "output {} is not of the type asked for: {detail}",
+                Quoted(&one_line(name, 100))
             ),
             (None, Some(detail)) => write!(f, "the outputs do not fit the type asked for: {detail}"),
             (None, None) => f.write_str("the outputs do not fit the type asked for"),

@@ -8,6 +8,7 @@ use alloc::vec::Vec;
 
 use serde::{Deserialize, Serialize};
 
+use crate::json::{self, Reader, nullable, once};
 use crate::process::Process;
 use crate::run::Run;
 
@@ -38,5 +39,30 @@ impl<T> Page<T> {
     /// The items by value, empty when the server sent `null`.
     pub fn into_items(self) -> Vec<T> {
         self.items.unwrap_or_default()
+    }
+}
+
+impl Page<Run> {
+    /// Reads a page of runs the way its derived `Deserialize` does, without serde (see
+    /// `wire::json` for why).
+    pub(crate) fn read(r: &mut Reader<'_>) -> Result<Self, json::Error> {
+        let (mut items, mut token) = (None, None);
+        r.object("struct Page", |r, key| match key {
+            "items" => once(&mut items, "items", r, |r| {
+                nullable(r, |r| {
+                    let mut runs = Vec::new();
+                    r.array("a sequence", |r| Run::read(r).map(|run| runs.push(run)))?;
+                    Ok(runs)
+                })
+            }),
+            "continuation_token" => once(&mut token, "continuation_token", r, |r| {
+                nullable(r, |r| r.string().map(Into::into))
+            }),
+            _ => r.skip(),
+        })?;
+        Ok(Self {
+            items: items.flatten(),
+            continuation_token: token.flatten(),
+        })
     }
 }

@@ -6,6 +6,7 @@ use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
 use crate::id::{AgentId, ProcessId, RunId};
+use crate::json::{self, Reader, nullable, once, required};
 use crate::json_value::JsonValue;
 use crate::status::{ProcessStage, RunStatus, Stage};
 use crate::timestamp::Timestamp;
@@ -98,5 +99,89 @@ impl Run {
     /// The file ids, empty when there are none.
     pub fn file_ids(&self) -> &[String] {
         self.file_ids.as_deref().unwrap_or_default()
+    }
+}
+
+impl NameValue {
+    /// Reads one `{"name": …, "value": …}`, the value kept as its text.
+    fn read(r: &mut Reader<'_>) -> Result<Self, json::Error> {
+        let (mut name, mut value) = (None, None);
+        r.object("struct NameValue", |r, key| match key {
+            "name" => once(&mut name, "name", r, |r| r.string().map(Into::into)),
+            "value" => once(&mut value, "value", r, |r| r.value().map(JsonValue::from_checked)),
+            _ => r.skip(),
+        })?;
+        Ok(Self {
+            name: required(name, "name", r)?,
+            value: required(value, "value", r)?,
+        })
+    }
+}
+
+impl Run {
+    /// Reads a run the way its derived `Deserialize` does, without serde (see
+    /// `wire::json` for why): every required field once, unknown fields passed over, `null`
+    /// for an optional field's absence.
+    pub(crate) fn read(r: &mut Reader<'_>) -> Result<Self, json::Error> {
+        let (mut id, mut name, mut agent_id, mut process_id) = (None, None, None, None);
+        let (mut stage, mut status, mut created_at) = (None, None, None);
+        let (mut file_ids, mut outputs) = (None, None);
+        r.object("struct Run", |r, key| match key {
+            "id" => once(&mut id, "id", r, |r| r.parsed(RunId::new)),
+            "name" => once(&mut name, "name", r, |r| r.string().map(Into::into)),
+            "agent_id" => once(&mut agent_id, "agent_id", r, |r| r.parsed(AgentId::new)),
+            "process_id" => once(&mut process_id, "process_id", r, |r| r.parsed(ProcessId::new)),
+            "stage" => once(&mut stage, "stage", r, |r| r.string().map(|s| Stage::from(&*s))),
+            "status" => once(&mut status, "status", r, |r| {
+                r.string().map(|s| RunStatus::from(&*s))
+            }),
+            "created_at" => once(&mut created_at, "created_at", r, |r| {
+                r.parsed(|s| Timestamp::parse(&s))
+            }),
+            "file_ids" => once(&mut file_ids, "file_ids", r, |r| nullable(r, json::strings)),
+            "outputs" => once(&mut outputs, "outputs", r, |r| {
+                nullable(r, |r| {
+                    let mut items = Vec::new();
+                    r.array("a sequence", |r| NameValue::read(r).map(|o| items.push(o)))?;
+                    Ok(items)
+                })
+            }),
+            _ => r.skip(),
+        })?;
+        // One match, so that a missing field drops what was read in one place.
+        match (id, name, agent_id, process_id, stage, status, created_at) {
+            (
+                Some(id),
+                Some(name),
+                Some(agent_id),
+                Some(process_id),
+                Some(stage),
+                Some(status),
+                Some(created_at),
+            ) => Ok(Self {
+                id,
+                name,
+                agent_id,
+                process_id,
+                stage,
+                status,
+                created_at,
+                file_ids: file_ids.flatten(),
+                outputs: outputs.flatten(),
+            }),
+            (id, name, agent_id, process_id, stage, status, _) => {
+                let first_missing = [
+                    ("id", id.is_none()),
+                    ("name", name.is_none()),
+                    ("agent_id", agent_id.is_none()),
+                    ("process_id", process_id.is_none()),
+                    ("stage", stage.is_none()),
+                    ("status", status.is_none()),
+                ]
+                .into_iter()
+                .find_map(|(field, missing)| missing.then_some(field));
+                Err(r.field_error("missing", first_missing.unwrap_or("created_at")))
+            }
+        }
     }
 }

@@ -217,8 +217,8 @@ impl<'de> Deserialize<'de> for Timestamp {
         let s = <alloc::borrow::Cow<'de, str>>::deserialize(d)?;
         parse(s.as_bytes()).ok_or_else(|| {
             serde::de::Error::custom(alloc::format!(
-                "invalid timestamp {:?}: expected {FORM}",
-                crate::error::one_line(&s, 40)
+                "invalid timestamp {}: expected {FORM}",
+                crate::error::Quoted(&crate::error::one_line(&s, 40))
             ))
         })
     }

@@ -161,42 +161,42 @@ impl StartRun {
     /// firmware). The same JSON as `serde_json::to_vec(self)` up to whitespace inside values
     /// given as text, which the tests below hold.
     pub(crate) fn wire_body(&self) -> Vec<u8> {
-        /// `StartRun`'s fields in its order, by reference.
-        #[derive(Serialize)]
-        struct Body<'a> {
-            agent_id: &'a AgentId,
-            process_id: &'a ProcessId,
-            name: &'a RunName,
-            stage: ProcessStage,
-            #[serde(skip_serializing_if = "Option::is_none")]
-            file_ids: Option<&'a [String]>,
-            #[serde(skip_serializing_if = "Option::is_none")]
-            inputs: Option<Inputs<'a>>,
-        }
-        struct Inputs<'a>(&'a [NameValue]);
-        impl Serialize for Inputs<'_> {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.collect_seq(self.0.iter().map(|input| Input {
-                    name: &input.name,
-                    value: input.value.as_raw(),
-                }))
+        use crate::json::write_string as string;
+        let mut out = Vec::with_capacity(256);
+        out.extend_from_slice(b"{\"agent_id\":");
+        string(&mut out, self.agent_id.as_str());
+        out.extend_from_slice(b",\"process_id\":");
+        string(&mut out, self.process_id.as_str());
+        out.extend_from_slice(b",\"name\":");
+        string(&mut out, self.name.as_str());
+        out.extend_from_slice(b",\"stage\":");
+        string(&mut out, self.stage.as_str());
+        if let Some(ids) = &self.file_ids {
+            out.extend_from_slice(b",\"file_ids\":[");
+            for (i, id) in ids.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                string(&mut out, id);
             }
+            out.push(b']');
         }
-        #[derive(Serialize)]
-        struct Input<'a> {
-            name: &'a str,
-            value: &'a serde_json::value::RawValue,
+        if let Some(inputs) = &self.inputs {
+            out.extend_from_slice(b",\"inputs\":[");
+            for (i, input) in inputs.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                out.extend_from_slice(b"{\"name\":");
+                string(&mut out, &input.name);
+                out.extend_from_slice(b",\"value\":");
+                out.extend_from_slice(input.value.as_str().as_bytes());
+                out.push(b'}');
+            }
+            out.push(b']');
         }
-        let body = Body {
-            agent_id: &self.agent_id,
-            process_id: &self.process_id,
-            name: &self.name,
-            stage: self.stage,
-            file_ids: self.file_ids.as_deref(),
-            inputs: self.inputs.as_deref().map(Inputs),
-        };
-        // Strings and JSON text written to a Vec: nothing here can fail.
-        serde_json::to_vec(&body).unwrap_or_default()
+        out.push(b'}');
+        out
     }
 
     /// The same request under another name (a batch's next attempt of a row).

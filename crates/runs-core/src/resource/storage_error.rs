@@ -10,7 +10,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
-use crate::error::one_line;
+use crate::error::{Quoted, one_line};
 use crate::http::HeaderSource;
 use crate::secret::Secrets;
 
@@ -127,7 +127,7 @@ impl fmt::Display for StorageError {
             (None, None) => {}
         }
         if let Some(s) = &self.snippet {
-            write!(f, ": body starts {s:?}")?;
+            write!(f, ": body starts {}", Quoted(s))?;
         }
         if let Some(id) = &self.request_id {
             write!(f, " [request id {id}]")?;

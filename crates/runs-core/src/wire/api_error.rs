@@ -291,7 +291,7 @@ impl fmt::Display for ApiError {
             f.write_str(")")?;
         }
         if let Some(s) = &self.snippet {
-            write!(f, ": body starts {s:?}")?;
+            write!(f, ": body starts {}", crate::error::Quoted(s))?;
         }
         if let Some(id) = &self.request_id {
             write!(f, " [request id {id}]")?;
