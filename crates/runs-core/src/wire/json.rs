@@ -26,8 +26,8 @@ use core::fmt;
 
 use crate::error::{Quoted, one_line};
 
-/// Arrays and objects nested deeper than this in one value are refused, as serde_json
-/// refuses them, so no input can exhaust the stack.
+/// Arrays and objects nested this deep in a document are refused, counted from its root, as
+/// serde_json refuses them (127 levels are read), so no input can exhaust the stack.
 const MAX_DEPTH: u32 = 128;
 
 /// The smallest magnitude that rounds to infinity as an `f64`, as digits: halfway between
@@ -89,6 +89,8 @@ impl fmt::Display for Error {
 pub(crate) struct Reader<'a> {
     text: &'a str,
     at: usize,
+    /// How many arrays and objects the cursor is in.
+    depth: u32,
 }
 
 /// Reads one whole document with `read`: only whitespace may follow what it reads.
@@ -100,14 +102,22 @@ pub(crate) fn read_document<'a, T>(
         // The position is counted in the valid prefix, which is text.
         let valid = bytes.get(..e.valid_up_to()).unwrap_or_default();
         let text = core::str::from_utf8(valid).unwrap_or_default();
-        let at_end = Reader { text, at: text.len() };
+        let at_end = Reader {
+            text,
+            at: text.len(),
+            depth: 0,
+        };
         // Only a sequence cut off by the end of the body is a truncation.
         match e.error_len() {
             None => at_end.eof("a string"),
             Some(_) => at_end.fail("invalid UTF-8"),
         }
     })?;
-    let mut reader = Reader { text, at: 0 };
+    let mut reader = Reader {
+        text,
+        at: 0,
+        depth: 0,
+    };
     let value = read(&mut reader)?;
     match reader.peek() {
         None => Ok(value),
@@ -260,7 +270,7 @@ impl<'a> Reader<'a> {
         };
         // What the text holds must still be JSON, or that is the error to report.
         let start = self.at;
-        if let Err(e) = self.scan(Check::Grammar, 0) {
+        if let Err(e) = self.scan(Check::Grammar) {
             return e;
         }
         // A string, number or boolean is shown, as serde shows it, so a person can see what
@@ -301,15 +311,17 @@ impl<'a> Reader<'a> {
         if self.peek() != Some(b'{') {
             return Err(self.invalid_type(expected));
         }
-        self.at += 1;
+        self.open()?;
         if self.peek() == Some(b'}') {
             self.at += 1;
+            self.close();
             return Ok(());
         }
         loop {
             let key = self.key()?;
             field(self, &key).map_err(|e| e.within(&key))?;
             if self.after_item(b'}', "an object")? {
+                self.close();
                 return Ok(());
             }
         }
@@ -326,9 +338,10 @@ impl<'a> Reader<'a> {
         if self.peek() != Some(b'[') {
             return Err(self.invalid_type(expected));
         }
-        self.at += 1;
+        self.open()?;
         if self.peek() == Some(b']') {
             self.at += 1;
+            self.close();
             return Ok(());
         }
         let mut index = 0usize;
@@ -336,6 +349,7 @@ impl<'a> Reader<'a> {
             item(self).map_err(|e| e.within(&format!("[{index}]")))?;
             index += 1;
             if self.after_item(b']', "a list")? {
+                self.close();
                 return Ok(());
             }
         }
@@ -367,7 +381,7 @@ impl<'a> Reader<'a> {
             return Err(self.eof("a value"));
         }
         let start = self.at;
-        self.scan(Check::Strict, 0)?;
+        self.scan(Check::Strict)?;
         // Both ends are at ASCII bytes (a value's first and the one after its last), so on
         // char boundaries.
         Ok(self.text.get(start..self.at).unwrap_or_default())
@@ -375,7 +389,7 @@ impl<'a> Reader<'a> {
 
     /// Passes over one JSON value of any kind, held to JSON's grammar: an unknown field's.
     pub(crate) fn skip(&mut self) -> Result<(), Error> {
-        self.scan(Check::Grammar, 0)
+        self.scan(Check::Grammar)
     }
 
     /// After an object's member or an array's item: `true` at the closing `close`, `false`
@@ -418,8 +432,24 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// Any value, checked as `check` says; `depth` is how deep in arrays and objects it is.
-    fn scan(&mut self, check: Check, depth: u32) -> Result<(), Error> {
+    /// Past the `{` or `[` at the cursor, one level deeper, unless that is too deep.
+    fn open(&mut self) -> Result<(), Error> {
+        if self.depth + 1 >= MAX_DEPTH {
+            return Err(self.fail("recursion limit exceeded"));
+        }
+        self.depth += 1;
+        self.at += 1;
+        Ok(())
+    }
+
+    /// Past the closing `}` or `]` (which [`after_item`](Self::after_item) or the caller
+    /// consumed), one level up.
+    fn close(&mut self) {
+        self.depth -= 1;
+    }
+
+    /// Any value, checked as `check` says.
+    fn scan(&mut self, check: Check) -> Result<(), Error> {
         let close = match self.peek() {
             None => return Err(self.eof("a value")),
             Some(b'"') => return self.string_at_quote(check, false).map(drop),
@@ -431,12 +461,10 @@ impl<'a> Reader<'a> {
             Some(b'{') => b'}',
             Some(_) => return Err(self.fail("expected value")),
         };
-        if depth >= MAX_DEPTH {
-            return Err(self.fail("recursion limit exceeded"));
-        }
-        self.at += 1;
+        self.open()?;
         if self.peek() == Some(close) {
             self.at += 1;
+            self.close();
             return Ok(());
         }
         let parsing = if close == b'}' { "an object" } else { "a list" };
@@ -454,8 +482,9 @@ impl<'a> Reader<'a> {
                     Some(_) => return Err(self.fail("expected `:`")),
                 }
             }
-            self.scan(check, depth + 1)?;
+            self.scan(check)?;
             if self.after_item(close, parsing)? {
+                self.close();
                 return Ok(());
             }
         }
@@ -810,11 +839,31 @@ mod tests {
     #[test]
     fn nesting_past_the_limit_is_refused_without_exhausting_the_stack() {
         let deep = |n: usize| alloc::format!("{}{}", "[".repeat(n), "]".repeat(n));
-        assert!(check_value(&deep(128)).is_ok());
+        let by_serde = |text: &str| {
+            serde_json::from_str::<serde_json::Value>(text)
+                .map(drop)
+                .map_err(|e| e.to_string())
+        };
+        assert!(check_value(&deep(127)).is_ok());
+        assert!(by_serde(&deep(127)).is_ok());
+        assert_eq!(Err(refusal(&deep(128))), by_serde(&deep(128)));
         assert_eq!(
             refusal(&deep(100_000)),
-            "recursion limit exceeded at line 1 column 129"
+            "recursion limit exceeded at line 1 column 128"
         );
+        // Counted from the document's root, the levels of a run's shape included.
+        let output = |n: usize| alloc::format!(r#"{{"outputs": [{{"name": "x", "value": {}}}]}}"#, deep(n));
+        let read = |text: &str| {
+            read_document(text.as_bytes(), |r| {
+                r.object("struct Run", |r, _| {
+                    r.array("a sequence", |r| {
+                        r.object("struct NameValue", |r, _| r.value().map(drop))
+                    })
+                })
+            })
+        };
+        assert!(read(&output(124)).is_ok());
+        assert!(read(&output(125)).is_err());
     }
 
     #[test]
