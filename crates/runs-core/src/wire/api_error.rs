@@ -39,7 +39,8 @@ pub const SNIPPET_CHARS: usize = 200;
 pub struct ApiError {
     status: u16,
     message: Option<String>,
-    details: Vec<Value>,
+    /// Boxed, as `retry_after`: most errors have none.
+    details: Option<Box<Details>>,
     request_id: Option<String>,
     snippet: Option<String>,
     attempts: u32,
@@ -47,6 +48,22 @@ pub struct ApiError {
     unversioned_base_url: bool,
     /// Boxed: most errors have none, and this error travels inside every `Result` of the SDK.
     retry_after: Option<Box<RetryAfter>>,
+}
+
+/// An error's details, and each as the line its text shows, made when the error is read: so
+/// `Display` prints text, and a program that never reads an error body (firmware that knows
+/// its statuses) links no code that writes a `Value` (docs/performance.md, "Firmware").
+#[derive(Debug, Clone, PartialEq)]
+struct Details {
+    values: Vec<Value>,
+    lines: Vec<String>,
+}
+
+impl Details {
+    fn of(values: Vec<Value>) -> Option<Box<Self>> {
+        let lines = values.iter().map(detail_line).collect();
+        (!values.is_empty()).then(|| Box::new(Self { values, lines }))
+    }
 }
 
 /// A `Retry-After` the server sent with an error status.
@@ -77,7 +94,7 @@ impl ApiError {
         let mut error = Self {
             status,
             message: None,
-            details: Vec::new(),
+            details: None,
             request_id: request_id.map(|s| one_line(&secrets.scrub(s), 100)),
             snippet: None,
             attempts: 1,
@@ -100,11 +117,11 @@ impl ApiError {
                     _ => {}
                 }
                 match map.get("details").or(detail) {
-                    Some(Value::Array(items)) => error.details = items.clone(),
+                    Some(Value::Array(items)) => error.details = Details::of(items.clone()),
                     Some(Value::Null) | None | Some(Value::String(_)) => {}
-                    Some(other) => error.details = alloc::vec![other.clone()],
+                    Some(other) => error.details = Details::of(alloc::vec![other.clone()]),
                 }
-                if error.message.is_none() && error.details.is_empty() {
+                if error.message.is_none() && error.details.is_none() {
                     error.snippet = Some(snippet(body, secrets));
                 }
             }
@@ -122,7 +139,7 @@ impl ApiError {
         Self {
             status,
             message: Some(message.into()),
-            details: Vec::new(),
+            details: None,
             request_id: None,
             snippet: None,
             attempts: 1,
@@ -172,7 +189,7 @@ impl ApiError {
 
     /// The details, raw; see [`ApiError::detail_lines`] for readable text.
     pub fn details(&self) -> &[Value] {
-        &self.details
+        self.details.as_ref().map_or(&[], |d| &d.values)
     }
 
     /// The request id the server gave in `x-request-id` (or a similar header), for support.
@@ -206,7 +223,13 @@ impl ApiError {
     /// Each detail as one line: the common shapes (`{"loc", "msg"}`, `{"field", "message"}`)
     /// as `field: message`, anything else as compact JSON.
     pub fn detail_lines(&self) -> impl Iterator<Item = String> + '_ {
-        self.details.iter().map(detail_line)
+        self.lines().iter().cloned()
+    }
+}
+
+impl ApiError {
+    fn lines(&self) -> &[String] {
+        self.details.as_ref().map_or(&[], |d| &d.lines)
     }
 }
 
@@ -283,11 +306,11 @@ impl fmt::Display for ApiError {
         if let Some(m) = &self.message {
             write!(f, ": {m}")?;
         }
-        for (i, line) in self.detail_lines().enumerate() {
+        for (i, line) in self.lines().iter().enumerate() {
             f.write_str(if i == 0 { " (" } else { "; " })?;
-            f.write_str(&line)?;
+            f.write_str(line)?;
         }
-        if !self.details.is_empty() {
+        if self.details.is_some() {
             f.write_str(")")?;
         }
         if let Some(s) = &self.snippet {
