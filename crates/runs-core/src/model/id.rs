@@ -75,6 +75,12 @@ macro_rules! id_type {
                 Ok(Self(value))
             }
 
+            /// An id that [`check_id`] accepted for this field already (the JSON reader's,
+            /// which checks the three ids of a run in one place rather than once per type).
+            pub(crate) fn from_checked(value: String) -> Self {
+                Self(value)
+            }
+
             /// The id as text.
             pub fn as_str(&self) -> &str {
                 &self.0

@@ -47,11 +47,11 @@ impl Page<Run> {
     /// `wire::json` for why).
     pub(crate) fn read(r: &mut Reader<'_>) -> Result<Self, json::Error> {
         let (mut items, mut token) = (None, None);
-        r.object("struct Page", |r, key| match key {
+        r.object("struct Page", &mut |r, key| match key {
             "items" => once(&mut items, "items", r, |r| {
                 nullable(r, |r| {
                     let mut runs = Vec::new();
-                    r.array("a sequence", |r| Run::read(r).map(|run| runs.push(run)))?;
+                    r.array("a sequence", &mut |r| Run::read(r).map(|run| runs.push(run)))?;
                     Ok(runs)
                 })
             }),

@@ -106,7 +106,7 @@ impl NameValue {
     /// Reads one `{"name": …, "value": …}`, the value kept as its text.
     fn read(r: &mut Reader<'_>) -> Result<Self, json::Error> {
         let (mut name, mut value) = (None, None);
-        r.object("struct NameValue", |r, key| match key {
+        r.object("struct NameValue", &mut |r, key| match key {
             "name" => once(&mut name, "name", r, |r| r.string().map(Into::into)),
             "value" => once(&mut value, "value", r, |r| r.value().map(JsonValue::from_checked)),
             _ => r.skip(),
@@ -126,11 +126,15 @@ impl Run {
         let (mut id, mut name, mut agent_id, mut process_id) = (None, None, None, None);
         let (mut stage, mut status, mut created_at) = (None, None, None);
         let (mut file_ids, mut outputs) = (None, None);
-        r.object("struct Run", |r, key| match key {
-            "id" => once(&mut id, "id", r, |r| r.parsed(RunId::new)),
+        r.object("struct Run", &mut |r, key| match key {
+            "id" => once(&mut id, "id", r, |r| r.id(RunId::FIELD).map(RunId::from_checked)),
             "name" => once(&mut name, "name", r, |r| r.string().map(Into::into)),
-            "agent_id" => once(&mut agent_id, "agent_id", r, |r| r.parsed(AgentId::new)),
-            "process_id" => once(&mut process_id, "process_id", r, |r| r.parsed(ProcessId::new)),
+            "agent_id" => once(&mut agent_id, "agent_id", r, |r| {
+                r.id(AgentId::FIELD).map(AgentId::from_checked)
+            }),
+            "process_id" => once(&mut process_id, "process_id", r, |r| {
+                r.id(ProcessId::FIELD).map(ProcessId::from_checked)
+            }),
             "stage" => once(&mut stage, "stage", r, |r| r.string().map(|s| Stage::from(&*s))),
             "status" => once(&mut status, "status", r, |r| {
                 r.string().map(|s| RunStatus::from(&*s))
@@ -142,7 +146,7 @@ impl Run {
             "outputs" => once(&mut outputs, "outputs", r, |r| {
                 nullable(r, |r| {
                     let mut items = Vec::new();
-                    r.array("a sequence", |r| NameValue::read(r).map(|o| items.push(o)))?;
+                    r.array("a sequence", &mut |r| NameValue::read(r).map(|o| items.push(o)))?;
                     Ok(items)
                 })
             }),

@@ -55,12 +55,21 @@ impl Error {
     }
 
     /// The error as met inside `segment` (a field's name, or `[index]`).
+    #[cold]
+    #[inline(never)]
     fn within(mut self, segment: &str) -> Self {
         if !self.path.is_empty() && !self.path.starts_with('[') {
             self.path.insert(0, '.');
         }
         self.path.insert_str(0, segment);
         self
+    }
+
+    /// The error as met in an array's item `index`.
+    #[cold]
+    #[inline(never)]
+    fn within_item(self, index: usize) -> Self {
+        self.within(&format!("[{index}]"))
     }
 
     /// What is wrong and where in the shape, without the position in the text: for a value
@@ -198,7 +207,7 @@ pub(crate) fn write_string(out: &mut Vec<u8>, text: &str) {
 /// An array of strings (a run's `file_ids`).
 pub(crate) fn strings(r: &mut Reader<'_>) -> Result<Vec<String>, Error> {
     let mut all = Vec::new();
-    r.array("a sequence", |r| r.string().map(|s| all.push(s.into())))?;
+    r.array("a sequence", &mut |r| r.string().map(|s| all.push(s.into())))?;
     Ok(all)
 }
 
@@ -306,7 +315,7 @@ impl<'a> Reader<'a> {
     pub(crate) fn object(
         &mut self,
         expected: &'static str,
-        mut field: impl FnMut(&mut Self, &str) -> Result<(), Error>,
+        field: &mut dyn FnMut(&mut Self, &str) -> Result<(), Error>,
     ) -> Result<(), Error> {
         if self.peek() != Some(b'{') {
             return Err(self.invalid_type(expected));
@@ -333,7 +342,7 @@ impl<'a> Reader<'a> {
     pub(crate) fn array(
         &mut self,
         expected: &'static str,
-        mut item: impl FnMut(&mut Self) -> Result<(), Error>,
+        item: &mut dyn FnMut(&mut Self) -> Result<(), Error>,
     ) -> Result<(), Error> {
         if self.peek() != Some(b'[') {
             return Err(self.invalid_type(expected));
@@ -346,7 +355,7 @@ impl<'a> Reader<'a> {
         }
         let mut index = 0usize;
         loop {
-            item(self).map_err(|e| e.within(&format!("[{index}]")))?;
+            item(self).map_err(|e| e.within_item(index))?;
             index += 1;
             if self.after_item(b']', "a list")? {
                 self.close();
@@ -366,12 +375,24 @@ impl<'a> Reader<'a> {
 
     /// A string read by `parse`, whose error (a field's rule) becomes this reader's.
     #[inline(never)]
-    pub(crate) fn parsed<T, E: fmt::Display>(
+    pub(crate) fn parsed<T>(
         &mut self,
-        parse: impl FnOnce(Cow<'a, str>) -> Result<T, E>,
+        parse: impl FnOnce(Cow<'a, str>) -> Result<T, crate::validation::FieldError>,
     ) -> Result<T, Error> {
         let text = self.string()?;
-        parse(text).map_err(|e| self.fail(format!("{e}")))
+        parse(text).map_err(|e| self.broken_rule(&e))
+    }
+
+    /// A string that is an id for `field` (`run_id`, `agent_id`, `process_id`): checked here,
+    /// for every kind of id alike, so that each id type needs no reader of its own.
+    pub(crate) fn id(&mut self, field: &'static str) -> Result<String, Error> {
+        self.parsed(|text| crate::id::check_id(field, &text).map(|()| text.into_owned()))
+    }
+
+    /// A string that broke `rule`, as an error here.
+    #[cold]
+    fn broken_rule(&self, rule: &crate::validation::FieldError) -> Error {
+        self.fail(format!("{rule}"))
     }
 
     /// One JSON value of any kind, as its text (without the whitespace around it), held to
@@ -394,6 +415,7 @@ impl<'a> Reader<'a> {
 
     /// After an object's member or an array's item: `true` at the closing `close`, `false`
     /// past a comma with another to come.
+    #[inline(never)]
     fn after_item(&mut self, close: u8, parsing: &'static str) -> Result<bool, Error> {
         match self.peek() {
             Some(b',') => {
@@ -804,7 +826,7 @@ mod tests {
         );
         assert_eq!(wrong(r#"[1, 2"#), "EOF while parsing a list at line 1 column 5");
         let sequence = |text: &str| {
-            read_document(text.as_bytes(), |r| r.array("a sequence", |r| r.skip()))
+            read_document(text.as_bytes(), |r| r.array("a sequence", &mut |r| r.skip()))
                 .unwrap_err()
                 .to_string()
         };
@@ -828,7 +850,7 @@ mod tests {
         let text = br#"["plain", "tab\there \u00e9 \ud83d\ude00 \"q\" \\ \/"]"#;
         let strings = read_document(text, |r| {
             let mut all = Vec::new();
-            r.array("a sequence", |r| r.string().map(|s| all.push(s)))?;
+            r.array("a sequence", &mut |r| r.string().map(|s| all.push(s)))?;
             Ok(all)
         })
         .unwrap();
@@ -855,9 +877,9 @@ mod tests {
         let output = |n: usize| alloc::format!(r#"{{"outputs": [{{"name": "x", "value": {}}}]}}"#, deep(n));
         let read = |text: &str| {
             read_document(text.as_bytes(), |r| {
-                r.object("struct Run", |r, _| {
-                    r.array("a sequence", |r| {
-                        r.object("struct NameValue", |r, _| r.value().map(drop))
+                r.object("struct Run", &mut |r, _| {
+                    r.array("a sequence", &mut |r| {
+                        r.object("struct NameValue", &mut |r, _| r.value().map(drop))
                     })
                 })
             })
