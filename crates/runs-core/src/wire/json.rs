@@ -365,7 +365,6 @@ impl<'a> Reader<'a> {
     }
 
     /// A string's contents, unescaped; borrowed from the text when it holds no escape.
-    #[inline(never)]
     pub(crate) fn string(&mut self) -> Result<Cow<'a, str>, Error> {
         if self.peek() != Some(b'"') {
             return Err(self.invalid_type("a string"));
@@ -374,7 +373,6 @@ impl<'a> Reader<'a> {
     }
 
     /// A string read by `parse`, whose error (a field's rule) becomes this reader's.
-    #[inline(never)]
     pub(crate) fn parsed<T>(
         &mut self,
         parse: impl FnOnce(Cow<'a, str>) -> Result<T, crate::validation::FieldError>,
@@ -415,7 +413,6 @@ impl<'a> Reader<'a> {
 
     /// After an object's member or an array's item: `true` at the closing `close`, `false`
     /// past a comma with another to come.
-    #[inline(never)]
     fn after_item(&mut self, close: u8, parsing: &'static str) -> Result<bool, Error> {
         match self.peek() {
             Some(b',') => {
@@ -436,7 +433,6 @@ impl<'a> Reader<'a> {
     }
 
     /// An object's key and the colon after it.
-    #[inline(never)]
     fn key(&mut self) -> Result<Cow<'a, str>, Error> {
         match self.peek() {
             Some(b'"') => {}
