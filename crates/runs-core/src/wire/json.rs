@@ -13,6 +13,9 @@
 //! errors. Where they differ, it is stricter: a body must be UTF-8 as a whole (serde_json
 //! checks only the strings it keeps).
 //!
+//! It is the crate's one JSON reader: `JsonValue` also checks its text with it, and walks it
+//! with it to serialize a value into other formats.
+//!
 //! Values kept as JSON text ([`Reader::value`], for a run's outputs) are held to what
 //! `JsonValue` promises: serde_json reads them as a `Value`, so a lone surrogate escape or a
 //! number beyond an `f64`'s range is refused there. A value skipped (an unknown field) is held
@@ -224,8 +227,8 @@ impl<'a> Reader<'a> {
         self.text.as_bytes()
     }
 
-    /// The next byte after any whitespace, not consumed.
-    fn peek(&mut self) -> Option<u8> {
+    /// The next byte after any whitespace, not consumed: what kind of value comes next.
+    pub(crate) fn peek(&mut self) -> Option<u8> {
         while let Some(b' ' | b'\n' | b'\t' | b'\r') = self.bytes().get(self.at) {
             self.at += 1;
         }

@@ -5,19 +5,18 @@
 //! [`JsonValue`]: super::JsonValue
 
 use alloc::borrow::Cow;
-use alloc::string::{String, ToString};
+use alloc::string::ToString;
 use alloc::vec::Vec;
 
 use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
 use serde_json::value::RawValue;
 
+use crate::json::{self, Reader};
+
 /// The tree of `text` (valid JSON, as a `JsonValue` holds), `None` if anything is off.
 pub(super) fn read(text: &str) -> Option<Node<'_>> {
-    let mut reader = Reader { text, at: 0 };
-    let node = reader.value()?;
-    reader.space();
-    (reader.at == reader.text.len()).then_some(node)
+    json::read_document(text.as_bytes(), Node::read).ok()
 }
 
 /// A JSON value's structure over its text, numbers kept as written.
@@ -30,114 +29,33 @@ pub(super) enum Node<'a> {
     Object(Vec<(Cow<'a, str>, Node<'a>)>),
 }
 
-/// A reader over JSON text already known to be valid (serde_json checked it, nesting at most
-/// 128 deep); anything unexpected is `None` rather than a panic.
-struct Reader<'a> {
-    text: &'a str,
-    at: usize,
-}
-
-impl<'a> Reader<'a> {
-    fn peek(&self) -> Option<u8> {
-        self.text.as_bytes().get(self.at).copied()
-    }
-
-    fn space(&mut self) {
-        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
-            self.at += 1;
-        }
-    }
-
-    fn eat(&mut self, byte: u8) -> bool {
-        self.space();
-        let found = self.peek() == Some(byte);
-        if found {
-            self.at += 1;
-        }
-        found
-    }
-
-    fn word(&mut self, word: &str) -> Option<()> {
-        let text = self.text;
-        text.get(self.at..)?
-            .starts_with(word)
-            .then(|| self.at += word.len())
-    }
-
-    fn value(&mut self) -> Option<Node<'a>> {
-        self.space();
-        match self.peek()? {
-            b'n' => self.word("null").map(|()| Node::Null),
-            b't' => self.word("true").map(|()| Node::Bool(true)),
-            b'f' => self.word("false").map(|()| Node::Bool(false)),
-            b'"' => self.string().map(Node::String),
-            b'[' => {
-                self.at += 1;
+impl<'a> Node<'a> {
+    /// The value at the reader's cursor, by the reader every decoder uses.
+    fn read(r: &mut Reader<'a>) -> Result<Self, json::Error> {
+        Ok(match r.peek() {
+            Some(b'"') => Node::String(r.string()?),
+            Some(b'[') => {
                 let mut items = Vec::new();
-                if !self.eat(b']') {
-                    loop {
-                        items.push(self.value()?);
-                        if self.eat(b']') {
-                            break;
-                        }
-                        self.eat(b',').then_some(())?;
-                    }
-                }
-                Some(Node::Array(items))
+                r.array("a sequence", &mut |r| Node::read(r).map(|item| items.push(item)))?;
+                Node::Array(items)
             }
-            b'{' => {
-                self.at += 1;
+            Some(b'{') => {
                 let mut entries = Vec::new();
-                if !self.eat(b'}') {
-                    loop {
-                        self.space();
-                        let key = self.string()?;
-                        self.eat(b':').then_some(())?;
-                        entries.push((key, self.value()?));
-                        if self.eat(b'}') {
-                            break;
-                        }
-                        self.eat(b',').then_some(())?;
-                    }
-                }
-                Some(Node::Object(entries))
+                // Keys owned: the reader lends each only for its member, and this walk is
+                // for serializing, not the decoding path.
+                r.object("a map", &mut |r, key| {
+                    Node::read(r).map(|value| entries.push((Cow::Owned(key.into()), value)))
+                })?;
+                Node::Object(entries)
             }
-            _ => {
-                let start = self.at;
-                while matches!(self.peek(), Some(b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')) {
-                    self.at += 1;
-                }
-                (self.at > start).then(|| Node::Number(&self.text[start..self.at]))
-            }
-        }
-    }
-
-    /// A string at the cursor: borrowed when it has no escapes, else decoded by serde_json.
-    fn string(&mut self) -> Option<Cow<'a, str>> {
-        let start = self.at;
-        let bytes = self.text.as_bytes();
-        if bytes.get(start) != Some(&b'"') {
-            return None;
-        }
-        let mut i = start + 1;
-        let mut escaped = false;
-        loop {
-            match bytes.get(i)? {
-                b'"' => break,
-                b'\\' => {
-                    escaped = true;
-                    i += 2;
-                }
-                _ => i += 1,
-            }
-        }
-        self.at = i + 1;
-        let token = self.text.get(start..self.at)?;
-        if escaped {
-            serde_json::from_str::<String>(token).ok().map(Cow::Owned)
-        } else {
-            token.get(1..token.len() - 1).map(Cow::Borrowed)
-        }
+            // A number or a literal: its text, checked.
+            _ => match r.value()? {
+                "null" => Node::Null,
+                "true" => Node::Bool(true),
+                "false" => Node::Bool(false),
+                number => Node::Number(number),
+            },
+        })
     }
 }
 
