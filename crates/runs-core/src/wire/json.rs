@@ -3,9 +3,10 @@
 //! Why not serde: the run and the page are the hot path (every get, start, wait poll and list
 //! page decodes one), and the one decoding a firmware image carries. serde's derived
 //! decoders and serde_json's deserializer are about 35 KiB of a `no_std` image (see
-//! docs/performance.md, "Firmware"), where this reader and the two shapes it reads are a
-//! fraction of that. The models keep their serde derives for users' own code; the tests in
-//! `model::run` hold the two decoders to the same answers over any input.
+//! docs/performance.md, "Firmware"), where this reader and the shapes it reads (a run, its
+//! outputs, a page) are a fraction of that. The models keep their serde derives for users' own
+//! code; the proptests in `tests/invariants.rs` and `fuzz/decode_run.rs` hold the two decoders
+//! to the same answers over any input.
 //!
 //! The reader is a cursor over the text with one method per kind of JSON it expects next; a
 //! shape is read by code that asks for its fields in turn ([`Reader::object`]). It reads what
@@ -323,14 +324,11 @@ impl<'a> Reader<'a> {
         if self.peek() != Some(b'{') {
             return Err(self.invalid_type(expected));
         }
-        self.open()?;
-        if self.peek() == Some(b'}') {
-            self.at += 1;
-            self.close();
+        if self.open(b'}')? {
             return Ok(());
         }
         loop {
-            let key = self.key()?;
+            let key = self.key(Check::Strict, true)?;
             field(self, &key).map_err(|e| e.within(&key))?;
             if self.after_item(b'}', "an object")? {
                 self.close();
@@ -350,10 +348,7 @@ impl<'a> Reader<'a> {
         if self.peek() != Some(b'[') {
             return Err(self.invalid_type(expected));
         }
-        self.open()?;
-        if self.peek() == Some(b']') {
-            self.at += 1;
-            self.close();
+        if self.open(b']')? {
             return Ok(());
         }
         let mut index = 0usize;
@@ -435,14 +430,14 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// An object's key and the colon after it.
-    fn key(&mut self) -> Result<Cow<'a, str>, Error> {
+    /// An object's key (unescaped when `keep`) and the colon after it.
+    fn key(&mut self, check: Check, keep: bool) -> Result<Cow<'a, str>, Error> {
         match self.peek() {
             Some(b'"') => {}
             None => return Err(self.eof("an object")),
             Some(_) => return Err(self.fail("key must be a string")),
         }
-        let key = self.string_at_quote(Check::Strict, true)?;
+        let key = self.string_at_quote(check, keep)?;
         match self.peek() {
             Some(b':') => {
                 self.at += 1;
@@ -453,14 +448,21 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// Past the `{` or `[` at the cursor, one level deeper, unless that is too deep.
-    fn open(&mut self) -> Result<(), Error> {
+    /// Past the `{` or `[` at the cursor, one level deeper, unless that is too deep: `true`
+    /// when `close` follows at once (an empty container), which is then passed and the level
+    /// left again.
+    fn open(&mut self, close: u8) -> Result<bool, Error> {
         if self.depth + 1 >= MAX_DEPTH {
             return Err(self.fail("recursion limit exceeded"));
         }
         self.depth += 1;
         self.at += 1;
-        Ok(())
+        if self.peek() != Some(close) {
+            return Ok(false);
+        }
+        self.at += 1;
+        self.close();
+        Ok(true)
     }
 
     /// Past the closing `}` or `]` (which [`after_item`](Self::after_item) or the caller
@@ -482,26 +484,13 @@ impl<'a> Reader<'a> {
             Some(b'{') => b'}',
             Some(_) => return Err(self.fail("expected value")),
         };
-        self.open()?;
-        if self.peek() == Some(close) {
-            self.at += 1;
-            self.close();
+        if self.open(close)? {
             return Ok(());
         }
         let parsing = if close == b'}' { "an object" } else { "a list" };
         loop {
             if close == b'}' {
-                match self.peek() {
-                    Some(b'"') => {}
-                    None => return Err(self.eof(parsing)),
-                    Some(_) => return Err(self.fail("key must be a string")),
-                }
-                self.string_at_quote(check, false)?;
-                match self.peek() {
-                    Some(b':') => self.at += 1,
-                    None => return Err(self.eof(parsing)),
-                    Some(_) => return Err(self.fail("expected `:`")),
-                }
+                self.key(check, false)?;
             }
             self.scan(check)?;
             if self.after_item(close, parsing)? {
